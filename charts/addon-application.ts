@@ -1,0 +1,81 @@
+import { ApiObjectMetadata } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ChartVersion } from '../config/versions';
+import { Application } from '../imports/argoproj.io';
+import { ANNOTATION } from '../lib/labels';
+
+/** Namespace Argo CD runs in; Applications live there. */
+export const ARGOCD_NAMESPACE = 'argocd';
+
+export interface AddonApplicationProps {
+  /** Application name, also the Helm release name. */
+  readonly name: string;
+  /** Pinned chart coordinates from config/versions.yaml (never a range). */
+  readonly chart: ChartVersion;
+  /** Namespace the chart installs into. */
+  readonly namespace: string;
+  /** Helm values, built from typed props by the calling construct. */
+  readonly values?: Record<string, unknown>;
+  /**
+   * Argo CD sync wave: lower waves sync first, so operators (and their CRDs) exist before
+   * the custom resources that need them.
+   * @default 0
+   */
+  readonly syncWave?: number;
+  /**
+   * Apply server-side: needed for CRDs larger than the 256 KiB client-side annotation limit.
+   * @default false
+   */
+  readonly serverSideApply?: boolean;
+  /**
+   * Let Argo CD create the namespace. Leave off when our own chart synthesizes the namespace
+   * (with its Pod Security labels), so the two never fight over it.
+   * @default false
+   */
+  readonly createNamespace?: boolean;
+  /** Extra Application metadata (labels). @default - none */
+  readonly metadata?: ApiObjectMetadata;
+}
+
+/**
+ * An add-on delivered as an Argo CD Application of a pinned upstream Helm chart: the only
+ * way third-party software enters the platform (no upstream manifest is copied in the repo).
+ * @see https://argo-cd.readthedocs.io/en/stable/user-guide/helm/
+ */
+export class AddonApplication extends Construct {
+  public readonly application: Application;
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: AddonApplicationProps) {
+    super(scope, id);
+    this.name = props.name;
+    const { chart } = props;
+    const syncOptions = [
+      ...(props.createNamespace ? ['CreateNamespace=true'] : []),
+      ...(props.serverSideApply ? ['ServerSideApply=true'] : []),
+    ];
+    const values = props.values && Object.keys(props.values).length ? { valuesObject: props.values } : {};
+    // Argo CD 3.1+ reads OCI Helm charts natively from `oci://<registry>/<repo>/<chart>` with path ".".
+    const source = chart.repoURL.startsWith('oci://')
+      ? { repoUrl: `${chart.repoURL}/${chart.chart}`, path: '.', targetRevision: chart.version, helm: { releaseName: props.name, ...values } }
+      : { repoUrl: chart.repoURL, chart: chart.chart, targetRevision: chart.version, helm: { releaseName: props.name, ...values } };
+    this.application = new Application(this, 'Resource', {
+      metadata: {
+        ...props.metadata,
+        name: props.name,
+        namespace: ARGOCD_NAMESPACE,
+        annotations: { [ANNOTATION.argoSyncWave]: String(props.syncWave ?? 0) },
+      },
+      spec: {
+        project: 'platform',
+        source,
+        destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          ...(syncOptions.length ? { syncOptions } : {}),
+          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The pod spec a component runs with, shared by its Deployments, its migration Job and the
+ * CronJobs that borrow its image, env and secrets. Security settings are applied by callers
+ * through lib/pod-security.ts.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { ComponentSpec } from '../config/model';
+
+export interface PodTemplateOptions {
+  readonly spec: ComponentSpec;
+  /** ConfigMap with the component's plain env. */
+  readonly configMap: string;
+  readonly connectionEnv: readonly k8s.EnvVar[];
+  readonly resources: { requests: Record<string, string>; limits: Record<string, string> };
+  /** @default - no statsd sidecar */
+  readonly statsdExporterImage?: string;
+}
+
+const quantities = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
+
+/** Secret env: one `secretKeyRef` per declared key, so values never pass through the repo. */
+export function secretEnv(spec: ComponentSpec): k8s.EnvVar[] {
+  return spec.secretEnv.flatMap((s) => s.keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: s.secret, key } } })));
+}
+
+/** emptyDir volumes for the paths a component writes to (its root filesystem is read-only). */
+export function writableVolumes(spec: ComponentSpec): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const named = spec.writablePaths.map((mountPath, i) => ({ name: `writable-${i}`, mountPath }));
+  return {
+    volumes: named.map(({ name }) => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } })),
+    mounts: named.map(({ name, mountPath }) => ({ name, mountPath })),
+  };
+}
+
+function probes(spec: ComponentSpec): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
+  if (!spec.probes) return {};
+  const httpGet = { path: spec.probes.path, port: k8s.IntOrString.fromString('http') };
+  return {
+    readinessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    // Liveness is lenient: restarting a slow-but-alive server under load makes outages worse.
+    livenessProbe: { httpGet, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+    ...(spec.probes.startupSeconds > 0
+      ? { startupProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: Math.ceil(spec.probes.startupSeconds / 10) } }
+      : {}),
+  };
+}
+
+/** The component's main container (and sidecars), volumes and init containers. */
+export function podTemplateFor(opts: PodTemplateOptions): k8s.PodSpec {
+  const { spec } = opts;
+  const writable = writableVolumes(spec);
+  const env = [...opts.connectionEnv, ...secretEnv(spec)];
+  const main: k8s.Container = {
+    name: spec.name,
+    image: spec.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(spec.command ? { command: spec.command } : {}),
+    ...(spec.args ? { args: spec.args } : {}),
+    ports: [{ name: 'http', containerPort: spec.port, protocol: 'TCP' }],
+    envFrom: [{ configMapRef: { name: opts.configMap } }],
+    ...(env.length ? { env } : {}),
+    resources: { requests: quantities(opts.resources.requests), limits: quantities(opts.resources.limits) },
+    ...probes(spec),
+    ...(writable.mounts.length ? { volumeMounts: writable.mounts } : {}),
+  };
+  const containers = [main];
+  if (spec.statsd) {
+    if (!opts.statsdExporterImage) throw new Error(`component "${spec.name}" sets statsd but no statsd-exporter image is pinned`);
+    containers.push({
+      name: 'statsd-exporter',
+      image: opts.statsdExporterImage,
+      imagePullPolicy: 'IfNotPresent',
+      args: ['--statsd.listen-udp=:9125', '--statsd.listen-tcp=', '--web.listen-address=:9102'],
+      ports: [
+        { name: 'statsd', containerPort: 9125, protocol: 'UDP' },
+        { name: 'metrics', containerPort: 9102, protocol: 'TCP' },
+      ],
+      resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ memory: '64Mi' }) },
+    });
+  }
+  const initContainers =
+    spec.migrations?.mode === 'initContainer'
+      ? [oneShot(main, 'migrate', spec.migrations.command)]
+      : undefined;
+  return {
+    containers,
+    ...(initContainers ? { initContainers } : {}),
+    ...(writable.volumes.length ? { volumes: writable.volumes } : {}),
+  };
+}
+
+/** Strips what only a long-running server needs, for one-shot containers (jobs, migrations). */
+export function oneShot(container: k8s.Container, name: string, command: readonly string[]): k8s.Container {
+  const copy: k8s.Container = { ...container, name, command: [...command] };
+  for (const key of ['ports', 'readinessProbe', 'livenessProbe', 'startupProbe', 'args'] as const) delete (copy as any)[key];
+  return copy;
+}

@@ -1,0 +1,101 @@
+import { Construct } from 'constructs';
+import { AppEnvironment } from '../config/model';
+import { imageVersion, Versions } from '../config/versions';
+import { DataService, RouteRegistry, RouteSet } from '../lib/contracts';
+import { defaultDeny, PodGroup } from '../lib/network-policy';
+import { PlatformChart } from '../lib/platform-chart';
+import { AppComponent } from './app-component';
+import { AppCronJob } from './app-cron-job';
+import { Deployer } from './deployer';
+import { InternetEgress } from './internet-egress';
+
+/** The data tier as an app sees it: its services, and a way to be admitted to them. */
+export interface AppDataAccess {
+  readonly postgres?: DataService;
+  readonly redis?: DataService;
+  /** Admits `client` to `service` (policies on both sides). */
+  allowClient(clientScope: Construct, client: PodGroup, service: DataService): void;
+}
+
+export interface AppStackProps {
+  /** The app as resolved for one environment (namespace, host, images, replicas). */
+  readonly environment: AppEnvironment;
+  /** Data tier the environment uses (its own, or staging's for previews). @default - no data services */
+  readonly data?: AppDataAccess;
+  /** Entry point that routes the components' paths. @default - not routed */
+  readonly edge?: RouteRegistry;
+  readonly versions: Versions;
+}
+
+/**
+ * One app in one environment: its components, jobs and policies in the namespace
+ * `<app>-<environment>`. Connects to the data tier it is given and registers its routes
+ * with the edge; it never spells another tier's names or labels.
+ */
+export class AppStack extends PlatformChart {
+  public readonly components: Readonly<Record<string, AppComponent>>;
+  /** Routes the components' paths claim on the environment's host. */
+  public readonly routes: RouteSet;
+  /** Secrets the workloads reference that must exist in the namespace (never synthesized). */
+  public readonly externalSecrets: readonly string[];
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    const env = props.environment;
+    super(scope, id, { namespace: env.namespace });
+    defaultDeny(this, env.namespace);
+    new Deployer(this, 'Deployer', { namespace: env.namespace, app: env.app });
+
+    const services = (uses: readonly string[]): DataService[] =>
+      uses.map((dep) => {
+        const service = props.data?.[dep as 'postgres' | 'redis'];
+        if (!service) throw new Error(`${env.namespace}: a component uses "${dep}" but the environment has no ${dep} data service`);
+        return service;
+      });
+    const secrets = new Set<string>();
+    const components: Record<string, AppComponent> = {};
+    for (const spec of env.components) {
+      const deps = services(spec.uses);
+      const component = new AppComponent(this, spec.name, {
+        spec,
+        app: env.app,
+        namespace: env.namespace,
+        connectionEnv: deps.flatMap((d) => d.connectionEnv),
+        statsdExporterImage: spec.statsd ? imageVersion(props.versions, 'statsd-exporter') : undefined,
+      });
+      components[spec.name] = component;
+      for (const dep of deps) {
+        props.data!.allowClient(this, component.pods, dep);
+        if (component.migrationPods) props.data!.allowClient(this, component.migrationPods, dep);
+        dep.secretNames.forEach((s) => secrets.add(s));
+      }
+      spec.secretEnv.forEach((s) => secrets.add(s.secret));
+      if (spec.internetEgress) new InternetEgress(this, `${spec.name}-internet`, { pods: [component.pods, ...(component.migrationPods ? [component.migrationPods] : [])] });
+    }
+    this.components = components;
+
+    for (const job of env.cronJobs) {
+      const owner = env.components.find((c) => c.name === job.component)!;
+      const cron = new AppCronJob(this, `cron-${job.name}`, {
+        name: job.name,
+        app: env.app,
+        namespace: env.namespace,
+        job,
+        template: components[job.component].podTemplate,
+        runAsUser: owner.runAsUser,
+      });
+      for (const dep of services(owner.uses)) props.data!.allowClient(this, cron.pods, dep);
+      if (owner.internetEgress) new InternetEgress(this, `cron-${job.name}-internet`, { pods: [cron.pods] });
+    }
+
+    this.routes = {
+      owner: `${env.app}/${env.environment}`,
+      host: env.host,
+      namespace: env.namespace,
+      backends: Object.values(components).flatMap((c) =>
+        env.components.find((s) => s.name === c.serviceName)!.paths.map((path) => ({ path, serviceName: c.serviceName, port: c.port, pods: c.pods })),
+      ),
+    };
+    if (props.edge && this.routes.backends.length) props.edge.addRoutes(this, this.routes);
+    this.externalSecrets = [...secrets].sort().map((s) => `${env.namespace}/${s}`);
+  }
+}

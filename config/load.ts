@@ -1,0 +1,45 @@
+/** Loads and validates a platform config file: the only place raw input enters. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { formatIssues } from './format-issues';
+import { PlatformConfig, schema } from './schema';
+
+/** A config that cannot be used; `problems` are `file: path: expected …, found …` lines. */
+export class ConfigError extends Error {
+  constructor(public readonly file: string, public readonly problems: string[]) {
+    super(problems.map((p) => `${file}: ${p}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG = path.join('config', 'platform.yaml');
+
+/** Parses YAML text and validates it; `file` is used only in messages. */
+export function parseConfig(text: string, file: string): PlatformConfig {
+  let raw: unknown;
+  try {
+    raw = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
+  } catch (err) {
+    const e = err as yaml.YAMLException;
+    const where = e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : 'YAML';
+    throw new ConfigError(file, [`${where}: expected valid YAML, found a syntax error (${e.reason})`]);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, [`(top level): expected a mapping with platform, cluster, apps, …, found ${raw === undefined || raw === null ? 'an empty document' : typeof raw}`]);
+  }
+  const result = schema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(file, formatIssues(schema, result.error.issues));
+  return result.data;
+}
+
+/** Reads and validates a config file. */
+export function loadConfig(file: string = DEFAULT_CONFIG): PlatformConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`(file): expected a readable YAML file, found ${(err as NodeJS.ErrnoException).code ?? 'an error'}`]);
+  }
+  return parseConfig(text, file);
+}

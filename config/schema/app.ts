@@ -1,0 +1,161 @@
+/** Schema of `apps.<name>`: components, CronJobs, data services and environments. */
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { parseImage } from '../../lib/image';
+import { absolutePath, argv, dnsLabel, envName, hostname, integer, port, quantity, timeZone } from './primitives';
+
+/** An image reference; `latest`, untagged and registry-less references are refused. */
+export const image = () =>
+  z.string({ error: 'expected an image reference "registry/repository:tag"' }).superRefine((ref, ctx) => {
+    const parsed = parseImage(ref);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed, input: ref });
+  });
+
+/** A five-field cron schedule, as CronJob `schedule` takes it. */
+export const cronSchedule = () =>
+  z.string({ error: 'expected a cron schedule such as "0 2 * * *"' }).superRefine((expr, ctx) => {
+    const fields = expr.trim().split(/\s+/);
+    let valid = fields.length === 5;
+    if (valid) {
+      try {
+        CronExpressionParser.parse(expr, { strict: false });
+      } catch {
+        valid = false;
+      }
+    }
+    if (!valid) ctx.addIssue({ code: 'custom', message: 'expected a five-field cron schedule "minute hour day-of-month month day-of-week" such as "0 2 * * *"', input: expr });
+  });
+
+const resourceList = z.strictObject({ cpu: quantity().optional(), memory: quantity().optional() });
+export const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
+
+const probes = z.strictObject({
+  /** HTTP path for readiness and liveness. */
+  path: z.string().startsWith('/', { error: 'expected an HTTP path starting with "/"' }),
+  /** Seconds a slow starter may take before liveness applies (adds a startup probe). */
+  startupSeconds: integer({ min: 0, max: 3600 }).default(0),
+});
+
+const secretEnv = z.strictObject({
+  /** Name of a Secret that exists in each environment's namespace (never synthesized). */
+  secret: dnsLabel(),
+  /** Keys of that Secret exposed as environment variables of the same name. */
+  keys: z.array(envName()).min(1, { error: 'expected at least one key' }),
+});
+
+const component = z.strictObject({
+  image: image(),
+  command: argv().optional(),
+  args: z.array(z.string()).optional(),
+  port: port(),
+  /** Path prefixes routed to this component on the environment's host. */
+  paths: z.array(z.string().startsWith('/', { error: 'expected an HTTP path starting with "/"' })).default([]),
+  replicas: integer({ min: 1, max: 100 }).default(1),
+  resources: resources.optional(),
+  probes: probes.optional(),
+  env: z.record(envName(), z.string({ error: 'expected a string (quote numbers and booleans)' })).default({}),
+  secretEnv: z.array(secretEnv).default([]),
+  /** Paths that get a writable emptyDir; the root filesystem is read-only. */
+  writablePaths: z.array(absolutePath()).default([]),
+  /** Data services of this app the component connects to. */
+  uses: z.array(z.enum(['postgres', 'redis'], { error: 'expected "postgres" or "redis"' })).default([]),
+  migrations: z
+    .strictObject({
+      /** `job`: a Job per release, named after the image tag; `initContainer`: before every pod start. */
+      mode: z.enum(['job', 'initContainer']).default('job'),
+      command: argv(),
+    })
+    .optional(),
+  canary: z.strictObject({ image: image(), replicas: integer({ min: 1, max: 100 }).default(1) }).optional(),
+  autoscaling: z
+    .strictObject({ minReplicas: integer({ min: 1 }), maxReplicas: integer({ min: 1 }), targetCpuPercent: integer({ min: 1, max: 100 }).default(75) })
+    .optional(),
+  metrics: z.strictObject({ port: port(), path: z.string().startsWith('/').default('/metrics') }).optional(),
+  /** Add a statsd-exporter sidecar: the app sends statsd to localhost:9125, Prometheus scrapes :9102. */
+  statsd: z.boolean().default(false),
+  /** Numeric uid (and gid) the image runs as; restricted pods never run as root. */
+  runAsUser: integer({ min: 1 }).default(10001),
+  /** Allow HTTPS (443) to addresses outside the cluster and private ranges, e.g. a third-party API. */
+  internetEgress: z.boolean().default(false),
+});
+
+const cronJob = z.strictObject({
+  /** Component whose image, env and secrets the job uses. */
+  component: dnsLabel(),
+  schedule: cronSchedule(),
+  timeZone: timeZone(),
+  /** Commands run in order; the first failure stops the run. */
+  steps: z.array(argv()).min(1, { error: 'expected at least one step' }),
+  deadlineSeconds: integer({ min: 60 }).default(3600),
+  /** Environments the job runs in. Previews never run jobs against the shared staging data. */
+  environments: z.array(z.enum(['production', 'staging'])).default(['production']),
+});
+
+const postgres = z.strictObject({
+  /** Postgres major version; an upgrade needs pg_upgrade, so changing it is refused by the DataTier. */
+  majorVersion: integer({ min: 13, max: 18 }),
+  database: dnsLabel(),
+  storage: quantity(),
+  /** Secret (in each environment namespace) with keys `username` and `password`. */
+  credentialsSecret: dnsLabel(),
+  resources: resources.optional(),
+  backups: z
+    .strictObject({
+      schedule: cronSchedule().default('30 3 * * *'),
+      timeZone: timeZone().default('Etc/UTC'),
+      keep: integer({ min: 1, max: 365 }).default(7),
+      storage: quantity().default('20Gi'),
+      /** Off-cluster copy to an S3-compatible endpoint; credentials in a declared Secret. */
+      s3: z.strictObject({ endpoint: z.url(), bucket: z.string().min(1), credentialsSecret: dnsLabel() }).optional(),
+      restoreDrill: z.strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default('0 5 * * 0') }).default({ enabled: false, schedule: '0 5 * * 0' }),
+    })
+    .default({ schedule: '30 3 * * *', timeZone: 'Etc/UTC', keep: 7, storage: '20Gi', restoreDrill: { enabled: false, schedule: '0 5 * * 0' } }),
+});
+
+const redis = z.strictObject({
+  maxMemory: z.string().regex(/^[0-9]+(kb|mb|gb)$/, { error: 'expected a Redis memory size such as "256mb"' }).default('256mb'),
+  evictionPolicy: z.enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-ttl']).default('allkeys-lru'),
+  resources: resources.optional(),
+});
+
+const componentOverride = z.strictObject({
+  replicas: integer({ min: 1, max: 100 }).optional(),
+  /** Image tag for this environment (same repository as the component's image). */
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'expected an image tag' }).refine((t) => t !== 'latest', { error: 'expected a pinned tag, not "latest"' }).optional(),
+});
+
+const environment = z.strictObject({
+  host: hostname(),
+  components: z.record(dnsLabel(), componentOverride).default({}),
+});
+
+const previewBranch = z.union([
+  z.string().min(1),
+  z.strictObject({ branch: z.string().min(1), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).optional() }),
+]);
+
+export const app = z.strictObject({
+  components: z.record(dnsLabel(), component).refine((c) => Object.keys(c).length > 0, { error: 'expected at least one component' }),
+  cronJobs: z.record(dnsLabel(), cronJob).default({}),
+  data: z.strictObject({ postgres: postgres.optional(), redis: redis.optional() }).default({}),
+  environments: z.strictObject({
+    production: environment,
+    staging: environment.extend({
+      /** Share production's data tier instead of running its own (the seeds did; not recommended). */
+      shareProductionData: z.boolean().default(false),
+    }),
+    previews: z
+      .strictObject({
+        /** Preview hosts are `<branch>.<domain>`. */
+        domain: hostname(),
+        branches: z.array(previewBranch).default([]),
+      })
+      .optional(),
+  }),
+});
+
+export type AppConfig = z.infer<typeof app>;
+export type ComponentConfig = z.infer<typeof component>;
+export type CronJobConfig = z.infer<typeof cronJob>;
+export type PostgresConfig = z.infer<typeof postgres>;
+export type RedisConfig = z.infer<typeof redis>;

@@ -1,0 +1,231 @@
+/**
+ * Schema of `cluster`: the host inventory the bootstrap and storage layers are built from.
+ * Field checks live on the fields; rules that span fields (quorum, overlaps, duplicates)
+ * live in `checkCluster` below, each reported with the path of the field to fix.
+ */
+import * as ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { loadVersions } from '../versions';
+import { dnsLabel, hostname, integer, port } from './primitives';
+
+/** Oldest Kubernetes minor still supported upstream (the newest three minors are; 1.31 is the floor we accept). */
+export const MIN_KUBERNETES_MINOR = 31;
+
+/** Ports the control-plane hosts already use, so the API endpoint port must avoid them. */
+const RESERVED_CONTROL_PLANE_PORTS: Readonly<Record<number, string>> = {
+  80: 'haproxy (edge HTTP)', 443: 'haproxy (edge HTTPS)', 2379: 'etcd clients', 2380: 'etcd peers',
+  6443: 'the kube-apiserver on every control-plane host', 10250: 'the kubelet', 10257: 'kube-controller-manager', 10259: 'kube-scheduler',
+};
+
+/** The pinned release (config/versions.yaml `kubernetes.release`), read once. */
+let pinnedRelease: string | undefined;
+export function pinnedKubernetesRelease(): string {
+  pinnedRelease ??= loadVersions().kubernetes.release;
+  return pinnedRelease;
+}
+
+const minorOf = (version: string): number => Number(version.split('.')[1]);
+
+const ipv4 = () => z.ipv4({ error: 'expected an IPv4 address such as "192.0.2.10"' });
+const cidr = () =>
+  z.cidrv4({ error: 'expected an IPv4 CIDR such as "10.96.0.0/12"' }).superRefine((value, ctx) => {
+    const network = ipaddr.IPv4.networkAddressFromCIDR(value).toString();
+    const [address, bits] = value.split('/');
+    if (network !== address) ctx.addIssue({ code: 'custom', message: `expected a network address with the host bits zero ("${network}/${bits}")`, input: value });
+  });
+
+const kubernetesVersion = () =>
+  z
+    .string({ error: 'expected a string' })
+    .regex(/^1\.[0-9]+\.[0-9]+$/, { error: 'expected an exact Kubernetes release such as "1.36.2"' })
+    .superRefine((version, ctx) => {
+      const newest = minorOf(pinnedKubernetesRelease());
+      const minor = minorOf(version);
+      if (minor < MIN_KUBERNETES_MINOR) {
+        ctx.addIssue({
+          code: 'custom',
+          input: version,
+          message: `expected a supported Kubernetes release (1.${MIN_KUBERNETES_MINOR} to 1.${newest}): 1.${minor} is out of upstream support and gets no security fixes; the manifests still use the 1.28 API level, which newer clusters accept`,
+        });
+      } else if (minor > newest) {
+        ctx.addIssue({
+          code: 'custom',
+          input: version,
+          message: `expected a Kubernetes release up to 1.${newest}, the newest this project holds a schema for (raise kubernetes.release in config/versions.yaml together with a schema refresh first)`,
+        });
+      }
+    });
+
+/** `/dev/vdb`, `/dev/disk/by-id/…`: handed to Ceph whole. */
+const devicePath = () =>
+  z.string({ error: 'expected a string' }).regex(/^\/dev\/[A-Za-z0-9][A-Za-z0-9._:/-]*$/, { error: 'expected a block device path under /dev/ such as "/dev/vdb"' });
+
+/** Label keys: optional DNS-subdomain prefix, then a name of at most 63 characters. */
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+const qualifiedName = (what: string) =>
+  z.string({ error: 'expected a string' }).superRefine((key, ctx) => {
+    const slash = key.lastIndexOf('/');
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix));
+    if (!prefixOk || !LABEL_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', message: `expected a ${what} such as "example.org/rack" (optional DNS prefix, then at most 63 letters, digits, "-", "_" or ".")`, input: key });
+    } else if (what === 'label key' && /(^|\.)node-role\.kubernetes\.io$/.test(prefix ?? '')) {
+      // The NodeRestriction admission plugin refuses kubelets that set node-role labels on themselves.
+      ctx.addIssue({ code: 'custom', message: 'expected a label the kubelet may set on its own Node: node-role.kubernetes.io/* is refused by the NodeRestriction admission plugin (the role comes from "roles")', input: key });
+    }
+  });
+const labelValue = () => z.string({ error: 'expected a string (quote numbers and booleans)' }).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'expected a label value (at most 63 letters, digits, "-", "_" or ".")' }).max(63, { error: 'expected at most 63 characters' });
+
+const host = z.strictObject({
+  name: dnsLabel(),
+  address: ipv4(),
+  addressV6: z.ipv6({ error: 'expected an IPv6 address' }).optional(),
+  /** `[control-plane]`, `[worker]`, or both. */
+  roles: z
+    .array(z.enum(['control-plane', 'worker'], { error: 'expected "control-plane" or "worker"' }))
+    .min(1, { error: 'expected at least one role' })
+    .refine((roles) => new Set(roles).size === roles.length, { error: 'expected each role at most once' }),
+  /** Raw block devices handed to Ceph whole (never formatted or mounted by the host config). */
+  cephDisks: z.array(devicePath()).default([]),
+  labels: z.record(qualifiedName('label key'), labelValue()).default({}),
+  taints: z
+    .array(z.strictObject({ key: qualifiedName('taint key'), value: labelValue().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }))
+    .default([]),
+});
+
+const controlPlaneEndpoint = z.strictObject({
+  /** Virtual IP held by keepalived on one control-plane host at a time. */
+  vip: ipv4(),
+  /**
+   * Port haproxy listens on (on every control-plane host) and forwards to the API servers on 6443.
+   * It cannot be 6443 itself: the local kube-apiserver already binds it on the same hosts.
+   * @default 8443
+   */
+  port: port().default(8443),
+  /** Network interface that carries the VIP (keepalived `interface`), e.g. `eth0` or `ens3`. */
+  interface: z.string({ error: 'expected a network interface name such as "eth0"' }).regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: 'expected a network interface name such as "eth0"' }),
+  /** VRRP router id, unique on the VIP's network segment. @default - derived from the cluster name */
+  virtualRouterId: integer({ min: 1, max: 255 }).optional(),
+});
+
+const cidrDefaults = { podCidr: '192.168.0.0/16', serviceCidr: '10.96.0.0/12', dnsDomain: 'cluster.local' };
+
+const clusterFields = z.strictObject({
+  name: dnsLabel(),
+  /** Exact Kubernetes patch release the hosts install; default from config/versions.yaml. */
+  kubernetesVersion: kubernetesVersion().default(() => pinnedKubernetesRelease()),
+  hosts: z.array(host).min(1, { error: 'expected at least one host' }),
+  network: z
+    .strictObject({
+      podCidr: cidr().default(cidrDefaults.podCidr),
+      serviceCidr: cidr().default(cidrDefaults.serviceCidr),
+      dnsDomain: hostname().default(cidrDefaults.dnsDomain),
+      /** The hosts' own subnet; when given, it must not overlap the pod and service CIDRs and must hold every host address. */
+      hostCidr: cidr().optional(),
+    })
+    .default(cidrDefaults),
+  cni: z.enum(['calico', 'flannel']).default('calico'),
+  kubeProxyMode: z.enum(['iptables', 'ipvs', 'nftables']).default('iptables'),
+  /** Virtual IP held by keepalived on the control-plane hosts; required with more than one. */
+  controlPlaneEndpoint: controlPlaneEndpoint.optional(),
+  /** Host OS family, for the containerd apt repository path. */
+  distribution: z.enum(['debian', 'ubuntu']).default('debian'),
+  /** Whether this project's bootstrap manages the hosts (sysctls such as vm.max_map_count). */
+  hostsManaged: z.boolean().default(true),
+  etcdSnapshots: z
+    .strictObject({
+      /** systemd OnCalendar expression of the snapshot timer. */
+      onCalendar: z.string().regex(/^[-*0-9:., /A-Za-z~]+$/, { error: 'expected a systemd calendar expression such as "*-*-* 01:00:00"' }).default('*-*-* 01:00:00'),
+      /** Snapshots kept on each control-plane host (savelog cycles need at least 2). */
+      keep: integer({ min: 2, max: 100 }).default(7),
+    })
+    .default({ onCalendar: '*-*-* 01:00:00', keep: 7 }),
+});
+
+type Path = (string | number)[];
+type ClusterShape = z.infer<typeof clusterFields>;
+
+const isControlPlane = (h: { roles: readonly string[] }) => h.roles.includes('control-plane');
+const isWorker = (h: { roles: readonly string[] }) => h.roles.includes('worker');
+
+function overlaps(a: string, b: string): boolean {
+  const [na, ba] = ipaddr.parseCIDR(a);
+  const [nb, bb] = ipaddr.parseCIDR(b);
+  return na.match(nb, bb) || nb.match(na, ba);
+}
+const inside = (address: string, range: string) => ipaddr.parse(address).match(ipaddr.parseCIDR(range));
+
+/** Cross-field rules; every problem is reported, each at the field to change. */
+function checkCluster(c: ClusterShape, issue: (path: Path, message: string, input: unknown) => void): void {
+  const controlPlanes = c.hosts.filter(isControlPlane);
+  const n = controlPlanes.length;
+  if (n === 0) issue(['hosts'], 'expected at least one host with the "control-plane" role', 'none');
+  else if (n % 2 === 0) {
+    issue(
+      ['hosts'],
+      `expected an odd number of control-plane hosts (1, 3 or 5): etcd needs a quorum of ⌊N/2⌋+1 members, so ${n} members tolerate ${n / 2 - 1} failure(s), no more than ${n - 1} do; the extra member only adds a machine that can break quorum`,
+      `${n} (${controlPlanes.map((h) => h.name).join(', ')})`,
+    );
+  }
+  if (!c.hosts.some(isWorker)) issue(['hosts'], 'expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run)', 'none');
+  if (n > 1 && !c.controlPlaneEndpoint) {
+    issue(['controlPlaneEndpoint'], `expected { vip, interface } with more than one control-plane host (${n} here): kubelets and clients need one stable address in front of all API servers`, undefined);
+  }
+
+  const names = new Map<string, number>();
+  const addresses = new Map<string, number>();
+  c.hosts.forEach((h, i) => {
+    const seenName = names.get(h.name);
+    if (seenName !== undefined) issue(['hosts', i, 'name'], `expected a host name unique in cluster.hosts (hosts[${seenName}] has it too)`, h.name);
+    else names.set(h.name, i);
+    for (const field of ['address', 'addressV6'] as const) {
+      const value = h[field];
+      if (value === undefined) continue;
+      const key = ipaddr.parse(value).toNormalizedString();
+      const seen = addresses.get(key);
+      if (seen !== undefined) issue(['hosts', i, field], `expected an address unique in cluster.hosts (hosts[${seen}] has it too)`, value);
+      else addresses.set(key, i);
+    }
+    const disks = new Set<string>();
+    h.cephDisks.forEach((disk, j) => {
+      if (disks.has(disk)) issue(['hosts', i, 'cephDisks', j], 'expected each Ceph disk once per host', disk);
+      disks.add(disk);
+    });
+  });
+
+  const { podCidr, serviceCidr, hostCidr } = c.network;
+  if (overlaps(podCidr, serviceCidr)) issue(['network', 'serviceCidr'], `expected a service CIDR that does not overlap the pod CIDR ${podCidr}`, serviceCidr);
+  if (ipaddr.parseCIDR(serviceCidr)[1] < 12) issue(['network', 'serviceCidr'], 'expected a service CIDR no larger than /12 (the kube-apiserver limit for IPv4)', serviceCidr);
+  if (hostCidr) {
+    if (overlaps(hostCidr, podCidr)) issue(['network', 'hostCidr'], `expected a host network that does not overlap the pod CIDR ${podCidr}`, hostCidr);
+    if (overlaps(hostCidr, serviceCidr)) issue(['network', 'hostCidr'], `expected a host network that does not overlap the service CIDR ${serviceCidr}`, hostCidr);
+  }
+  const checkAddress = (path: Path, address: string) => {
+    if (inside(address, podCidr)) issue(path, `expected an address outside the pod CIDR ${podCidr} (pod routes would shadow it)`, address);
+    else if (inside(address, serviceCidr)) issue(path, `expected an address outside the service CIDR ${serviceCidr} (kube-proxy would capture it)`, address);
+    else if (hostCidr && !inside(address, hostCidr)) issue(path, `expected an address inside network.hostCidr ${hostCidr}`, address);
+  };
+  c.hosts.forEach((h, i) => checkAddress(['hosts', i, 'address'], h.address));
+
+  const endpoint = c.controlPlaneEndpoint;
+  if (endpoint) {
+    const owner = c.hosts.findIndex((h) => h.address === endpoint.vip);
+    if (owner >= 0) issue(['controlPlaneEndpoint', 'vip'], `expected a free address for the virtual IP, not the address of hosts[${owner}] (${c.hosts[owner].name}): keepalived moves the VIP between hosts`, endpoint.vip);
+    else checkAddress(['controlPlaneEndpoint', 'vip'], endpoint.vip);
+    const taken = RESERVED_CONTROL_PLANE_PORTS[endpoint.port];
+    if (taken) issue(['controlPlaneEndpoint', 'port'], `expected a port not already used on the control-plane hosts: ${endpoint.port} is ${taken} (haproxy listens on this port and forwards to the API servers on 6443; 8443 is the usual choice)`, endpoint.port);
+  }
+
+  if (c.cni === 'flannel' && podCidr !== '10.244.0.0/16') {
+    issue(['network', 'podCidr'], 'expected 10.244.0.0/16 with cni "flannel": the pinned upstream kube-flannel manifest hard-codes that network', podCidr);
+  }
+}
+
+export const cluster = clusterFields.superRefine((c, ctx) =>
+  checkCluster(c, (path, message, input) => ctx.addIssue({ code: 'custom', path, message, input })),
+);
+
+export type ClusterConfig = z.infer<typeof cluster>;
+export type HostConfig = z.infer<typeof host>;
+export type ControlPlaneEndpointConfig = z.infer<typeof controlPlaneEndpoint>;

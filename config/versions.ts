@@ -1,0 +1,47 @@
+/** The pinned versions (config/versions.yaml), validated like the platform config. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { z } from 'zod';
+import { repoRoot } from '../lib/repo-root';
+import { formatIssues } from './format-issues';
+import { ConfigError } from './load';
+
+const chart = z.strictObject({
+  repoURL: z.string().regex(/^(https:\/\/|oci:\/\/)/, { error: 'expected an https:// or oci:// chart repository' }),
+  chart: z.string().min(1),
+  /** Exact chart version: ranges would make the rendered cluster change without a commit. */
+  version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'expected an exact chart version such as "1.2.3"' }),
+});
+
+const versionsSchema = z.strictObject({
+  kubernetes: z.strictObject({
+    release: z.string().regex(/^1\.[0-9]+\.[0-9]+$/, { error: 'expected an exact release such as "1.36.2"' }),
+    apiLevel: z.string(),
+  }),
+  charts: z.record(z.string(), chart),
+  images: z.record(z.string(), z.string().min(1)),
+  manifests: z.record(z.string(), z.url()),
+});
+
+export type Versions = z.infer<typeof versionsSchema>;
+export type ChartVersion = z.infer<typeof chart>;
+
+export function loadVersions(file: string = path.join(repoRoot(), 'config', 'versions.yaml')): Versions {
+  const result = versionsSchema.safeParse(yaml.load(fs.readFileSync(file, 'utf8'), { schema: yaml.CORE_SCHEMA }), { reportInput: true });
+  if (!result.success) throw new ConfigError(file, formatIssues(versionsSchema, result.error.issues));
+  return result.data;
+}
+
+/** A chart pin by name; a missing pin is a programming error, so it throws. */
+export function chartVersion(versions: Versions, name: string): ChartVersion {
+  const pin = versions.charts[name];
+  if (!pin) throw new Error(`config/versions.yaml: charts.${name}: expected a pinned chart, found nothing`);
+  return pin;
+}
+
+export function imageVersion(versions: Versions, name: string): string {
+  const pin = versions.images[name];
+  if (!pin) throw new Error(`config/versions.yaml: images.${name}: expected a pinned image, found nothing`);
+  return pin;
+}

@@ -1,0 +1,63 @@
+/**
+ * What tiers hand each other. Tiers are wired by these objects (service names, ports,
+ * selectors, secret names), never by retyping another tier's names or labels.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { NamespacePeer, PodGroup, Server } from './network-policy';
+
+/** A StorageClass that volumes may name. */
+export interface StorageClassRef {
+  readonly name: string;
+  readonly reclaimPolicy: 'Retain' | 'Delete';
+}
+
+/** A data service (Postgres, Redis) as its clients see it. */
+export interface DataService extends Server {
+  /** Environment variables that connect a client container (values or Secret refs, never secret values). */
+  readonly connectionEnv: readonly k8s.EnvVar[];
+  /** Secrets (in the service's namespace) that clients reference via connectionEnv. */
+  readonly secretNames: readonly string[];
+}
+
+/** One HTTP backend behind a path prefix. */
+export interface RouteBackend {
+  /** Path prefix, e.g. `/api` or `/`. */
+  readonly path: string;
+  readonly serviceName: string;
+  readonly port: number;
+  /** Pods behind the Service (for the entry point's NetworkPolicy allow). */
+  readonly pods: Server;
+}
+
+/** Basic authentication in front of a route; the Secret is declared, never synthesized. */
+export interface RouteAuth {
+  /** Secret holding an htpasswd file under key `.htpasswd` (Envoy) / `auth` (ingress-nginx). */
+  readonly secretName: string;
+}
+
+/** Routes that one owner (an app environment, a platform service) claims on one host. */
+export interface RouteSet {
+  /** Who claims the routes, used in error messages: `berkeleytime/production`, `logging/kibana`. */
+  readonly owner: string;
+  readonly host: string;
+  readonly namespace: string;
+  readonly backends: readonly RouteBackend[];
+  readonly auth?: RouteAuth;
+}
+
+/** The entry point: who routed traffic comes from, so NetworkPolicies admit it and only it. */
+export interface EntryPoint {
+  readonly peer: NamespacePeer;
+  /** Namespace label that lets a namespace's Services be routed to by the shared Gateway. */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+}
+
+export type { NamespacePeer, PodGroup, Server };
+
+/** The edge tier as other tiers use it: who routed traffic comes from, and a way to add routes. */
+export interface RouteRegistry {
+  readonly entryPoint: EntryPoint;
+  /** Renders `routes` into `scope` plus the policy admitting the entry point; throws on a duplicate host+path. */
+  addRoutes(scope: Construct, routes: RouteSet): void;
+}

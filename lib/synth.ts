@@ -1,0 +1,51 @@
+/**
+ * Synthesis from a config file to an output directory: load and validate, build, check the
+ * platform-wide rules, render, then swap the result into place. Shared by main.ts, the tests
+ * and the benchmark, so they all exercise the same path.
+ */
+import { loadConfig } from '../config/load';
+import { loadVersions } from '../config/versions';
+import { buildPlatform } from '../charts/platform';
+import { checkExposure, ProtectedService } from './exposure';
+import { render, SynthError, UnitSummary, writeAtomically } from './synth-writer';
+import { drainWarnings, Warning } from './warnings';
+
+export interface SynthOptions {
+  readonly configFile: string;
+  /** @default 'dist' */
+  readonly outdir?: string;
+}
+
+export interface SynthResult {
+  readonly summaries: UnitSummary[];
+  readonly warnings: Warning[];
+  readonly externalSecrets: string[];
+}
+
+/** Throws ConfigError or SynthError (nothing written) on bad input. */
+export function synthesize(opts: SynthOptions): SynthResult {
+  drainWarnings();
+  const config = loadConfig(opts.configFile);
+  const versions = loadVersions();
+  const build = buildPlatform(config, versions);
+  const { files, summaries } = render(build.units);
+  const objects = build.units.flatMap((u) => u.app.charts.flatMap((c) => c.toJson()));
+  const protectedServices: ProtectedService[] = build.protectedServices;
+  const exposure = checkExposure(objects, protectedServices);
+  if (exposure.length) throw new SynthError(exposure);
+  writeAtomically(opts.outdir ?? 'dist', files, build.extraFiles);
+  return { summaries, warnings: drainWarnings(), externalSecrets: build.externalSecrets };
+}
+
+/** The table printed after a successful synthesis: folder, files, objects by kind. */
+export function formatSummary(summaries: readonly UnitSummary[]): string {
+  const rows = summaries.map((s) => [
+    s.dir,
+    String(s.files),
+    Object.entries(s.kinds).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', '),
+  ]);
+  const header = ['environment', 'files', 'objects by kind'];
+  const widths = [0, 1].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2]}`;
+  return [line(header), ...rows.map(line)].join('\n');
+}

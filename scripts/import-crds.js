@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Regenerates the typed CRD classes in imports/ with `cdk8s import`, keeping only the
+// kinds our constructs use (some upstream CRD files are several MB of generated code).
+// Reads the CRD files from SCHEMA_LOCATION (default ../shared/schemas) when present,
+// otherwise downloads the pinned upstream URLs listed in cdk8s.yaml.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const yaml = require('js-yaml');
+
+const ROOT = path.resolve(__dirname, '..');
+const SCHEMAS = process.env.SCHEMA_LOCATION ?? path.resolve(ROOT, '../shared/schemas');
+
+/** The kinds we generate, by CRD file (the file names of shared/schemas/crds). */
+const SOURCES = {
+  'argo-cd.yaml': ['Application', 'AppProject'],
+  'gateway-api.yaml': ['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant'],
+  'envoy-gateway.yaml': ['EnvoyProxy', 'ClientTrafficPolicy', 'SecurityPolicy', 'BackendTrafficPolicy'],
+  'cert-manager.yaml': ['ClusterIssuer', 'Issuer', 'Certificate'],
+  'rook-ceph.yaml': ['CephCluster', 'CephBlockPool'],
+  'eck.yaml': ['Elasticsearch', 'Kibana', 'Beat'],
+  'prometheus-operator.yaml': ['ServiceMonitor', 'PodMonitor'],
+  'volume-snapshots.yaml': ['VolumeSnapshotClass'],
+};
+
+/** Upstream URLs by CRD file, from cdk8s.yaml's `imports` (a file may have several). */
+function upstreamUrls(file) {
+  const config = yaml.load(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
+  const stem = { 'argo-cd.yaml': 'argoproj/argo-cd', 'gateway-api.yaml': 'gateway-api', 'envoy-gateway.yaml': 'envoyproxy/gateway',
+    'cert-manager.yaml': 'cert-manager/cert-manager', 'rook-ceph.yaml': 'rook/rook', 'eck.yaml': 'cloud-on-k8s',
+    'prometheus-operator.yaml': 'prometheus-operator/prometheus-operator', 'volume-snapshots.yaml': 'external-snapshotter' }[file];
+  return config.imports.filter((url) => url.includes(stem));
+}
+
+async function readSource(file) {
+  const local = path.join(SCHEMAS, 'crds', file);
+  if (fs.existsSync(local)) return fs.readFileSync(local, 'utf8');
+  const texts = [];
+  for (const url of upstreamUrls(file)) {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    texts.push(await res.text());
+  }
+  return texts.join('\n---\n');
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crds-'));
+  const out = path.join(ROOT, 'imports');
+  fs.rmSync(out, { recursive: true, force: true });
+  for (const [file, kinds] of Object.entries(SOURCES)) {
+    const docs = yaml.loadAll(await readSource(file)).filter((d) => d && d.kind === 'CustomResourceDefinition');
+    const wanted = docs.filter((d) => kinds.includes(d.spec.names.kind));
+    const missing = kinds.filter((k) => !wanted.some((d) => d.spec.names.kind === k));
+    if (missing.length) throw new Error(`${file}: no CRD for ${missing.join(', ')}`);
+    const filtered = path.join(tmp, file);
+    fs.writeFileSync(filtered, wanted.map((d) => yaml.dump(d, { noRefs: true, lineWidth: -1 })).join('---\n'));
+    execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['import', filtered, '--no-check-upgrade', '--language', 'typescript', '--output', out], { stdio: 'inherit' });
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().catch((err) => { console.error(err.message); process.exit(1); });
