@@ -62,6 +62,8 @@ function expectedText(issue: Issue): string {
     case 'too_small': return issue.origin === 'array' ? `expected at least ${issue.minimum} item(s)` : issue.origin === 'string' ? `expected at least ${issue.minimum} character(s)` : `expected a number >= ${issue.minimum}`;
     case 'too_big': return issue.origin === 'array' ? `expected at most ${issue.maximum} item(s)` : issue.origin === 'string' ? `expected at most ${issue.maximum} character(s)` : `expected a number <= ${issue.maximum}`;
     case 'invalid_union': return 'expected one of the allowed forms';
+    // A record key that fails its own schema: report that schema's expectation.
+    case 'invalid_key': return issue.issues[0] ? expectedText(issue.issues[0] as Issue) : 'expected a valid key';
     default: return `expected a valid value (${issue.message})`;
   }
 }

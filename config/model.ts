@@ -50,20 +50,23 @@ function appEnvironments(app: string, cfg: AppConfig): AppEnvironment[] {
   const cron = (env: 'production' | 'staging') =>
     Object.entries(cfg.cronJobs).filter(([, j]) => j.environments.includes(env)).map(([name, j]) => ({ ...j, name }));
   const production = namespaceFor(app, 'production');
-  const staging = namespaceFor(app, 'staging');
+  const staging = cfg.environments.staging;
   const envs: AppEnvironment[] = [
     {
       app, environment: 'production', kind: 'production', namespace: production, host: cfg.environments.production.host,
       components: resolveComponents(cfg, cfg.environments.production.components), cronJobs: cron('production'),
       dataNamespace: production, ownsData: true, config: cfg,
     },
-    {
-      app, environment: 'staging', kind: 'staging', namespace: staging, host: cfg.environments.staging.host,
-      components: resolveComponents(cfg, cfg.environments.staging.components), cronJobs: cron('staging'),
-      dataNamespace: cfg.environments.staging.shareProductionData ? production : staging,
-      ownsData: !cfg.environments.staging.shareProductionData, config: cfg,
-    },
   ];
+  if (staging) {
+    const namespace = namespaceFor(app, 'staging');
+    envs.push({
+      app, environment: 'staging', kind: 'staging', namespace, host: staging.host,
+      components: resolveComponents(cfg, staging.components), cronJobs: cron('staging'),
+      dataNamespace: staging.shareProductionData ? production : namespace,
+      ownsData: !staging.shareProductionData, config: cfg,
+    });
+  }
   const previews = cfg.environments.previews;
   for (const entry of previews?.branches ?? []) {
     const branch = typeof entry === 'string' ? entry : entry.branch;
@@ -74,7 +77,7 @@ function appEnvironments(app: string, cfg: AppConfig): AppEnvironment[] {
       app, environment, kind: 'preview', namespace: namespaceFor(app, environment), host: `${slug}.${previews!.domain}`,
       // Previews run one replica of the branch's image and share staging's data tier.
       components: resolveComponents(cfg, {}, { replicas: 1, tag }), cronJobs: [],
-      dataNamespace: envs[1].dataNamespace, ownsData: false, config: cfg,
+      dataNamespace: envs[1].dataNamespace, ownsData: false, config: cfg, // envs[1] is staging: required with previews
     });
   }
   return envs;

@@ -91,28 +91,57 @@ const cronJob = z.strictObject({
   environments: z.array(z.enum(['production', 'staging'])).default(['production']),
 });
 
+/** S3 bucket names: 3-63 lowercase letters, digits, "." and "-". */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const backups = z.strictObject({
+  /** When `pg_dump` runs (CronJob schedule). @default nightly at 03:30 */
+  schedule: cronSchedule().default('30 3 * * *'),
+  timeZone: timeZone().default('Etc/UTC'),
+  /** Number of dumps kept on the backup volume (older ones are deleted after each successful dump). */
+  keep: integer({ min: 1, max: 365 }).default(7),
+  /** Size of the backup volume; it must hold `keep` dumps plus one in progress. */
+  storage: quantity().default('20Gi'),
+  /**
+   * Off-cluster copy of every dump to an S3-compatible endpoint (path-style `<endpoint>/<bucket>/<namespace>/<file>`).
+   * Retention there is the bucket's lifecycle rule. Without it, backups share the cluster's storage with the database.
+   */
+  s3: z
+    .strictObject({
+      endpoint: z.url({ protocol: /^https$/, error: 'expected an https:// URL such as "https://s3.example.org"' }),
+      bucket: z.string().regex(BUCKET, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, "." and "-")' }),
+      /** SigV4 signing region; S3-compatible servers such as MinIO and Ceph RGW accept the default. */
+      region: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a region name such as "us-east-1"' }).default('us-east-1'),
+      /** Secret (in the data tier's namespace) with keys `accessKeyId` and `secretAccessKey`. */
+      credentialsSecret: dnsLabel(),
+    })
+    .optional(),
+  /** Weekly proof that the newest dump restores: pg_restore into a throwaway server in the job's own pod. */
+  restoreDrill: z
+    .strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default('0 5 * * 0') })
+    .prefault({}),
+});
+
 const postgres = z.strictObject({
-  /** Postgres major version; an upgrade needs pg_upgrade, so changing it is refused by the DataTier. */
+  /**
+   * Postgres major version. The image is the pin `postgres-<majorVersion>` in config/versions.yaml, whose tag must
+   * have this major. Changing it on an existing database needs pg_upgrade or a dump and restore (docs/restore.md):
+   * the new server refuses to start on the old data directory.
+   */
   majorVersion: integer({ min: 13, max: 18 }),
   database: dnsLabel(),
+  /** Size of the data volume. */
   storage: quantity(),
-  /** Secret (in each environment namespace) with keys `username` and `password`. */
+  /** StorageClass of the data volume; it must have reclaimPolicy Retain. @default - the platform's retained block class */
+  storageClass: dnsLabel().optional(),
+  /** Secret (in each namespace that uses the database) with keys `username` and `password`. */
   credentialsSecret: dnsLabel(),
   resources: resources.optional(),
-  backups: z
-    .strictObject({
-      schedule: cronSchedule().default('30 3 * * *'),
-      timeZone: timeZone().default('Etc/UTC'),
-      keep: integer({ min: 1, max: 365 }).default(7),
-      storage: quantity().default('20Gi'),
-      /** Off-cluster copy to an S3-compatible endpoint; credentials in a declared Secret. */
-      s3: z.strictObject({ endpoint: z.url(), bucket: z.string().min(1), credentialsSecret: dnsLabel() }).optional(),
-      restoreDrill: z.strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default('0 5 * * 0') }).default({ enabled: false, schedule: '0 5 * * 0' }),
-    })
-    .default({ schedule: '30 3 * * *', timeZone: 'Etc/UTC', keep: 7, storage: '20Gi', restoreDrill: { enabled: false, schedule: '0 5 * * 0' } }),
+  backups: backups.prefault({}),
 });
 
 const redis = z.strictObject({
+  /** Cache size (`maxmemory`); the container's memory limit must leave room above it. */
   maxMemory: z.string().regex(/^[0-9]+(kb|mb|gb)$/, { error: 'expected a Redis memory size such as "256mb"' }).default('256mb'),
   evictionPolicy: z.enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-ttl']).default('allkeys-lru'),
   resources: resources.optional(),
@@ -140,10 +169,13 @@ export const app = z.strictObject({
   data: z.strictObject({ postgres: postgres.optional(), redis: redis.optional() }).default({}),
   environments: z.strictObject({
     production: environment,
-    staging: environment.extend({
-      /** Share production's data tier instead of running its own (the seeds did; not recommended). */
-      shareProductionData: z.boolean().default(false),
-    }),
+    /** A staging environment on its own host; previews need it (they share its data tier). */
+    staging: environment
+      .extend({
+        /** Share production's data tier instead of running its own (the seeds did; not recommended). */
+        shareProductionData: z.boolean().default(false),
+      })
+      .optional(),
     previews: z
       .strictObject({
         /** Preview hosts are `<branch>.<domain>`. */

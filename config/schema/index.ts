@@ -51,8 +51,11 @@ const platformSchema = z
           issue([...base, 'cronJobs', jname, 'component'], `expected one of this app's components (${components.join(', ')})`, job.component);
         }
       }
+      if (a.environments.previews?.branches.length && !a.environments.staging) {
+        issue([...base, 'environments', 'previews'], 'expected a staging environment as well (previews share its data tier)', undefined);
+      }
       for (const env of ['production', 'staging'] as const) {
-        for (const cname of Object.keys(a.environments[env].components)) {
+        for (const cname of Object.keys(a.environments[env]?.components ?? {})) {
           if (!components.includes(cname)) {
             issue([...base, 'environments', env, 'components', cname], `expected one of this app's components (${components.join(', ')})`, cname);
           }

@@ -1,0 +1,69 @@
+/** Shared test fixtures: the default config, mutated copies of it, and synthesized trees. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { parseConfig } from '../config/load';
+import { PlatformConfig } from '../config/schema';
+import { repoRoot } from '../lib/repo-root';
+
+export const ROOT = repoRoot(__dirname);
+export const DEFAULT_CONFIG_FILE = path.join(ROOT, 'config', 'platform.yaml');
+
+/** The default platform config as plain data (a fresh copy each call). */
+export function defaultConfigData(): any {
+  return yaml.load(fs.readFileSync(DEFAULT_CONFIG_FILE, 'utf8'));
+}
+
+/** The default config with `mutate` applied, as YAML text. */
+export function mutatedConfigText(mutate: (cfg: any) => void): string {
+  const cfg = defaultConfigData();
+  mutate(cfg);
+  return yaml.dump(cfg);
+}
+
+/** Parses a mutated default config; returns the error message (or throws if it parsed). */
+export function configError(mutate: (cfg: any) => void): string {
+  try {
+    parseConfig(mutatedConfigText(mutate), 'config/platform.yaml');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+export function parsedConfig(mutate: (cfg: any) => void = () => {}): PlatformConfig {
+  return parseConfig(mutatedConfigText(mutate), 'config/platform.yaml');
+}
+
+export function tmpDir(prefix = 'platform-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Writes a config file into a temp dir and returns its path. */
+export function writeConfig(text: string, dir: string = tmpDir()): string {
+  const file = path.join(dir, 'platform.yaml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** Every file below `dir` as `relative path → content`, sorted. */
+export function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** All YAML documents below `dir` (manifests only: dist/hosts is not a manifest tree). */
+export function readManifests(dir: string): { file: string; object: any }[] {
+  return [...readTree(dir)]
+    .filter(([file]) => file.endsWith('.yaml') && !file.startsWith('hosts'))
+    .flatMap(([file, text]) => yaml.loadAll(text).filter(Boolean).map((object) => ({ file, object })));
+}

@@ -1,0 +1,88 @@
+/**
+ * Synthesis as a whole: deterministic output, atomic replacement of dist/, the CLI's exit
+ * codes, and the summary table.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { Namespaces } from '../charts/namespaces';
+import { synthesize } from '../lib/synth';
+import { render, SynthError, writeAtomically } from '../lib/synth-writer';
+import { DEFAULT_CONFIG_FILE, mutatedConfigText, readTree, ROOT, tmpDir, writeConfig } from './helpers';
+
+const RUN = [path.join(ROOT, 'scripts/run.js'), 'main.ts'];
+const cli = (args: string[]) => spawnSync(process.execPath, [...RUN, ...args], { cwd: ROOT, encoding: 'utf8' });
+
+describe('synthesis', () => {
+  const first = path.join(tmpDir(), 'dist');
+  const second = path.join(tmpDir(), 'dist');
+  beforeAll(() => {
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: first });
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: second });
+  });
+
+  test('two runs are byte-identical', () => {
+    const a = readTree(first);
+    const b = readTree(second);
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [file, content] of a) expect(b.get(file)).toBe(content);
+  });
+
+  test('one folder per environment plus cluster, chart folders in apply order, one object per file', () => {
+    const dirs = fs.readdirSync(first).sort();
+    expect(dirs).toEqual(expect.arrayContaining(['cluster', 'production', 'staging', 'preview-feature-new-catalog', 'preview-fix-enrollment-sync']));
+    for (const env of dirs.filter((d) => d !== 'hosts')) {
+      const charts = fs.readdirSync(path.join(first, env));
+      expect(charts[0]).toBe('00-namespaces');
+      for (const chart of charts) {
+        expect(chart).toMatch(/^[0-9]{2}-[a-z0-9-]+$/);
+        for (const file of fs.readdirSync(path.join(first, env, chart)).filter((f) => f.endsWith('.k8s.yaml'))) {
+          const text = fs.readFileSync(path.join(first, env, chart, file), 'utf8');
+          expect(text.match(/^kind: /gm)).toHaveLength(1);
+          // Readable names: Kind.name, never a construct-path hash.
+          expect(file).toMatch(/^[A-Za-z]+\.[a-z0-9.-]+\.k8s\.yaml$/);
+          expect(text).not.toMatch(/cdk8s\.io\/metadata\.addr|-c8[0-9a-f]{6}\b/);
+        }
+      }
+    }
+  });
+});
+
+describe('atomic output', () => {
+  test('a failing construct validation leaves the previous output byte-identical', () => {
+    const out = path.join(tmpDir(), 'dist');
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: out });
+    const before = readTree(out);
+
+    const app = new App();
+    const chart = new Namespaces(app);
+    chart.add('some-namespace');
+    chart.node.addValidation({ validate: () => ['a deliberately broken invariant'] });
+    expect(() => writeAtomically(out, render([{ dir: 'cluster', app }]).files)).toThrow(SynthError);
+    expect(() => render([{ dir: 'cluster', app }])).toThrow('[00-namespaces] a deliberately broken invariant');
+
+    expect(readTree(out)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('a bad config exits 1, says why, and leaves dist/ untouched (CLI)', () => {
+    const out = path.join(tmpDir(), 'dist');
+    expect(cli(['--outdir', out]).status).toBe(0);
+    const before = readTree(out);
+    const bad = writeConfig(mutatedConfigText((c) => (c.apps.berkeleytime.components.backend.replicas = -2)));
+    const result = cli(['--config', bad, '--outdir', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${bad}: apps.berkeleytime.components.backend.replicas: expected an integer from 1 to 100, found -2`);
+    expect(result.stderr).toContain('nothing written');
+    expect(readTree(out)).toEqual(before);
+  });
+
+  test('the CLI prints a summary table per environment', () => {
+    const out = path.join(tmpDir(), 'dist');
+    const stdout = execFileSync(process.execPath, [...RUN, '--outdir', out], { cwd: ROOT, encoding: 'utf8' });
+    expect(stdout).toMatch(/^environment +files +objects by kind$/m);
+    expect(stdout).toMatch(/^production +[0-9]+ +.*Deployment [0-9]+/m);
+    expect(stdout).toMatch(/^cluster +[0-9]+ +.*Application [0-9]+/m);
+  });
+});
