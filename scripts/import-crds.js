@@ -47,6 +47,8 @@ async function readSource(file) {
 }
 
 async function main() {
+  // `cdk8s import <file>` appends the file to cdk8s.yaml's imports; keep the pinned list as written.
+  const cdk8sYaml = fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crds-'));
   const out = path.join(ROOT, 'imports');
   fs.rmSync(out, { recursive: true, force: true });
@@ -60,6 +62,7 @@ async function main() {
     execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['import', filtered, '--no-check-upgrade', '--language', 'typescript', '--output', out], { stdio: 'inherit' });
   }
   fs.rmSync(tmp, { recursive: true, force: true });
+  fs.writeFileSync(path.join(ROOT, 'cdk8s.yaml'), cdk8sYaml);
 }
 
 main().catch((err) => { console.error(err.message); process.exit(1); });
