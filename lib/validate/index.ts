@@ -1,0 +1,76 @@
+/**
+ * The manifest validator: strict schemas, cross-object references and Pod Security, over a set of documents that
+ * together describe one cluster.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { compareFindings, finding, Finding, SourceDocument, ValidateOptions } from './document';
+import { checkPodSecurity } from './pod-security';
+import { checkReferences } from './reference-check';
+import { checkSchemas } from './schema-check';
+import { loadSchemaStore, resolveSchemaLocation } from './schema-store';
+
+export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
+
+export function validateDocuments(docs: readonly SourceDocument[], opts: ValidateOptions = {}): Finding[] {
+  const store = loadSchemaStore(resolveSchemaLocation(opts.schemaLocation));
+  const isMapping = (doc: SourceDocument) => typeof doc.object === 'object' && doc.object !== null && !Array.isArray(doc.object);
+  const objects = docs.filter(isMapping);
+  return [
+    ...docs.filter((doc) => !isMapping(doc)).map((doc) => finding(doc, '', 'a manifest must be a mapping (an object)')),
+    ...checkSchemas(objects, store),
+    ...checkReferences(objects, opts.declared),
+    ...checkPodSecurity(objects),
+  ].sort(compareFindings);
+}
+
+export interface LoadedTree {
+  readonly files: readonly string[];
+  /** Every non-empty document of the files that parsed. */
+  readonly docs: readonly SourceDocument[];
+  /** One per file that is not valid YAML; its documents are left out. */
+  readonly parseErrors: readonly Finding[];
+}
+
+/** Reads every `*.yaml`/`*.yml` under the given folders (or the given files), in sorted order. */
+export function loadTree(paths: readonly string[]): LoadedTree {
+  const files = paths.flatMap(yamlFiles).sort();
+  const docs: SourceDocument[] = [];
+  const parseErrors: Finding[] = [];
+  for (const file of files) {
+    let parsed: unknown[];
+    try {
+      // CORE_SCHEMA: dates and the like stay strings, as Kubernetes reads them into string fields.
+      parsed = yaml.loadAll(fs.readFileSync(file, 'utf8'), undefined, { schema: yaml.CORE_SCHEMA, filename: file });
+    } catch (error) {
+      const mark = (error as yaml.YAMLException).mark;
+      const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+      parseErrors.push({ file, document: '', path: '', message: `not valid YAML${where}: ${(error as yaml.YAMLException).reason ?? error}` });
+      continue;
+    }
+    parsed.forEach((object, index) => {
+      if (object !== null && object !== undefined) docs.push({ file, index, object });
+    });
+  }
+  return { files, docs, parseErrors };
+}
+
+function yamlFiles(target: string): string[] {
+  if (!fs.statSync(target).isDirectory()) return [target];
+  return fs.readdirSync(target, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(target, entry.name);
+    if (entry.isDirectory()) return yamlFiles(full);
+    return /\.ya?ml$/.test(entry.name) ? [full] : [];
+  });
+}
+
+export function validateTree(paths: readonly string[], opts: ValidateOptions = {}): Finding[] {
+  const { docs, parseErrors } = loadTree(paths);
+  return [...parseErrors, ...validateDocuments(docs, opts)].sort(compareFindings);
+}
+
+/** `file: Kind/namespace/name: path: message`, leaving out the parts a finding does not have. */
+export function formatFinding(f: Finding): string {
+  return [f.file, f.document, f.path, f.message].filter((part) => part !== '').join(': ');
+}
