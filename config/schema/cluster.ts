@@ -60,6 +60,14 @@ const kubernetesVersion = () =>
 const devicePath = () =>
   z.string({ error: 'expected a string' }).regex(/^\/dev\/[A-Za-z0-9][A-Za-z0-9._:/-]*$/, { error: 'expected a block device path under /dev/ such as "/dev/vdb"' });
 
+/** Labels in the kubernetes.io / k8s.io namespaces a kubelet may put on its own Node (NodeRestriction). */
+const KUBELET_LABELS = new Set(['kubernetes.io/hostname', 'kubernetes.io/arch', 'kubernetes.io/os', 'node.kubernetes.io/instance-type', 'topology.kubernetes.io/region', 'topology.kubernetes.io/zone']);
+const KUBELET_LABEL_PREFIXES = ['kubelet.kubernetes.io/', 'node.kubernetes.io/'];
+function kubeletMaySet(key: string, prefix: string | undefined): boolean {
+  const reserved = prefix !== undefined && /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix);
+  return !reserved || KUBELET_LABELS.has(key) || KUBELET_LABEL_PREFIXES.some((p) => key.startsWith(p));
+}
+
 /** Label keys: optional DNS-subdomain prefix, then a name of at most 63 characters. */
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
 const qualifiedName = (what: string) =>
@@ -70,9 +78,12 @@ const qualifiedName = (what: string) =>
     const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix));
     if (!prefixOk || !LABEL_NAME.test(name)) {
       ctx.addIssue({ code: 'custom', message: `expected a ${what} such as "example.org/rack" (optional DNS prefix, then at most 63 letters, digits, "-", "_" or ".")`, input: key });
-    } else if (what === 'label key' && /(^|\.)node-role\.kubernetes\.io$/.test(prefix ?? '')) {
-      // The NodeRestriction admission plugin refuses kubelets that set node-role labels on themselves.
-      ctx.addIssue({ code: 'custom', message: 'expected a label the kubelet may set on its own Node: node-role.kubernetes.io/* is refused by the NodeRestriction admission plugin (the role comes from "roles")', input: key });
+    } else if (what === 'label key' && !kubeletMaySet(key, prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a label the kubelet may set on its own Node: under kubernetes.io and k8s.io only ${KUBELET_LABEL_PREFIXES.join(', ')} and ${[...KUBELET_LABELS].join(', ')} pass the NodeRestriction admission plugin (roles come from "roles")`,
+        input: key,
+      });
     }
   });
 const labelValue = () => z.string({ error: 'expected a string (quote numbers and booleans)' }).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'expected a label value (at most 63 letters, digits, "-", "_" or ".")' }).max(63, { error: 'expected at most 63 characters' });
@@ -160,15 +171,15 @@ const inside = (address: string, range: string) => ipaddr.parse(address).match(i
 function checkCluster(c: ClusterShape, issue: (path: Path, message: string, input: unknown) => void): void {
   const controlPlanes = c.hosts.filter(isControlPlane);
   const n = controlPlanes.length;
-  if (n === 0) issue(['hosts'], 'expected at least one host with the "control-plane" role', 'none');
+  if (n === 0) issue(['hosts'], 'expected at least one host with the "control-plane" role', 0);
   else if (n % 2 === 0) {
     issue(
       ['hosts'],
-      `expected an odd number of control-plane hosts (1, 3 or 5): etcd needs a quorum of ⌊N/2⌋+1 members, so ${n} members tolerate ${n / 2 - 1} failure(s), no more than ${n - 1} do; the extra member only adds a machine that can break quorum`,
-      `${n} (${controlPlanes.map((h) => h.name).join(', ')})`,
+      `expected an odd number of control-plane hosts (1, 3 or 5): etcd needs a quorum of ⌊N/2⌋+1 members, so ${n} members tolerate ${n / 2 - 1} failure(s), the same as ${n - 1} members; the extra member gains nothing and is one more machine whose loss counts against quorum (${controlPlanes.map((h) => h.name).join(', ')})`,
+      n,
     );
   }
-  if (!c.hosts.some(isWorker)) issue(['hosts'], 'expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run)', 'none');
+  if (!c.hosts.some(isWorker)) issue(['hosts'], 'expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run)', 0);
   if (n > 1 && !c.controlPlaneEndpoint) {
     issue(['controlPlaneEndpoint'], `expected { vip, interface } with more than one control-plane host (${n} here): kubelets and clients need one stable address in front of all API servers`, undefined);
   }
@@ -222,8 +233,10 @@ function checkCluster(c: ClusterShape, issue: (path: Path, message: string, inpu
   }
 }
 
-export const cluster = clusterFields.superRefine((c, ctx) =>
-  checkCluster(c, (path, message, input) => ctx.addIssue({ code: 'custom', path, message, input })),
+// Cross-field rules run once every field is valid (they read addresses and CIDRs as such).
+export const cluster = clusterFields.superRefine(
+  (c, ctx) => checkCluster(c, (path, message, input) => ctx.addIssue({ code: 'custom', path, message, input })),
+  { when: (payload) => payload.issues.length === 0 },
 );
 
 export type ClusterConfig = z.infer<typeof cluster>;

@@ -1,0 +1,131 @@
+/**
+ * What the first control-plane host applies right after `kubeadm init` so the cluster
+ * assembles itself: the pinned CNI manifest, the kubelet serving-certificate approver, Argo CD
+ * from its pinned upstream release, and the root Application that syncs dist/cluster.
+ *
+ * kubelet-csr-approver: the kubelet runs with serverTLSBootstrap (serving certificates signed
+ * by the cluster CA instead of self-signed ones), and those CSRs stay Pending forever unless
+ * something approves them; this approver only approves names and addresses of our hosts.
+ *
+ * @see https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/#kubelet-serving-certs
+ * @see https://github.com/postfinance/kubelet-csr-approver
+ */
+import type { GitopsConfig } from '../config/schema/platform-services';
+import type { Argv, WriteFile } from './cloud-init-types';
+import type { Inventory } from './inventory';
+import { toYaml, toYamlStream } from './serialize';
+
+export const BOOTSTRAP_DIR = '/etc/kubernetes/bootstrap';
+export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
+const APPROVER = 'kubelet-csr-approver';
+
+export function csrApproverManifest(inv: Inventory, image: string): string {
+  const names = inv.hosts.map((h) => h.name.replace(/[.]/g, '\\.'));
+  const prefixes = inv.hosts.flatMap((h) => [`${h.address}/32`, ...(h.addressV6 ? [`${h.addressV6}/128`] : [])]);
+  const meta = { name: APPROVER, namespace: 'kube-system', labels: { 'app.kubernetes.io/name': APPROVER, 'app.kubernetes.io/part-of': 'platform-bootstrap' } };
+  const env = {
+    // Only our hosts' names and addresses get serving certificates.
+    PROVIDER_REGEX: `^(${names.join('|')})$`,
+    PROVIDER_IP_PREFIXES: prefixes.join(','),
+    // Host names need not be in DNS; the address allowlist above is the check that matters.
+    BYPASS_DNS_RESOLUTION: 'true',
+  };
+  return toYamlStream([
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: APPROVER, labels: meta.labels },
+      rules: [
+        { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] },
+        { apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/kubelet-serving'], verbs: ['approve'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: APPROVER, labels: meta.labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: APPROVER },
+      subjects: [{ kind: 'ServiceAccount', name: APPROVER, namespace: 'kube-system' }],
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta,
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': APPROVER } },
+        template: {
+          metadata: { labels: meta.labels },
+          spec: {
+            serviceAccountName: APPROVER,
+            priorityClassName: 'system-cluster-critical',
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            // It must run before any worker has joined.
+            tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+            containers: [
+              {
+                name: APPROVER,
+                image,
+                args: ['-metrics-bind-address', ':8080', '-health-probe-bind-address', ':8081'],
+                env: Object.entries(env).map(([name, value]) => ({ name, value })),
+                livenessProbe: { httpGet: { path: '/healthz', port: 8081 } },
+                resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+          },
+        },
+      },
+    },
+  ]);
+}
+
+/** The root of the GitOps tree: Argo CD syncs dist/cluster from the platform repository. */
+export function rootApplication(gitops: GitopsConfig): object {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'platform', namespace: 'argocd' },
+    spec: {
+      project: 'default',
+      source: { repoURL: gitops.repoURL, targetRevision: gitops.revision, path: 'dist/cluster', directory: { recurse: true } },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
+      // Never prune at the root: a bad commit must not delete whole tiers.
+      syncPolicy: { automated: { prune: false, selfHeal: true } },
+    },
+  };
+}
+
+export interface AddonInputs {
+  readonly inventory: Inventory;
+  readonly gitops: GitopsConfig;
+  readonly cniManifest: string;
+  readonly argoCdManifest: string;
+  readonly approverImage: string;
+}
+
+const file = (name: string, content: string): WriteFile => ({ path: `${BOOTSTRAP_DIR}/${name}`, content, owner: 'root:root', permissions: '0600' });
+
+export function addonFiles(inputs: AddonInputs): WriteFile[] {
+  return [
+    file('kubelet-csr-approver.yaml', csrApproverManifest(inputs.inventory, inputs.approverImage)),
+    file('argocd-namespace.yaml', toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })),
+    file('platform-application.yaml', toYaml(rootApplication(inputs.gitops))),
+  ];
+}
+
+export function addonCommands(inputs: AddonInputs): Argv[] {
+  const kubectl = (...args: string[]): Argv => ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, ...args];
+  return [
+    kubectl('apply', '-f', inputs.cniManifest),
+    kubectl('apply', '-f', `${BOOTSTRAP_DIR}/kubelet-csr-approver.yaml`),
+    kubectl('apply', '-f', `${BOOTSTRAP_DIR}/argocd-namespace.yaml`),
+    // Argo CD's CRDs exceed the client-side apply annotation limit: server-side apply.
+    kubectl('apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', inputs.argoCdManifest),
+    kubectl('wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'),
+    kubectl('apply', '-f', `${BOOTSTRAP_DIR}/platform-application.yaml`),
+  ];
+}

@@ -1,0 +1,101 @@
+/**
+ * Host bootstrap of the whole cluster: for every host of the inventory a cloud-init user-data
+ * file (`hosts/<host>/user-data`) that installs the pinned Kubernetes release, prepares the
+ * kernel and runs `kubeadm init` (first control-plane host) or `kubeadm join` (the others),
+ * plus a NoCloud `meta-data`. The files hold the join token and, on control-plane hosts, the CA
+ * keys: the writer puts them under dist/hosts/ (git-ignored) with mode 0600.
+ */
+import { Construct } from 'constructs';
+import type { ClusterConfig } from '../config/schema/cluster';
+import type { GitopsConfig } from '../config/schema/platform-services';
+import { imageVersion, Versions } from '../config/versions';
+import { warn } from '../lib/warnings';
+import { ApiServerExtension, auditLogging, secretEncryption } from './api-server-extensions';
+import { hostCloudConfig, HostVersions, UserDataInputs } from './cloud-init';
+import type { EdgeForwarding } from './haproxy';
+import { inventory, Inventory } from './inventory';
+import type { BootstrapSecrets } from './secrets';
+import { renderCloudConfig } from './serialize';
+
+export interface ClusterBootstrapProps {
+  /** The validated `cluster` section: hosts, networks, CNI, endpoint. */
+  readonly cluster: ClusterConfig;
+  /** Edge NodePorts haproxy forwards 80/443 to, and whether it sends the PROXY protocol. */
+  readonly edge: EdgeForwarding;
+  /** Repository and revision the root Argo CD Application syncs `dist/cluster` from. */
+  readonly gitops: GitopsConfig;
+  /** config/versions.yaml: Kubernetes release, images (etcd, haproxy, keepalived, …) and manifests (CNI, Argo CD). */
+  readonly versions: Versions;
+  /** From `loadOrCreateBootstrapSecrets()`. */
+  readonly secrets: BootstrapSecrets;
+  /**
+   * Elasticsearch runs on the cluster (logging enabled): workers get vm.max_map_count=262144
+   * when `cluster.hostsManaged`.
+   * @default false
+   */
+  readonly elasticsearch?: boolean;
+  /**
+   * API server extensions added after audit logging and Secret encryption.
+   * @default - none
+   */
+  readonly apiServerExtensions?: readonly ApiServerExtension[];
+}
+
+/** One file below dist/: `path` is relative to dist/ (`hosts/<host>/user-data`). */
+export interface BootstrapFile {
+  readonly path: string;
+  readonly content: string;
+  readonly mode: number;
+}
+
+function manifestUrl(versions: Versions, name: string): string {
+  const url = versions.manifests[name];
+  if (!url) throw new Error(`config/versions.yaml: manifests.${name}: expected a pinned manifest URL, found nothing`);
+  return url;
+}
+
+export class ClusterBootstrap extends Construct {
+  /** The derived inventory (control-plane hosts, workers, API endpoint). */
+  public readonly inventory: Inventory;
+  private readonly inputs: UserDataInputs;
+  private rendered?: BootstrapFile[];
+
+  constructor(scope: Construct, id: string, props: ClusterBootstrapProps) {
+    super(scope, id);
+    const { cluster, versions } = props;
+    this.inventory = inventory(cluster);
+    if (cluster.cni === 'flannel') {
+      warn('platform:bootstrap:flannelNoPolicies', 'cluster.cni is "flannel": flannel does not enforce NetworkPolicies, so the default-deny and allow policies in dist/ have no effect. Use "calico" to enforce them.');
+    }
+    const hostVersions: HostVersions = {
+      etcdImage: imageVersion(versions, 'etcd'),
+      haproxyImage: imageVersion(versions, 'haproxy'),
+      keepalivedImage: imageVersion(versions, 'keepalived'),
+      csrApproverImage: imageVersion(versions, 'kubelet-csr-approver'),
+      pauseImage: imageVersion(versions, 'pause'),
+      containerdVersion: imageVersion(versions, 'containerd-package'),
+      cniManifest: manifestUrl(versions, cluster.cni),
+      argoCdManifest: manifestUrl(versions, 'argo-cd'),
+    };
+    this.inputs = {
+      inventory: this.inventory,
+      secrets: props.secrets,
+      edge: { nodePorts: props.edge.nodePorts, proxyProtocol: props.edge.proxyProtocol },
+      gitops: props.gitops,
+      versions: hostVersions,
+      apiServerExtensions: [auditLogging(), secretEncryption(props.secrets.encryptionKey), ...(props.apiServerExtensions ?? [])],
+      elasticsearchSysctl: (props.elasticsearch ?? false) && cluster.hostsManaged,
+    };
+  }
+
+  /** Every host's files, sorted by path; the same inputs always give the same bytes. */
+  public files(): BootstrapFile[] {
+    this.rendered ??= this.inventory.hosts
+      .flatMap((host): BootstrapFile[] => [
+        { path: `hosts/${host.name}/user-data`, content: renderCloudConfig(hostCloudConfig(host, this.inputs)), mode: 0o600 },
+        { path: `hosts/${host.name}/meta-data`, content: `instance-id: ${this.inventory.cluster.name}-${host.name}\nlocal-hostname: ${host.name}\n`, mode: 0o600 },
+      ])
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return this.rendered.map((f) => ({ ...f }));
+  }
+}

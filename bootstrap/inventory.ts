@@ -1,0 +1,41 @@
+/** Facts derived from the cluster inventory that several bootstrap parts need. */
+import type { ClusterConfig, HostConfig } from '../config/schema/cluster';
+
+/** Port every kube-apiserver binds on its own host. */
+export const API_SERVER_PORT = 6443;
+export const CRI_SOCKET = 'unix:///run/containerd/containerd.sock';
+
+export const isControlPlane = (h: HostConfig) => h.roles.includes('control-plane');
+export const isWorker = (h: HostConfig) => h.roles.includes('worker');
+
+export interface Inventory {
+  readonly cluster: ClusterConfig;
+  readonly hosts: readonly HostConfig[];
+  readonly controlPlanes: readonly HostConfig[];
+  readonly workers: readonly HostConfig[];
+  /** The control-plane host that runs `kubeadm init`: the first listed. */
+  readonly initHost: HostConfig;
+  /** `host:port` every kubelet and join uses: the VIP (haproxy) or the single API server. */
+  readonly apiEndpoint: string;
+  /** `1.36.2`. */
+  readonly kubernetesVersion: string;
+  /** `1.36`. */
+  readonly kubernetesMinor: string;
+}
+
+export function inventory(cluster: ClusterConfig): Inventory {
+  const controlPlanes = cluster.hosts.filter(isControlPlane);
+  const initHost = controlPlanes[0];
+  if (!initHost) throw new Error('cluster.hosts: expected a control-plane host (the config schema checks this)');
+  const endpoint = cluster.controlPlaneEndpoint;
+  return {
+    cluster,
+    hosts: cluster.hosts,
+    controlPlanes,
+    workers: cluster.hosts.filter(isWorker),
+    initHost,
+    apiEndpoint: endpoint ? `${endpoint.vip}:${endpoint.port}` : `${initHost.address}:${API_SERVER_PORT}`,
+    kubernetesVersion: cluster.kubernetesVersion,
+    kubernetesMinor: cluster.kubernetesVersion.split('.').slice(0, 2).join('.'),
+  };
+}

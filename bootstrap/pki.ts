@@ -1,0 +1,94 @@
+/**
+ * The cluster's certificate authorities, made once (the Cluster API model): ECDSA P-256 keys
+ * from Node's crypto, certificates encoded with PeculiarVentures' X.509 ASN.1 schema and
+ * signed synchronously, so the secrets loader needs no async chain. kubeadm finds the CA
+ * files already in /etc/kubernetes/pki and signs every leaf certificate with them.
+ */
+import * as crypto from 'crypto';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import {
+  AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, BasicConstraints, Certificate, Extension, Extensions,
+  id_ce_basicConstraints, id_ce_keyUsage, id_ce_subjectKeyIdentifier, KeyUsage, KeyUsageFlags, Name,
+  RelativeDistinguishedName, SubjectKeyIdentifier, SubjectPublicKeyInfo, TBSCertificate, Validity, Version,
+} from '@peculiar/asn1-x509';
+
+/** A certificate and its private key, PEM-encoded (PKCS#8 key). */
+export interface CertificateAuthority {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** The service-account token signing key pair (PKCS#8 private, SPKI public). */
+export interface KeyPair {
+  readonly publicKey: string;
+  readonly privateKey: string;
+}
+
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+const COMMON_NAME = '2.5.4.3';
+const CA_YEARS = 10;
+
+function pem(label: string, der: ArrayBuffer | Buffer): string {
+  const lines = Buffer.from(der as ArrayBuffer).toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+const newEcKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+
+const extension = (extnID: string, value: object) =>
+  new Extension({ extnID, critical: extnID !== id_ce_subjectKeyIdentifier, extnValue: new OctetString(AsnConvert.serialize(value)) });
+
+/** A self-signed CA certificate (`CN=<commonName>`), valid for ten years from `now`. */
+export function createCertificateAuthority(commonName: string, now: Date = new Date()): CertificateAuthority {
+  const { publicKey, privateKey } = newEcKey();
+  const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
+  const name = new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: commonName }) })])]);
+  const serial = crypto.randomBytes(16);
+  serial[0] &= 0x7f; // positive INTEGER
+  serial[0] |= 0x01; // no leading zero byte to strip
+  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 5 * 60 * 1000); // tolerate small clock skew
+  const notAfter = new Date(notBefore);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_YEARS);
+  const algorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
+  const tbs = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: new Uint8Array(serial).buffer,
+    signature: algorithm,
+    issuer: name,
+    validity: new Validity({ notBefore, notAfter }),
+    subject: name,
+    subjectPublicKeyInfo: spki,
+    extensions: new Extensions([
+      extension(id_ce_keyUsage, new KeyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)),
+      extension(id_ce_basicConstraints, new BasicConstraints({ cA: true })),
+      extension(id_ce_subjectKeyIdentifier, new SubjectKeyIdentifier(crypto.createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest())),
+    ]),
+  });
+  const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
+  // Node's ECDSA signatures are DER ECDSA-Sig-Value, exactly what X.509 carries.
+  const signature = crypto.sign('sha256', tbsDer, privateKey);
+  const certificate = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: new Uint8Array(signature).buffer });
+  return { cert: pem('CERTIFICATE', AsnConvert.serialize(certificate)), key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** The key pair kube-apiserver signs service-account tokens with (`sa.key`/`sa.pub`). */
+export function createServiceAccountKeyPair(): KeyPair {
+  const { publicKey, privateKey } = newEcKey();
+  return { publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/**
+ * The discovery pin kubeadm join checks: `sha256:` and the hex SHA-256 of the CA's DER
+ * SubjectPublicKeyInfo (what `openssl x509 -pubkey | openssl pkey -pubin -outform der | sha256sum` prints).
+ */
+export function caCertHash(certPem: string): string {
+  const spki = new crypto.X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${crypto.createHash('sha256').update(spki).digest('hex')}`;
+}
+
+/** Whether `key` is the private key of `cert` (a swapped file in the secrets is caught here). */
+export function keyMatchesCertificate(certPem: string, keyPem: string): boolean {
+  const certKey = new crypto.X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  const derived = crypto.createPublicKey(crypto.createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+  return Buffer.compare(certKey, derived) === 0;
+}

@@ -1,0 +1,176 @@
+/**
+ * Bootstrap secrets: the join token, keepalived password, Secret encryption key and the
+ * cluster CAs, generated once into a git-ignored, owner-only file and read by every synthesis
+ * (the same file always gives the same host files). Losing the file means losing the ability
+ * to add control-plane hosts and to decrypt the Secrets in etcd backups, hence the notice on creation.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { z } from 'zod';
+import { formatIssues } from '../config/format-issues';
+import { ConfigError } from '../config/load';
+import { repoRoot } from '../lib/repo-root';
+import { CertificateAuthority, createCertificateAuthority, createServiceAccountKeyPair, KeyPair, keyMatchesCertificate } from './pki';
+
+export interface BootstrapSecrets {
+  /** kubeadm bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}`: joins hosts while it is valid (24h after init). */
+  readonly bootstrapToken: string;
+  /** keepalived VRRP `auth_pass` (VRRP uses at most 8 characters). */
+  readonly keepalivedPassword: string;
+  /** 32 random bytes, base64: the secretbox key that encrypts Secrets in etcd. */
+  readonly encryptionKey: string;
+  readonly clusterCa: CertificateAuthority;
+  readonly etcdCa: CertificateAuthority;
+  readonly frontProxyCa: CertificateAuthority;
+  readonly serviceAccount: KeyPair;
+}
+
+/**
+ * The secrets file of one cluster: `secrets/<cluster>.yaml` below the repository. One file per
+ * cluster name, so two platforms (an example and the real one) never share CAs or tokens.
+ */
+export function secretsFileFor(clusterName: string, dir: string = path.join(repoRoot(), 'secrets')): string {
+  return path.join(dir, `${clusterName}.yaml`);
+}
+
+const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+function randomString(alphabet: string, length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of crypto.randomBytes(length)) {
+      // Rejection sampling keeps every character equally likely.
+      if (byte < 256 - (256 % alphabet.length) && out.length < length) out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out;
+}
+
+export const newBootstrapToken = () => `${randomString(TOKEN_ALPHABET, 6)}.${randomString(TOKEN_ALPHABET, 16)}`;
+
+export function generateBootstrapSecrets(now: Date = new Date()): BootstrapSecrets {
+  return {
+    bootstrapToken: newBootstrapToken(),
+    keepalivedPassword: randomString(PASSWORD_ALPHABET, 8),
+    encryptionKey: crypto.randomBytes(32).toString('base64'),
+    clusterCa: createCertificateAuthority('kubernetes', now),
+    etcdCa: createCertificateAuthority('etcd-ca', now),
+    frontProxyCa: createCertificateAuthority('front-proxy-ca', now),
+    serviceAccount: createServiceAccountKeyPair(),
+  };
+}
+
+const pemBlock = (label: string) =>
+  z.string({ error: `expected a PEM ${label}` }).regex(new RegExp(`^-----BEGIN ${label}-----\\n[A-Za-z0-9+/=\\n]+-----END ${label}-----\\n?$`), { error: `expected a PEM "${label}" block` });
+
+const authority = z
+  .strictObject({ cert: pemBlock('CERTIFICATE'), key: pemBlock('PRIVATE KEY') })
+  .superRefine((ca, ctx) => {
+    let cert: crypto.X509Certificate;
+    try {
+      cert = new crypto.X509Certificate(ca.cert);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a readable X.509 certificate', input: 'unreadable data' });
+      return;
+    }
+    if (!cert.ca) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a CA certificate (basicConstraints CA:TRUE)', input: cert.subject });
+    let matches = false;
+    try {
+      matches = keyMatchesCertificate(ca.cert, ca.key);
+    } catch {
+      /* reported below */
+    }
+    if (!matches) ctx.addIssue({ code: 'custom', path: ['key'], message: 'expected the private key of this entry\'s cert', input: 'another or unreadable key' });
+  });
+
+const secretsSchema = z.strictObject({
+  bootstrapToken: z.string().regex(/^[a-z0-9]{6}\.[a-z0-9]{16}$/, { error: 'expected a kubeadm token "[a-z0-9]{6}.[a-z0-9]{16}"' }),
+  keepalivedPassword: z.string().regex(/^[A-Za-z0-9]{8}$/, { error: 'expected 8 letters or digits (VRRP ignores more)' }),
+  encryptionKey: z.base64({ error: 'expected base64' }).refine((k) => Buffer.from(k, 'base64').length === 32, { error: 'expected 32 bytes, base64-encoded' }),
+  clusterCa: authority,
+  etcdCa: authority,
+  frontProxyCa: authority,
+  serviceAccount: z.strictObject({ publicKey: pemBlock('PUBLIC KEY'), privateKey: pemBlock('PRIVATE KEY') }),
+});
+
+/** Parses and checks a secrets file's text; problems are reported like config errors. */
+export function parseBootstrapSecrets(text: string, file: string): BootstrapSecrets {
+  let raw: unknown;
+  try {
+    raw = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  } catch (err) {
+    throw new ConfigError(file, [`(file): expected valid YAML, found a syntax error (${(err as Error).message.split('\n')[0]})`]);
+  }
+  const result = secretsSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(file, formatIssues(secretsSchema, result.error.issues));
+  return result.data;
+}
+
+const HEADER = [
+  '# Bootstrap secrets of this platform: cluster CAs, service-account key, join token,',
+  '# keepalived password and the key that encrypts Secrets in etcd. Generated once by',
+  '# `npm run secrets`; synthesis copies them into dist/hosts/ (git-ignored, mode 0600).',
+  '# KEEP THIS FILE SAFE AND BACKED UP OFF-HOST: without it no control-plane host can be',
+  '# added and the Secrets in etcd backups cannot be decrypted. Never commit it.',
+  '# See bootstrap/README.md.',
+];
+
+export function renderBootstrapSecrets(secrets: BootstrapSecrets): string {
+  return `${HEADER.join('\n')}\n${yaml.dump(secrets, { lineWidth: -1, noRefs: true })}`;
+}
+
+/** Writes the file owner-only (0600) in an owner-only directory (0700); never replaces another file by accident. */
+export function writeBootstrapSecrets(file: string, secrets: BootstrapSecrets, options: { replace?: boolean } = {}): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.chmodSync(path.dirname(file), 0o700);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, renderBootstrapSecrets(secrets), { mode: 0o600, flag: 'wx' });
+  if (options.replace) {
+    fs.renameSync(temp, file);
+    return;
+  }
+  // link() fails if the file appeared meanwhile: two concurrent first runs never overwrite each other's CAs.
+  try {
+    fs.linkSync(temp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SecretsExistError(file);
+    throw err;
+  } finally {
+    fs.unlinkSync(temp);
+  }
+}
+
+/** Creating a secrets file that already exists: the existing one wins. */
+export class SecretsExistError extends Error {
+  constructor(public readonly file: string) {
+    super(`${file} already exists; refusing to overwrite bootstrap secrets`);
+  }
+}
+
+export function secretsNotice(file: string): string {
+  return `Created bootstrap secrets in ${file} (cluster CAs, join token, encryption key). Keep this file safe and back it up off-host; it is git-ignored and must never be committed.`;
+}
+
+export interface LoadSecretsOptions {
+  /** Where the creation notice goes. @default - standard error */
+  readonly log?: (line: string) => void;
+}
+
+/** Reads the secrets file, or generates it when there is none (and says so). */
+export function loadOrCreateBootstrapSecrets(file: string, options: LoadSecretsOptions = {}): { secrets: BootstrapSecrets; created: boolean } {
+  const target = file;
+  if (fs.existsSync(target)) return { secrets: parseBootstrapSecrets(fs.readFileSync(target, 'utf8'), target), created: false };
+  const secrets = generateBootstrapSecrets();
+  try {
+    writeBootstrapSecrets(target, secrets);
+  } catch (err) {
+    // Another run created it first: use that one.
+    if (err instanceof SecretsExistError) return { secrets: parseBootstrapSecrets(fs.readFileSync(target, 'utf8'), target), created: false };
+    throw err;
+  }
+  (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(secretsNotice(target));
+  return { secrets, created: true };
+}

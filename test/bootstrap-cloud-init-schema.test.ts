@@ -1,0 +1,57 @@
+/**
+ * Every emitted user-data passes `cloud-init schema --config-file`, for every host of the
+ * default platform and of the HA example. A missing cloud-init fails the test: it never skips.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { loadConfig } from '../config/load';
+import { loadVersions } from '../config/versions';
+import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
+import { generateBootstrapSecrets } from '../bootstrap/secrets';
+import { repoRoot } from '../lib/repo-root';
+
+const secrets = generateBootstrapSecrets();
+const versions = loadVersions();
+
+function userData(configFile: string): [string, string][] {
+  const config = loadConfig(path.join(repoRoot(), configFile));
+  const bootstrap = new ClusterBootstrap(Testing.chart(), 'Bootstrap', {
+    cluster: config.cluster, edge: config.edge, gitops: config.gitops, versions, secrets, elasticsearch: config.logging.enabled,
+  });
+  return bootstrap.files().filter((f) => f.path.endsWith('/user-data')).map((f) => [`${configFile} ${f.path}`, f.content]);
+}
+
+function cloudInit(): string {
+  const found = spawnSync('cloud-init', ['--version'], { encoding: 'utf8' });
+  if (found.error || found.status !== 0) {
+    throw new Error('cloud-init is not installed, so user-data cannot be checked: install it (Debian/Ubuntu: apt-get update && apt-get install -y cloud-init)');
+  }
+  return 'cloud-init';
+}
+
+const cases = [...userData('config/platform.yaml'), ...userData('examples/ha-cluster.yaml')];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'user-data-'));
+
+test('both platforms produce user-data for every host', () => {
+  expect(cases.map(([name]) => name.split(' ')[1])).toEqual([
+    'hosts/hozer-55/user-data',
+    ...['autocrat', 'coup', 'deadlock', 'worker-1', 'worker-2', 'worker-3'].map((h) => `hosts/${h}/user-data`),
+  ]);
+});
+
+test.each(cases)('%s passes cloud-init schema --config-file', (name, content) => {
+  const bin = cloudInit();
+  const file = path.join(dir, name.replace(/[^A-Za-z0-9.-]+/g, '_'));
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  let output = '';
+  try {
+    output = execFileSync(bin, ['schema', '--config-file', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`cloud-init schema rejected ${name}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+  expect(output).toContain('Valid cloud-config');
+});
