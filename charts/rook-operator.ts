@@ -1,0 +1,101 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { chartVersion, Versions } from '../config/versions';
+import { ANNOTATION, PRUNE_PROTECTION } from '../lib/labels';
+import { AddonApplication } from './addon-application';
+
+/** Sync waves of the storage tier: operator (and its CRDs), then CSI drivers, then the Ceph objects. */
+export const ROOK_WAVE = { operator: 1, csiDrivers: 2, cluster: 3 } as const;
+
+/** The operator's namespace: Rook prefixes the CSI driver names with it. */
+export const ROOK_NAMESPACE = 'rook-ceph';
+/** RBD CSI driver (and StorageClass provisioner) name: `<operator namespace>.rbd.csi.ceph.com`. */
+export const RBD_DRIVER = `${ROOK_NAMESPACE}.rbd.csi.ceph.com`;
+
+export interface RookOperatorProps {
+  /** Pinned charts `rook-ceph` and `ceph-csi-drivers`. */
+  readonly versions: Versions;
+  /** Let the operator create ServiceMonitors (the monitoring stack's CRDs must exist). */
+  readonly monitoring: boolean;
+  /** Taints the operators and the CSI controller tolerate (those of the storage hosts). */
+  readonly tolerations: readonly k8s.Toleration[];
+  /** Taints the CSI node plugin tolerates: it must run wherever a pod may mount a volume. */
+  readonly nodePluginTolerations: readonly k8s.Toleration[];
+  /** CSI controller (provisioner) replicas. @default 1 */
+  readonly controllerReplicas?: number;
+}
+
+/**
+ * The Rook operator and what Rook v1.20 needs for RBD volumes: the `rook-ceph` chart (operator,
+ * Rook CRDs, and the ceph-csi-operator subchart with the `csi.ceph.io` CRDs), then the
+ * `ceph-csi-drivers` chart, whose OperatorConfig and RBD Driver objects the ceph-csi-operator
+ * turns into the provisioner Deployment and the node-plugin DaemonSet. Rook itself creates the
+ * CephConnection and ClientProfile (named after the cluster namespace: the StorageClass clusterID).
+ * @see https://rook.io/docs/rook/v1.20/Helm-Charts/csi-drivers-chart/
+ */
+export class RookOperator extends Construct {
+  public readonly operator: AddonApplication;
+  public readonly csiDrivers: AddonApplication;
+
+  constructor(scope: Construct, id: string, props: RookOperatorProps) {
+    super(scope, id);
+    const tolerations = [...props.tolerations];
+    const tolerate = tolerations.length ? { tolerations } : {};
+
+    this.operator = new AddonApplication(this, 'Operator', {
+      name: 'rook-ceph',
+      chart: chartVersion(props.versions, 'rook-ceph'),
+      namespace: ROOK_NAMESPACE,
+      syncWave: ROOK_WAVE.operator,
+      // The csi.ceph.io CRDs come with the subchart; server-side apply has no annotation size limit.
+      serverSideApply: true,
+      values: {
+        // Turning CRD management off later lets Helm delete the CRDs, and with them the cluster.
+        crds: { enabled: true },
+        csi: { installCsiOperator: true },
+        monitoring: { enabled: props.monitoring },
+        ...tolerate,
+        ...(tolerations.length ? { 'ceph-csi-operator': { controllerManager: { tolerations } } } : {}),
+      },
+    });
+    // Removing the Application from Git must not uninstall the operator of a cluster holding data.
+    this.operator.application.metadata.addAnnotation(ANNOTATION.argoSyncOptions, PRUNE_PROTECTION[ANNOTATION.argoSyncOptions]);
+
+    const replicas = props.controllerReplicas ?? 1;
+    const nodePlugin = { priorityClassName: 'system-node-critical', tolerations: [...props.nodePluginTolerations] };
+    const controllerPlugin = { priorityClassName: 'system-cluster-critical', replicas, tolerations };
+    const disabled = (kind: string) => ({ enabled: false, name: `${ROOK_NAMESPACE}.${kind}.csi.ceph.com` });
+    this.csiDrivers = new AddonApplication(this, 'CsiDrivers', {
+      name: 'ceph-csi-drivers',
+      chart: chartVersion(props.versions, 'ceph-csi-drivers'),
+      namespace: ROOK_NAMESPACE,
+      syncWave: ROOK_WAVE.csiDrivers,
+      // Rook's recommended values (deploy/charts/ceph-csi-drivers/values.yaml): the drivers fail with the chart defaults.
+      values: {
+        operatorConfig: {
+          namespace: ROOK_NAMESPACE,
+          driverSpecDefaults: {
+            // Images as pinned by the rook-ceph chart, so CSI moves in lockstep with Rook.
+            imageSet: { name: 'rook-csi-operator-image-set-configmap' },
+            nodePlugin,
+            controllerPlugin,
+          },
+        },
+        drivers: {
+          rbd: {
+            enabled: true,
+            name: RBD_DRIVER,
+            // Without it the csi-snapshotter sidecar is missing and the VolumeSnapshotClass does nothing.
+            snapshotPolicy: 'volumeSnapshot',
+            nodePlugin,
+            controllerPlugin,
+          },
+          // Only block storage is synthesized; each driver left on would run privileged pods on every node.
+          cephfs: disabled('cephfs'),
+          nfs: disabled('nfs'),
+          nvmeof: disabled('nvmeof'),
+        },
+      },
+    });
+  }
+}

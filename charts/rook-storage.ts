@@ -1,0 +1,125 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import type { HostConfig } from '../config/schema/cluster';
+import {
+  cephLayout, CephLayout, declaredStorageClasses, formatStorageIssues, StorageConfig, storageHostIssues,
+} from '../config/schema/storage';
+import { imageVersion, Versions } from '../config/versions';
+import { StorageClassRef } from '../lib/contracts';
+import { PlatformChart } from '../lib/platform-chart';
+import { PodSecurityLevel } from '../lib/pod-security';
+import { warn } from '../lib/warnings';
+import { CephBlockClasses } from './ceph-block-classes';
+import { CephStorageCluster } from './ceph-storage-cluster';
+import { Namespaces } from './namespaces';
+import { RBD_DRIVER, ROOK_NAMESPACE, ROOK_WAVE, RookOperator } from './rook-operator';
+
+export { declaredStorageClasses };
+export type { DeclaredStorageClass } from '../config/schema/storage';
+
+/** Taint kubeadm puts on control-plane nodes. */
+const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
+
+const ROOK_POD_SECURITY_REASON =
+  'Ceph OSDs run privileged on raw block devices and host paths (/dev, /var/lib/rook); the RBD CSI node plugin maps images into the host kernel and mounts them into the kubelet directory';
+
+export interface RookStorageProps {
+  /** The cluster inventory (`cluster.hosts`): Ceph runs on the hosts that list `cephDisks`. */
+  readonly hosts: readonly HostConfig[];
+  /** The `storage` config section; `rook` must be true. */
+  readonly config: StorageConfig;
+  /** The cluster unit's `00-namespaces` chart, which gets the `rook-ceph` namespace. */
+  readonly namespaces: Namespaces;
+  /** Whether the monitoring stack (Prometheus Operator CRDs) is installed. */
+  readonly monitoring: boolean;
+  /** Pinned charts (`rook-ceph`, `ceph-csi-drivers`) and the `ceph` image. */
+  readonly versions: Versions;
+}
+
+/**
+ * Block storage for the cluster: Rook-Ceph on the inventory's raw disks, RBD images as
+ * dynamically provisioned volumes. The layout follows the number of storage hosts (one host:
+ * one mon, one copy per object; three or more: three mons, three copies on different hosts),
+ * so growing the inventory grows the cluster. Nothing a commit can do destroys the data: the
+ * Ceph objects and the namespace are never pruned or deleted by Argo CD, and no cleanup
+ * policy is synthesized.
+ * @see https://rook.io/docs/rook/v1.20/Getting-Started/intro/
+ */
+export class RookStorage extends PlatformChart {
+  /** `general`: the cluster default (reclaim Delete); `retained`: for databases (reclaim Retain). */
+  public readonly storageClasses: { readonly general: StorageClassRef; readonly retained: StorageClassRef };
+  /** Namespace of the operator, the CSI drivers and the Ceph cluster. */
+  public readonly rookNamespace: string;
+  public readonly layout: CephLayout;
+
+  constructor(scope: Construct, id: string, props: RookStorageProps) {
+    super(scope, id);
+    const { config, hosts } = props;
+    if (!config.rook) {
+      throw new Error('RookStorage: storage.rook is false; do not create the storage chart, and declare the classes with declaredStorageClasses(storage)');
+    }
+    this.addDependency(props.namespaces);
+    this.node.addValidation({ validate: () => formatStorageIssues(storageHostIssues(hosts, config)) });
+
+    this.rookNamespace = props.namespaces.add(ROOK_NAMESPACE, {
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+      podSecurityReason: ROOK_POD_SECURITY_REASON,
+      protect: true,
+    });
+    const layout = (this.layout = cephLayout(hosts, config));
+    this.warnAboutRedundancy(layout);
+
+    const storageHostConfigs = hosts.filter((h) => layout.hosts.some((s) => s.name === h.name));
+    const cephTolerations = tolerationsFor(storageHostConfigs);
+    new RookOperator(this, 'Operator', {
+      versions: props.versions,
+      monitoring: props.monitoring,
+      tolerations: cephTolerations,
+      nodePluginTolerations: tolerationsFor(hosts),
+      controllerReplicas: hosts.length >= 2 ? 2 : 1,
+    });
+
+    new CephStorageCluster(this, 'Cluster', {
+      namespace: this.rookNamespace,
+      layout,
+      cephImage: imageVersion(props.versions, 'ceph'),
+      monitoring: props.monitoring,
+      allowMultipleMonsPerNode: config.allowMultipleMonsPerNode,
+      tolerations: cephTolerations,
+      syncWave: ROOK_WAVE.cluster,
+    });
+
+    const classes = new CephBlockClasses(this, 'Classes', {
+      driver: RBD_DRIVER,
+      clusterNamespace: this.rookNamespace,
+      general: config.classes.general,
+      retained: config.classes.retained,
+      snapshotSyncWave: ROOK_WAVE.cluster,
+    });
+    this.storageClasses = { general: classes.general, retained: classes.retained };
+  }
+
+  private warnAboutRedundancy(layout: CephLayout): void {
+    const single = layout.pools.filter((p) => p.replicaSize === 1).map((p) => p.name);
+    if (single.length === 0) return;
+    const where = layout.hosts.length === 1 ? `one storage host ("${layout.hosts[0].name}")` : `replicaSize 1`;
+    warn(
+      'platform:storage:singleReplica',
+      `Ceph pool(s) ${single.join(', ')} keep one copy of each object (${where}): a failed disk or host loses every volume on it. ` +
+        'Add hosts with cephDisks (three for three copies on different hosts) and keep backups off the cluster.',
+    );
+  }
+}
+
+/** Tolerations for the control-plane taint (where those hosts carry Ceph) and the hosts' own taints. */
+export function tolerationsFor(hosts: readonly HostConfig[]): k8s.Toleration[] {
+  const byKey = new Map<string, k8s.Toleration>();
+  const add = (t: k8s.Toleration) => byKey.set(JSON.stringify([t.key, t.operator, t.value ?? '', t.effect]), t);
+  if (hosts.some((h) => h.roles.includes('control-plane'))) add({ key: CONTROL_PLANE_TAINT, operator: 'Exists', effect: 'NoSchedule' });
+  for (const taint of hosts.flatMap((h) => h.taints)) {
+    add(taint.value === undefined
+      ? { key: taint.key, operator: 'Exists', effect: taint.effect }
+      : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect });
+  }
+  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t);
+}
