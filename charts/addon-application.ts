@@ -50,6 +50,10 @@ export class AddonApplication extends Construct {
     super(scope, id);
     this.name = props.name;
     const { chart } = props;
+    // A range would let the cluster change without a commit; config/versions.yaml refuses one too.
+    if (!/^v?[0-9]+\.[0-9]+\.[0-9]+$/.test(chart.version)) {
+      throw new Error(`AddonApplication ${props.name}: chart ${chart.chart} version "${chart.version}" is not an exact version; pin one such as "1.2.3" in config/versions.yaml`);
+    }
     const syncOptions = [
       ...(props.createNamespace ? ['CreateNamespace=true'] : []),
       ...(props.serverSideApply ? ['ServerSideApply=true'] : []),

@@ -1,6 +1,86 @@
 /** Schema of `edge`: the single entry point, TLS and route policy. */
 import { z } from 'zod';
-import { dnsLabel, email, hostname, integer, port, quantity } from './primitives';
+import { dnsLabel, email, hostname, integer, port } from './primitives';
+
+/** Certificate issuers the edge tier provides as ClusterIssuers (see charts/edge-cert-manager.ts). */
+export const TLS_ISSUERS = ['letsencrypt-production', 'letsencrypt-staging', 'self-signed'] as const;
+export type TlsIssuer = (typeof TLS_ISSUERS)[number];
+
+/** A request size in bytes, as both Envoy (resource quantity) and nginx (`k`/`m`/`g`) can express it. */
+const byteSize = () =>
+  z.string({ error: 'expected a byte size such as "10Mi", "512Ki" or "0" (no limit)' }).regex(/^[0-9]+(Ki|Mi|Gi)?$/, {
+    error: 'expected a byte size such as "10Mi", "512Ki" or "0" (no limit)',
+  });
+
+/** A key of a Secret in the cert-manager namespace (ClusterIssuers read their Secrets there); never synthesized. */
+const secretKey = z.strictObject({ secret: dnsLabel(), key: z.string().min(1, { error: 'expected a Secret key' }) });
+
+/**
+ * An ACME DNS-01 solver (cert-manager field names). With one, every preview domain gets one wildcard
+ * certificate instead of one certificate per preview host.
+ * @see https://cert-manager.io/docs/configuration/acme/dns01/
+ */
+const dns01 = z
+  .strictObject({
+    cloudflare: z.strictObject({ apiToken: secretKey }).optional(),
+    /** A self-hosted authoritative server (BIND, Knot, PowerDNS) that accepts TSIG-signed updates. */
+    rfc2136: z
+      .strictObject({
+        /** `host:port` or `[ipv6]:port` of the authoritative server. */
+        nameserver: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/, { error: 'expected "host:port" of the DNS server' }),
+        tsigKeyName: z.string().min(1),
+        tsigAlgorithm: z.enum(['HMACMD5', 'HMACSHA1', 'HMACSHA256', 'HMACSHA512']).default('HMACSHA256'),
+        tsigSecret: secretKey,
+      })
+      .optional(),
+    route53: z
+      .strictObject({
+        region: z.string().min(1),
+        hostedZoneID: z.string().min(1).optional(),
+        /** Static credentials; without them cert-manager uses its ambient (IRSA/instance) credentials. */
+        accessKeyID: z.string().min(1).optional(),
+        secretAccessKey: secretKey.optional(),
+      })
+      .optional(),
+  })
+  .refine((d) => [d.cloudflare, d.rfc2136, d.route53].filter(Boolean).length === 1, {
+    error: 'expected exactly one DNS provider: cloudflare, rfc2136 or route53',
+    // A misspelt provider is reported as an unknown key, not also as "no provider".
+    when: (payload) => payload.issues.length === 0,
+  });
+
+const proxy = z
+  .strictObject({
+    /** `DaemonSet`: one Envoy per worker (every NodePort answers locally); `Deployment`: `replicas` Envoys. */
+    workload: z.enum(['DaemonSet', 'Deployment']).default('DaemonSet'),
+    /** Number of proxies; only for `workload: Deployment`. @default 2 */
+    replicas: integer({ min: 1, max: 100 }).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.workload === 'DaemonSet' && p.replicas !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replicas'],
+        input: p.replicas,
+        message: 'expected no replicas with workload DaemonSet (it runs one proxy per worker); set workload: Deployment to choose a count',
+      });
+    }
+  });
+
+/**
+ * `/git` on the platform host, routed to a GitLab installed outside this project. Its namespace is
+ * not ours: label it with the Gateway's admission label, and admit the entry point there if it is
+ * default-deny (a NetworkPolicy from us would isolate GitLab's own pods).
+ */
+const gitlab = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** GitLab's Workhorse Service (declared external: the GitLab chart creates it). */
+  service: z
+    .strictObject({ namespace: dnsLabel().default('gitlab'), name: dnsLabel().default('gitlab-webservice-default'), port: port().default(8181) })
+    .default({ namespace: 'gitlab', name: 'gitlab-webservice-default', port: 8181 }),
+  /** Git pushes and LFS uploads are large: `0` leaves them unlimited. */
+  maxRequestBodySize: byteSize().default('0'),
+});
 
 export const edge = z.strictObject({
   /** `envoy-gateway` (Gateway API, default) or the retired `ingress-nginx` (compatibility). */
@@ -8,18 +88,41 @@ export const edge = z.strictObject({
   nodePorts: z.strictObject({ http: port().default(30080), https: port().default(30443) }).default({ http: 30080, https: 30443 }),
   /** The control-plane TCP proxy sends the PROXY protocol, so client addresses survive. */
   proxyProtocol: z.boolean().default(true),
+  /** How the proxies run (they sit behind the NodePort with `externalTrafficPolicy: Local`). */
+  proxy: proxy.default({ workload: 'DaemonSet' }),
   /** Host that carries platform services (/kibana, /git); default: the first app's production host. */
   platformHost: hostname().optional(),
   tls: z
     .strictObject({
-      issuer: z.enum(['letsencrypt-production', 'letsencrypt-staging', 'self-signed']).default('letsencrypt-production'),
+      issuer: z.enum(TLS_ISSUERS).default('letsencrypt-production'),
+      /**
+       * Issuers for particular hosts or domains (a domain covers its subdomains), e.g. previews on the
+       * internal CA: `{ preview.example.org: self-signed }`.
+       */
+      issuerOverrides: z.record(hostname(), z.enum(TLS_ISSUERS)).default({}),
       acmeEmail: email().optional(),
+      dns01: dns01.optional(),
     })
-    .default({ issuer: 'letsencrypt-production' }),
-  hstsMaxAgeSeconds: integer({ min: 0 }).default(31536000),
-  maxRequestBodySize: quantity().default('10Mi'),
-  /** Basic-auth Secret (htpasswd in key `.htpasswd`) guarding /kibana; never synthesized. */
+    .default({ issuer: 'letsencrypt-production', issuerOverrides: {} }),
+  hsts: z
+    .strictObject({
+      /** `0` turns the Strict-Transport-Security header off. */
+      maxAgeSeconds: integer({ min: 0 }).default(31536000),
+      /** Also pin every subdomain of each host to HTTPS. */
+      includeSubDomains: z.boolean().default(false),
+    })
+    .default({ maxAgeSeconds: 31536000, includeSubDomains: false }),
+  /** Largest request body the entry point forwards (413 above it); `0` is unlimited. */
+  maxRequestBodySize: byteSize().default('10Mi'),
+  /** Basic-auth Secret (htpasswd in key `.htpasswd`, and `auth` for ingress-nginx) guarding /kibana; never synthesized. */
   kibanaAuthSecret: dnsLabel().default('kibana-basic-auth'),
+  gitlab: gitlab.default({
+    enabled: false,
+    service: { namespace: 'gitlab', name: 'gitlab-webservice-default', port: 8181 },
+    maxRequestBodySize: '0',
+  }),
 });
 
 export type EdgeConfig = z.infer<typeof edge>;
+export type Dns01Config = z.infer<typeof dns01>;
+export type GitlabRouteConfig = z.infer<typeof gitlab>;

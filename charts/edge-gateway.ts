@@ -1,0 +1,208 @@
+import { Construct } from 'constructs';
+import { chartVersion, Versions } from '../config/versions';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager.io';
+import {
+  ClientTrafficPolicy,
+  EnvoyProxy,
+  EnvoyProxySpecProviderKubernetes,
+  EnvoyProxySpecProviderKubernetesEnvoyServiceExternalTrafficPolicy,
+  EnvoyProxySpecProviderKubernetesEnvoyServiceType,
+  EnvoyProxySpecProviderType,
+} from '../imports/gateway.envoyproxy.io';
+import {
+  Gateway,
+  GatewayClass,
+  GatewaySpecListeners,
+  GatewaySpecListenersAllowedRoutesNamespacesFrom,
+  GatewaySpecListenersTlsMode,
+  HttpRoute,
+  HttpRouteSpecRulesFiltersRequestRedirectScheme,
+  HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
+  HttpRouteSpecRulesFiltersType,
+} from '../imports/gateway.networking.k8s.io';
+import { NamespacePeer } from '../lib/contracts';
+import { ANNOTATION, LABEL } from '../lib/labels';
+import { AddonApplication } from './addon-application';
+import { GatewayListenerRef } from './edge-cert-manager';
+import { PlannedCertificate } from './edge-tls-plan';
+
+export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
+/** The controller name Envoy Gateway watches GatewayClasses for (its chart's default, set explicitly). */
+export const ENVOY_GATEWAY_CONTROLLER = 'gateway.envoyproxy.io/gatewayclass-controller';
+/** The one shared Gateway (and its GatewayClass). */
+export const GATEWAY_NAME = 'platform';
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** Gateway API allows at most 64 listeners per Gateway; one is the HTTP listener. */
+const MAX_LISTENERS = 64;
+
+export enum ProxyWorkload {
+  /** One Envoy on every schedulable worker: each node's NodePort answers locally. */
+  DAEMON_SET = 'DaemonSet',
+  /** A fixed number of Envoys; nodes without one drop NodePort traffic (`externalTrafficPolicy: Local`). */
+  DEPLOYMENT = 'Deployment',
+}
+
+export interface EdgeGatewayProps {
+  readonly versions: Versions;
+  /** Fixed node ports of the Envoy Service; the control-plane TCP proxy forwards to them. */
+  readonly nodePorts: { readonly http: number; readonly https: number };
+  /** Require the PROXY protocol on every connection (the front proxy sends it). */
+  readonly proxyProtocol: boolean;
+  readonly workload: ProxyWorkload;
+  /** Proxies when `workload` is a Deployment. @default 2 */
+  readonly replicas?: number;
+  /** One HTTPS listener (and Certificate) per entry. */
+  readonly certificates: readonly PlannedCertificate[];
+  /** Namespaces with these labels may attach routes to the HTTPS listeners. */
+  readonly routeNamespaceLabels: Readonly<Record<string, string>>;
+  readonly syncWave: number;
+  /** Wave of the custom resources, after the chart's CRDs exist. */
+  readonly resourceWave: number;
+}
+
+/**
+ * Envoy Gateway as the single entry point: the controller chart, a GatewayClass whose EnvoyProxy
+ * runs Envoy behind the only NodePort Service (fixed ports, `externalTrafficPolicy: Local` so client
+ * addresses survive), the PROXY protocol from the control-plane TCP proxy, and one shared Gateway
+ * with an HTTP listener that only redirects (and serves ACME challenges) and an HTTPS listener per host.
+ * @see https://gateway.envoyproxy.io/docs/tasks/operations/customize-envoyproxy/
+ * @see https://gateway-api.sigs.k8s.io/reference/spec/#gateway
+ */
+export class EdgeGateway extends Construct {
+  public readonly addon: AddonApplication;
+  public readonly gateway: Gateway;
+  /** Where ACME HTTP-01 challenge routes attach. */
+  public readonly http01Listener: GatewayListenerRef;
+  /** The Envoy proxy pods, as NetworkPolicies select them. */
+  public readonly peer: NamespacePeer;
+
+  constructor(scope: Construct, id: string, props: EdgeGatewayProps) {
+    super(scope, id);
+    const namespace = ENVOY_GATEWAY_NAMESPACE;
+    if (props.certificates.length + 1 > MAX_LISTENERS) {
+      throw new Error(
+        `edge: ${props.certificates.length} HTTPS hosts need ${props.certificates.length + 1} Gateway listeners, more than the ${MAX_LISTENERS} a Gateway allows; ` +
+          'configure edge.tls.dns01 so that preview hosts share one wildcard listener, or use fewer preview branches',
+      );
+    }
+    this.addon = new AddonApplication(this, 'Chart', {
+      name: 'envoy-gateway',
+      chart: chartVersion(props.versions, 'envoy-gateway'),
+      namespace,
+      syncWave: props.syncWave,
+      // The chart carries the Gateway API and Envoy Gateway CRDs; EnvoyProxy and SecurityPolicy exceed the client-side limit.
+      serverSideApply: true,
+      values: { config: { envoyGateway: { gateway: { controllerName: ENVOY_GATEWAY_CONTROLLER } } } },
+    });
+
+    const annotations = { [ANNOTATION.argoSyncWave]: String(props.resourceWave), [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' };
+    const meta = (name: string) => ({ name, namespace, annotations });
+
+    const proxyName = `${GATEWAY_NAME}-proxy`;
+    const workload: EnvoyProxySpecProviderKubernetes =
+      props.workload === ProxyWorkload.DAEMON_SET ? { envoyDaemonSet: {} } : { envoyDeployment: { replicas: props.replicas ?? 2 } };
+    new EnvoyProxy(this, 'Proxy', {
+      metadata: meta(proxyName),
+      spec: {
+        provider: {
+          type: EnvoyProxySpecProviderType.KUBERNETES,
+          kubernetes: {
+            ...workload,
+            envoyService: {
+              name: `envoy-${GATEWAY_NAME}`,
+              type: EnvoyProxySpecProviderKubernetesEnvoyServiceType.NODE_PORT,
+              externalTrafficPolicy: EnvoyProxySpecProviderKubernetesEnvoyServiceExternalTrafficPolicy.LOCAL,
+              // Service ports are the listener ports; the patch pins their node ports (merge key: port).
+              patch: {
+                type: 'StrategicMerge',
+                value: { spec: { ports: [{ port: 80, nodePort: props.nodePorts.http }, { port: 443, nodePort: props.nodePorts.https }] } },
+              },
+            },
+          },
+        },
+      },
+    });
+
+    new GatewayClass(this, 'Class', {
+      metadata: { name: GATEWAY_NAME, annotations },
+      spec: {
+        controllerName: ENVOY_GATEWAY_CONTROLLER,
+        parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: proxyName, namespace },
+      },
+    });
+
+    const https: GatewaySpecListeners[] = props.certificates.map((cert) => ({
+      name: `https-${cert.hostname.replace(/^\*\./, 'wildcard.')}`,
+      hostname: cert.hostname,
+      port: 443,
+      protocol: 'HTTPS',
+      tls: { mode: GatewaySpecListenersTlsMode.TERMINATE, certificateRefs: [{ group: '', kind: 'Secret', name: cert.secretName }] },
+      allowedRoutes: {
+        namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SELECTOR, selector: { matchLabels: { ...props.routeNamespaceLabels } } },
+        kinds: [{ group: GATEWAY_GROUP, kind: 'HTTPRoute' }],
+      },
+    }));
+    this.gateway = new Gateway(this, 'Gateway', {
+      metadata: meta(GATEWAY_NAME),
+      spec: {
+        gatewayClassName: GATEWAY_NAME,
+        listeners: [
+          // Only routes of this namespace: the HTTPS redirect and cert-manager's challenge routes.
+          { name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } } },
+          ...https,
+        ],
+      },
+    });
+    this.http01Listener = { name: GATEWAY_NAME, namespace, sectionName: 'http' };
+
+    // ACME challenges are Exact path matches, which take precedence over this catch-all redirect.
+    new HttpRoute(this, 'HttpsRedirect', {
+      metadata: meta('https-redirect'),
+      spec: {
+        parentRefs: [{ group: GATEWAY_GROUP, kind: 'Gateway', name: GATEWAY_NAME, sectionName: 'http' }],
+        rules: [
+          {
+            filters: [
+              {
+                type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+                requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301 },
+              },
+            ],
+          },
+        ],
+      },
+    });
+
+    if (props.proxyProtocol) {
+      new ClientTrafficPolicy(this, 'ProxyProtocol', {
+        metadata: meta(`${GATEWAY_NAME}-proxy-protocol`),
+        // Required, not optional: a connection without the header could forge its client address.
+        spec: { targetRefs: [{ group: GATEWAY_GROUP, kind: 'Gateway', name: GATEWAY_NAME }], proxyProtocol: {} },
+      });
+    }
+
+    for (const cert of props.certificates) {
+      new Certificate(this, `Certificate-${cert.hostname}`, {
+        metadata: meta(cert.secretName),
+        spec: {
+          secretName: cert.secretName,
+          dnsNames: [cert.hostname],
+          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+          issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: cert.issuer },
+        },
+      });
+    }
+
+    // Labels Envoy Gateway puts on the proxy pods of a Gateway (internal/infrastructure/kubernetes/proxy).
+    this.peer = {
+      name: 'edge',
+      namespaceLabels: { 'kubernetes.io/metadata.name': namespace },
+      podLabels: {
+        [LABEL.name]: 'envoy',
+        [LABEL.component]: 'proxy',
+        'gateway.envoyproxy.io/owning-gateway-name': GATEWAY_NAME,
+        'gateway.envoyproxy.io/owning-gateway-namespace': namespace,
+      },
+    };
+  }
+}

@@ -1,0 +1,224 @@
+import { Construct } from 'constructs';
+import { EdgeConfig } from '../config/schema/edge';
+import { chartVersion, Versions } from '../config/versions';
+import { EntryPoint, NamespacePeer, RouteRegistry, RouteSet, Server } from '../lib/contracts';
+import { LABEL } from '../lib/labels';
+import { allowIngress } from '../lib/network-policy';
+import { PlatformChart } from '../lib/platform-chart';
+import { PodSecurityLevel } from '../lib/pod-security';
+import { warn } from '../lib/warnings';
+import { CERT_MANAGER_NAMESPACE, EdgeCertManager } from './edge-cert-manager';
+import { ENVOY_GATEWAY_NAMESPACE, EdgeGateway, GATEWAY_NAME, ProxyWorkload } from './edge-gateway';
+import { EdgeIngressNginx, INGRESS_CLASS, INGRESS_NGINX_NAMESPACE } from './edge-ingress-nginx';
+import { PlannedCertificate, planTls, previewDomainOf, TlsPlan } from './edge-tls-plan';
+import { HttpRoutes } from './http-routes';
+import { IngressRoutes } from './ingress-routes';
+import { Namespaces } from './namespaces';
+
+/** Argo CD sync waves of the edge: controller charts, then cert-manager (it needs the Gateway API CRDs), then our objects. */
+export const EDGE_WAVE = { controller: 1, certManager: 2, resources: 3 } as const;
+
+/** cert-manager's HTTP-01 solver pods (label and port), reached by the entry point during a challenge. */
+const ACME_SOLVER: Omit<Server, 'namespace'> = { name: 'acme-http01-solver', selector: { 'acme.cert-manager.io/http01-solver': 'true' }, ports: [{ port: 8089 }] };
+
+export interface EdgeTierProps {
+  readonly config: EdgeConfig;
+  /** The cluster's `00-namespaces` chart: the edge adds its controllers' namespaces there. */
+  readonly namespaces: Namespaces;
+  /** Every host name that needs an HTTPS listener (all environments' hosts and the platform host). */
+  readonly hosts: readonly string[];
+  /** Domains of preview hosts (`<branch>.<domain>`): one wildcard certificate each when DNS-01 is configured. */
+  readonly previewDomains: readonly string[];
+  readonly versions: Versions;
+  /** Host carrying platform services; needed for `/git` when `config.platformHost` is unset. @default - config.platformHost */
+  readonly platformHost?: string;
+}
+
+/** How one route set becomes objects for the configured controller. */
+type Renderer = (scope: Construct, routes: RouteSet, name: string, cert: PlannedCertificate, maxRequestBodySize: string) => void;
+
+/**
+ * The single way into the platform (the OCF design): one NodePort Service, fronted by the
+ * control-plane TCP proxy, in front of Envoy Gateway (default) or the retired ingress-nginx.
+ * Routes from every environment and platform service come through `addRoutes`, which renders
+ * them for the configured controller, admits the entry point (and only it) to the backends' pods,
+ * and refuses two owners claiming the same host and path.
+ */
+export class EdgeTier extends PlatformChart implements RouteRegistry {
+  public readonly entryPoint: EntryPoint;
+  /** The certificates the entry point serves. */
+  public readonly tls: TlsPlan;
+  private readonly config: EdgeConfig;
+  private readonly renderer: Renderer;
+  private readonly certManager: EdgeCertManager;
+  /** `host path` → who claimed it, for the duplicate check. */
+  private readonly claims = new Map<string, string>();
+  /** `namespace/name` of rendered routes → owner. */
+  private readonly routeNames = new Map<string, string>();
+  /** Policies already rendered into a scope (several route sets may share one). */
+  private readonly admitted = new WeakMap<Construct, Set<string>>();
+  private readonly authSecrets = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: EdgeTierProps) {
+    super(scope, id);
+    const { config, versions, namespaces } = props;
+    this.config = config;
+    this.tls = planTls({ hosts: props.hosts, previewDomains: props.previewDomains, tls: config.tls });
+    for (const w of this.tls.warnings) warn(w.id, w.message);
+    const workload = config.proxy.workload === 'DaemonSet' ? ProxyWorkload.DAEMON_SET : ProxyWorkload.DEPLOYMENT;
+    const common = { versions, nodePorts: config.nodePorts, proxyProtocol: config.proxyProtocol, workload, replicas: config.proxy.replicas };
+    const waves = { syncWave: EDGE_WAVE.controller, resourceWave: EDGE_WAVE.resources };
+    const hsts = config.hsts.maxAgeSeconds > 0 ? `max-age=${config.hsts.maxAgeSeconds}${config.hsts.includeSubDomains ? '; includeSubDomains' : ''}` : undefined;
+    const bodyLimit = (size: string) => (size === '0' ? undefined : size);
+    let peer: NamespacePeer;
+
+    if (config.controller === 'envoy-gateway') {
+      namespaces.add(ENVOY_GATEWAY_NAMESPACE, {
+        podSecurity: PodSecurityLevel.RESTRICTED,
+        podSecurityReason:
+          'restricted is enough: Envoy runs as uid 65532 and listens on unprivileged container ports (80/443 become 10080/10443), exposed through a NodePort Service rather than host ports',
+      });
+      const gateway = new EdgeGateway(this, 'EnvoyGateway', { ...common, ...waves, certificates: this.tls.certificates, routeNamespaceLabels: this.namespaceLabels() });
+      peer = gateway.peer;
+      this.certManager = this.addCertManager(props, { gateway: gateway.http01Listener }, true);
+      this.renderer = (s, routes, name, _cert, size) =>
+        new HttpRoutes(s, `EdgeRoutes-${routes.namespace}-${name}`, {
+          routes, name, gateway: { name: GATEWAY_NAME, namespace: ENVOY_GATEWAY_NAMESPACE }, hsts, maxRequestBodySize: bodyLimit(size),
+        });
+    } else {
+      const pin = chartVersion(versions, 'ingress-nginx');
+      warn('platform:edge:ingressNginxRetired',
+        `edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart ${pin.version} is pinned for compatibility only: switch to envoy-gateway, the default`);
+      namespaces.add(INGRESS_NGINX_NAMESPACE, {
+        podSecurity: PodSecurityLevel.BASELINE,
+        podSecurityReason: 'the ingress-nginx controller binds ports 80/443 as a non-root user through NET_BIND_SERVICE, which its chart grants with privilege escalation allowed',
+      });
+      const nginx = new EdgeIngressNginx(this, 'IngressNginx', {
+        ...common, ...waves,
+        hstsMaxAgeSeconds: config.hsts.maxAgeSeconds,
+        hstsIncludeSubDomains: config.hsts.includeSubDomains,
+        wildcards: this.tls.certificates.filter((c) => c.wildcard),
+      });
+      peer = nginx.peer;
+      this.certManager = this.addCertManager(props, { ingressClassName: INGRESS_CLASS }, false);
+      this.renderer = (s, routes, name, cert, size) => {
+        new IngressRoutes(s, `EdgeRoutes-${routes.namespace}-${name}`, {
+          routes, name, ingressClassName: INGRESS_CLASS, maxRequestBodySize: bodyLimit(size),
+          tls: cert.wildcard ? 'default-certificate' : { secretName: `${routes.host}-tls`, clusterIssuer: cert.issuer },
+        });
+        // ingress-shim solves HTTP-01 in the route's namespace: the controller must reach the solver pod there.
+        if (!cert.wildcard && cert.issuer !== 'self-signed') this.admit(s, { ...ACME_SOLVER, namespace: routes.namespace });
+      };
+    }
+    this.entryPoint = { peer, namespaceLabels: this.namespaceLabels() };
+
+    if (config.gitlab.enabled) this.addGitlabRoute(props.platformHost ?? config.platformHost);
+  }
+
+  /** Secrets the edge references but never synthesizes (`namespace/name`): DNS provider credentials, basic-auth files. */
+  public get externalSecrets(): string[] {
+    return [...new Set([...this.certManager.externalSecrets, ...this.authSecrets])].sort();
+  }
+
+  public addRoutes(scope: Construct, routes: RouteSet): void {
+    this.render(scope, routes, this.config.maxRequestBodySize, true);
+  }
+
+  private render(scope: Construct, routes: RouteSet, maxRequestBodySize: string, admitEntryPoint: boolean): void {
+    const cert = this.certificateFor(routes.host);
+    if (!cert) {
+      throw new Error(`edge: ${routes.owner} routes host "${routes.host}", which has no HTTPS listener; add it to EdgeTierProps.hosts (hosts: ${this.tls.certificates.map((c) => c.hostname).join(', ')})`);
+    }
+    if (routes.backends.length === 0) throw new Error(`edge: ${routes.owner} adds a route set for "${routes.host}" without backends`);
+    for (const b of routes.backends) {
+      if (!b.path.startsWith('/')) throw new Error(`edge: ${routes.owner} routes path "${b.path}" on ${routes.host}; paths start with "/"`);
+      if (b.pods.namespace !== routes.namespace) {
+        throw new Error(`edge: ${routes.owner} routes ${b.path} to pods in namespace ${b.pods.namespace}, outside its route namespace ${routes.namespace}; a route and its Service share a namespace`);
+      }
+    }
+    this.claim(routes);
+
+    const name = routeName(routes.owner);
+    const key = `${routes.namespace}/${name}`;
+    const previous = this.routeNames.get(key);
+    if (previous) throw new Error(`edge: ${routes.owner} and ${previous} both become route ${key}; give them distinct owners`);
+    this.routeNames.set(key, routes.owner);
+    if (routes.auth) this.authSecrets.add(`${routes.namespace}/${routes.auth.secretName}`);
+
+    this.renderer(scope, routes, name, cert, maxRequestBodySize);
+    if (admitEntryPoint) for (const b of routes.backends) this.admit(scope, b.pods);
+  }
+
+  /** Records every host+path of `routes`, refusing one that another owner (or backend) claimed first. */
+  private claim(routes: RouteSet): void {
+    const pending = new Map<string, string>();
+    for (const b of routes.backends) {
+      const path = b.path.replace(/\/+$/, '') || '/';
+      const key = `${routes.host}${path}`;
+      const claimant = `${routes.owner} (service ${b.serviceName})`;
+      const first = this.claims.get(key) ?? pending.get(key);
+      if (first) {
+        throw new Error(`edge: ${key} is claimed by both ${first} and ${claimant}; two routes cannot share a host and path: change one of them`);
+      }
+      pending.set(key, claimant);
+    }
+    for (const [key, claimant] of pending) this.claims.set(key, claimant);
+  }
+
+  /** The entry point's NetworkPolicy to `pods` on their ports, once per scope. */
+  private admit(scope: Construct, pods: Server): void {
+    const done = this.admitted.get(scope) ?? new Set<string>();
+    this.admitted.set(scope, done);
+    const key = `${pods.namespace}/${pods.name}`;
+    if (done.has(key)) return;
+    done.add(key);
+    // A plain Construct keeps construct ids unique when pod groups of the same name live in several namespaces.
+    allowIngress(new Construct(scope, `EdgeEntry-${pods.namespace}-${pods.name}`), this.entryPoint.peer, pods);
+  }
+
+  private certificateFor(host: string): PlannedCertificate | undefined {
+    return (
+      this.tls.certificates.find((c) => !c.wildcard && c.hostname === host) ??
+      this.tls.certificates.find((c) => c.wildcard && previewDomainOf(host, [c.hostname.slice(2)]) !== undefined)
+    );
+  }
+
+  private namespaceLabels(): Record<string, string> {
+    return { [LABEL.gatewayAccess]: 'true' };
+  }
+
+  private addCertManager(props: EdgeTierProps, http01: { gateway: { name: string; namespace: string; sectionName: string } } | { ingressClassName: string }, gatewayApi: boolean) {
+    props.namespaces.add(CERT_MANAGER_NAMESPACE, {
+      podSecurity: PodSecurityLevel.RESTRICTED,
+      podSecurityReason: 'restricted: the cert-manager chart runs every pod non-root with seccomp RuntimeDefault and no capabilities',
+    });
+    return new EdgeCertManager(this, 'CertManager', {
+      versions: props.versions,
+      http01,
+      gatewayApi,
+      acmeEmail: props.config.tls.acmeEmail,
+      dns01: props.config.tls.dns01,
+      dns01Zones: this.tls.certificates.filter((c) => c.wildcard).map((c) => c.hostname.slice(2)),
+      caCommonName: 'platform internal CA',
+      syncWave: EDGE_WAVE.certManager,
+      resourceWave: EDGE_WAVE.resources,
+    });
+  }
+
+  /** `/git` to an existing GitLab: no NetworkPolicy, since one would isolate GitLab's pods in a namespace we do not manage. */
+  private addGitlabRoute(host: string | undefined): void {
+    const { service, maxRequestBodySize } = this.config.gitlab;
+    if (!host) throw new Error('edge.gitlab: routing /git needs the platform host; set edge.platformHost (or pass EdgeTierProps.platformHost)');
+    if (this.config.controller === 'envoy-gateway') {
+      warn('platform:edge:gitlabNamespaceLabel',
+        `edge.gitlab routes /git into namespace ${service.namespace}, which this project does not create: label it ${LABEL.gatewayAccess}=true so the Gateway admits the route`);
+    }
+    const pods: Server = { name: 'gitlab', namespace: service.namespace, selector: {}, ports: [{ port: service.port }] };
+    this.render(this, { owner: 'gitlab', host, namespace: service.namespace, backends: [{ path: '/git', serviceName: service.name, port: service.port, pods }] }, maxRequestBodySize, false);
+  }
+}
+
+/** `berkeleytime/preview-x` → `berkeleytime-preview-x`: a DNS label, short enough for the policy-name suffixes. */
+function routeName(owner: string): string {
+  return owner.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50).replace(/^-+|-+$/g, '') || 'routes';
+}
