@@ -1,0 +1,198 @@
+/**
+ * The data tier of one environment (chart `10-<app>-data`): Postgres as the source of truth, its
+ * backups and restore drill, and a Redis cache, reachable only from the pods that declared them.
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { PostgresConfig, RedisConfig } from '../config/schema/app';
+import { imageVersion, Versions } from '../config/versions';
+import { DataService, NamespacePeer, PodGroup, StorageClassRef } from '../lib/contracts';
+import { checkExposure, ProtectedService } from '../lib/exposure';
+import { allowEgress, allowIngress } from '../lib/network-policy';
+import { PlatformChart } from '../lib/platform-chart';
+import { warn } from '../lib/warnings';
+import { Postgres, postgresImage, POSTGRES_PORT } from './postgres';
+import { PostgresBackup } from './postgres-backup';
+import { PostgresRestoreDrill } from './postgres-restore-drill';
+import { Redis, REDIS_PORT } from './redis';
+
+export { checkPostgresStorageClass } from '../config/schema/storage';
+
+export interface DataTierProps {
+  /** App the tier belongs to, e.g. `berkeleytime`. */
+  readonly app: string;
+  /** Namespace of the tier (created, with prune protection, by the Namespaces chart). */
+  readonly namespace: string;
+  /** @default - no Postgres */
+  readonly postgres?: PostgresConfig;
+  /** @default - no Redis */
+  readonly redis?: RedisConfig;
+  /** Class of the database volume; a class with reclaimPolicy Delete is refused. */
+  readonly storageClass: StorageClassRef;
+  /** Class of the backup volume. */
+  readonly backupStorageClass: StorageClassRef;
+  /**
+   * Namespaces (e.g. the app's previews) whose pods may also connect; their pods still need an
+   * egress allow in their own namespace (`allowClient(…, { ingress: false })`).
+   * @default - none
+   */
+  readonly extraClients?: NamespacePeer;
+  readonly versions: Versions;
+  /** Cluster DNS domain (`cluster.network.dnsDomain`), for the FQDNs clients connect to. @default 'cluster.local' */
+  readonly clusterDomain?: string;
+}
+
+export interface AllowClientOptions {
+  /**
+   * Write the ingress side here. Pass false for a client whose namespace `extraClients` already
+   * admits (a preview), so this tier's output does not change with every preview branch.
+   * @default true
+   */
+  readonly ingress?: boolean;
+}
+
+/** Why a StorageClass may not hold a database, or undefined when it may. */
+function deleteClassProblem(storageClass: StorageClassRef, retained: readonly StorageClassRef[]): string | undefined {
+  if (storageClass.reclaimPolicy !== 'Delete') return undefined;
+  const suggestion = retained.find((c) => c.reclaimPolicy === 'Retain');
+  return (
+    `postgres volume would use StorageClass "${storageClass.name}" (reclaimPolicy Delete): a deleted claim would delete the database; ` +
+    `use a Retain class${suggestion ? ` such as "${suggestion.name}"` : ''}`
+  );
+}
+
+/**
+ * The class of the database volume: the configured `storageClass`, else the first class with
+ * reclaimPolicy Retain (Rook's `retained` class). Run checkPostgresStorageClass first.
+ */
+export function postgresStorageClass(postgres: PostgresConfig, classes: readonly StorageClassRef[]): StorageClassRef {
+  const chosen = postgres.storageClass !== undefined ? classes.find((c) => c.name === postgres.storageClass) : classes.find((c) => c.reclaimPolicy === 'Retain');
+  if (!chosen) {
+    throw new Error(
+      postgres.storageClass !== undefined
+        ? `postgres.storageClass "${postgres.storageClass}" is not a StorageClass of the platform (${classes.map((c) => c.name).join(', ')})`
+        : 'no StorageClass with reclaimPolicy Retain for the database volume; declare one (storage.external) or enable Rook',
+    );
+  }
+  return { name: chosen.name, reclaimPolicy: chosen.reclaimPolicy };
+}
+
+/**
+ * The data tier of one environment. Staging has its own by default; previews use staging's,
+ * admitted through `extraClients`. It assumes the namespace's default-deny baseline
+ * (lib/network-policy.ts `defaultDeny`, created by the AppStack in the same namespace) for the
+ * backup job's DNS; the database and cache pods are isolated here regardless.
+ */
+export class DataTier extends PlatformChart {
+  /** Staging uses production's data tier (`shareProductionData`): warns, and returns production's tier. */
+  public static sharedWithStaging(production: DataTier, stagingNamespace: string): DataTier {
+    warn(
+      'platform:data:sharedStaging',
+      `apps.${production.app}.environments.staging.shareProductionData: staging (${stagingNamespace}) uses production's database and cache ` +
+        `in ${production.namespace}, so staging migrations, jobs and tests change production data; remove the key to give staging its own data tier`,
+    );
+    return production;
+  }
+
+  public readonly app: string;
+  public readonly postgres?: DataService;
+  public readonly redis?: DataService;
+  /** Identities of the data services, for lib/exposure.ts checkExposure(). */
+  public readonly protectedServices: ProtectedService[] = [];
+  /** Secrets (`namespace/name`) this tier's own pods reference; never synthesized, declare them. */
+  public readonly externalSecrets: string[] = [];
+  private readonly admitted = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: DataTierProps) {
+    super(scope, id, { namespace: props.namespace });
+    const { app, namespace } = props;
+    this.app = app;
+
+    if (props.postgres) {
+      const problem = deleteClassProblem(props.storageClass, [props.backupStorageClass]);
+      if (problem) throw new Error(`DataTier ${namespace}: ${problem}`);
+      const config = props.postgres;
+      const image = postgresImage(props.versions, config.majorVersion);
+      const pg = new Postgres(this, 'Postgres', { app, namespace, config, storageClass: props.storageClass, image, clusterDomain: props.clusterDomain });
+      const backup = new PostgresBackup(this, 'Backup', {
+        app,
+        postgres: pg,
+        database: config.database,
+        config: config.backups,
+        storageClass: props.backupStorageClass,
+        image,
+        uploadImage: imageVersion(props.versions, 'curl'),
+      });
+      if (config.backups.restoreDrill.enabled) {
+        new PostgresRestoreDrill(this, 'RestoreDrill', { app, namespace, claimName: backup.claimName, config, image });
+      }
+      if (!config.backups.s3) {
+        warn(
+          'platform:data:backupsOnCluster',
+          `DataTier ${namespace}: postgres backups live only on the cluster's own storage (PVC ${backup.claimName}, StorageClass "${props.backupStorageClass.name}"); ` +
+            `a lost storage cluster takes the database and its backups together; set apps.${app}.data.postgres.backups.s3 for an off-cluster copy`,
+        );
+      }
+      const secretRef = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: config.credentialsSecret, key } });
+      this.postgres = {
+        ...pg.server,
+        connectionEnv: [
+          { name: 'POSTGRES_HOST', value: pg.host },
+          { name: 'POSTGRES_PORT', value: String(POSTGRES_PORT) },
+          { name: 'POSTGRES_DB', value: config.database },
+          { name: 'POSTGRES_USER', valueFrom: secretRef('username') },
+          { name: 'POSTGRES_PASSWORD', valueFrom: secretRef('password') },
+        ],
+        secretNames: [config.credentialsSecret],
+      };
+      this.protectedServices.push(
+        { namespace, name: pg.serviceName, selector: pg.server.selector },
+        { namespace, name: pg.headlessServiceName, selector: pg.server.selector },
+      );
+      this.externalSecrets.push(...[config.credentialsSecret, ...backup.extraSecrets].map((s) => `${namespace}/${s}`));
+    }
+
+    if (props.redis) {
+      const cache = new Redis(this, 'Redis', { app, namespace, config: props.redis, image: imageVersion(props.versions, 'redis'), clusterDomain: props.clusterDomain });
+      this.redis = { ...cache.server, connectionEnv: [{ name: 'REDIS_URL', value: `redis://${cache.host}:${REDIS_PORT}/0` }], secretNames: [] };
+      this.protectedServices.push({ namespace, name: cache.serviceName, selector: cache.server.selector });
+    }
+
+    if (props.extraClients) {
+      for (const service of [this.postgres, this.redis]) if (service) allowIngress(this, props.extraClients, service);
+    }
+    this.externalSecrets.sort();
+    this.node.addValidation({ validate: () => this.exposureProblems() });
+  }
+
+  /**
+   * Admits `client` (pods in this or another namespace) to `service`: the ingress policy here,
+   * the egress policy in `clientScope`. Admitting the same client twice is harmless.
+   */
+  public allowClient(clientScope: Construct, client: PodGroup, service: DataService, opts: AllowClientOptions = {}): void {
+    if (service !== this.postgres && service !== this.redis) {
+      throw new Error(`DataTier ${this.namespace}: allowClient(${client.name}) was given ${service.namespace}/${service.name}, which is not a service of this tier`);
+    }
+    const key = `${client.namespace}/${client.name}>${service.name}`;
+    if (this.admitted.has(key)) return;
+    this.admitted.add(key);
+    if (opts.ingress ?? true) {
+      // Policy names must stay unique when a client of another namespace has a local client's name.
+      const from = client.namespace === service.namespace ? client : { ...client, name: `${client.name}-${client.namespace}` };
+      allowIngress(this, from, service);
+    }
+    allowEgress(clientScope, client, service);
+  }
+
+  /** Nothing in this App may expose a data service: no NodePort/LoadBalancer Service, no route. */
+  private exposureProblems(): string[] {
+    const objects = this.node.root.node
+      .findAll()
+      .filter((c: IConstruct): c is ApiObject => ApiObject.isApiObject(c))
+      .map((o) => o.toJson());
+    // checkExposure also reports every NodePort (the edge's included); this tier reports only its own services.
+    const unrelated = new Set(checkExposure(objects, []));
+    return checkExposure(objects, this.protectedServices).filter((problem) => !unrelated.has(problem));
+  }
+}

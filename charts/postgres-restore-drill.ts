@@ -1,0 +1,105 @@
+/**
+ * Proof that the backups restore, on a schedule: one pod initdb's a throwaway server in its own
+ * scratch space, runs it as a sidecar, and pg_restores the newest dump into it. A dump that does
+ * not restore fails the Job (and its alert), instead of being discovered on the day it is needed.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { PostgresConfig } from '../config/schema/app';
+import { objectLabels, selectorLabels } from '../lib/labels';
+import { PodGroup } from '../lib/network-policy';
+import { restrictedPodSpec } from '../lib/pod-security';
+import { isolate, resourcesFrom, scratch } from './data-tier-parts';
+import { BACKUP_DIR, LATEST_DUMP } from './postgres-backup';
+import { POSTGRES_SOCKET_DIR, POSTGRES_UID } from './postgres';
+
+const SCRATCH_DIR = '/scratch';
+const PGDATA = `${SCRATCH_DIR}/pgdata`;
+
+export interface PostgresRestoreDrillProps {
+  readonly app: string;
+  readonly namespace: string;
+  /** The backup volume to read (mounted read-only). */
+  readonly claimName: string;
+  readonly config: PostgresConfig;
+  /** Same image as the server, so the restore runs the production major and locales. */
+  readonly image: string;
+}
+
+export class PostgresRestoreDrill extends Construct {
+  public readonly pods: PodGroup;
+
+  constructor(scope: Construct, id: string, props: PostgresRestoreDrillProps) {
+    super(scope, id);
+    const { namespace, config } = props;
+    const name = 'postgres-restore-drill';
+    const selector = selectorLabels(namespace, name);
+    const labels = objectLabels(namespace, name, props.app, 'backup');
+    this.pods = { name, namespace, selector };
+
+    // The restored database lives here: as large as the real one, gone with the pod.
+    const data = scratch('scratch', SCRATCH_DIR, config.storage);
+    const run = scratch('run', POSTGRES_SOCKET_DIR, '16Mi');
+    const tmp = scratch('tmp', '/tmp', '256Mi');
+    const mounts = [data.mount, run.mount, tmp.mount, { name: 'backups', mountPath: BACKUP_DIR, readOnly: true }];
+    const local = { name: 'PGHOST', value: POSTGRES_SOCKET_DIR };
+    const container = (containerName: string, command: string[], extra: Partial<k8s.Container> = {}): k8s.Container => ({
+      name: containerName,
+      image: props.image,
+      imagePullPolicy: 'IfNotPresent',
+      command,
+      env: [local, { name: 'PGUSER', value: 'postgres' }],
+      resources: resourcesFrom(config.resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } }),
+      volumeMounts: mounts,
+      ...extra,
+    });
+    const isReady: k8s.ExecAction = { command: ['pg_isready', `--host=${POSTGRES_SOCKET_DIR}`] };
+
+    new k8s.KubeCronJob(this, 'Resource', {
+      metadata: { name, namespace, labels },
+      spec: {
+        schedule: config.backups.restoreDrill.schedule,
+        timeZone: config.backups.timeZone,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            activeDeadlineSeconds: 6 * 3600,
+            // A failed drill is the signal; retrying would only hide it.
+            backoffLimit: 0,
+            template: {
+              metadata: { labels: { ...labels } },
+              spec: restrictedPodSpec(
+                {
+                  restartPolicy: 'Never',
+                  enableServiceLinks: false,
+                  initContainers: [
+                    // Local trust only: the server listens on no TCP address and the pod is isolated.
+                    container('initdb', ['initdb', `--pgdata=${PGDATA}`, '--username=postgres', '--auth=trust', '--no-sync']),
+                    // A native sidecar: the restore starts once it reports ready, and it stops with the restore.
+                    container('server', ['postgres', '-D', PGDATA, '-c', 'listen_addresses=', '-c', `unix_socket_directories=${POSTGRES_SOCKET_DIR}`, '-c', 'fsync=off'], {
+                      restartPolicy: 'Always',
+                      startupProbe: { exec: isReady, periodSeconds: 2, failureThreshold: 150 },
+                    }),
+                  ],
+                  containers: [
+                    // Into initdb's own `postgres` database (no --create, which would clash with a dump of a
+                    // database of that name). Roles are not in a pg_dump, hence no owners or grants;
+                    // --exit-on-error turns the first failed statement into a failed Job.
+                    container('restore', ['pg_restore', '--exit-on-error', '--no-owner', '--no-privileges', '--dbname=postgres', LATEST_DUMP]),
+                  ],
+                  volumes: [data.volume, run.volume, tmp.volume, { name: 'backups', persistentVolumeClaim: { claimName: props.claimName, readOnly: true } }],
+                },
+                { runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID },
+              ),
+            },
+          },
+        },
+      },
+    });
+    isolate(this, this.pods, labels);
+  }
+}

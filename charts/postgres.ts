@@ -1,0 +1,174 @@
+/**
+ * Postgres as the seeds run it (one server, source of truth), with what they lacked: a retained
+ * volume, credentials from a Secret, probes, restricted Pod Security and isolation.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { imageVersion, Versions } from '../config/versions';
+import { PostgresConfig } from '../config/schema/app';
+import { StorageClassRef } from '../lib/contracts';
+import { objectLabels, PRUNE_PROTECTION, selectorLabels } from '../lib/labels';
+import { Server } from '../lib/network-policy';
+import { restrictedPodSpec } from '../lib/pod-security';
+import { disruptionBudget, isolate, resourcesFrom, scratch } from './data-tier-parts';
+
+/** uid and gid of the `postgres` user in the official image (Debian variants). */
+export const POSTGRES_UID = 999;
+export const POSTGRES_PORT = 5432;
+/** Where the data volume is mounted. */
+export const POSTGRES_VOLUME_PATH = '/var/lib/postgresql/data';
+/**
+ * PGDATA: a subdirectory of the volume, never the mount point itself (a fresh ext4 volume holds
+ * `lost+found`, which makes initdb refuse the directory) and never the image default (the 18+
+ * images default to `/var/lib/postgresql/18/docker`, outside this volume). It carries no major
+ * version: a major change must fail to start on the old files, not initdb an empty directory.
+ */
+export const POSTGRES_PGDATA = `${POSTGRES_VOLUME_PATH}/pgdata`;
+/** The server's Unix socket directory (a writable emptyDir; the root filesystem is read-only). */
+export const POSTGRES_SOCKET_DIR = '/var/run/postgresql';
+
+const DEFAULT_RESOURCES = { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+
+/**
+ * The pinned image of a Postgres major: `postgres-<major>` in config/versions.yaml. A pin whose
+ * tag names another major is refused, because bumping the image across majors does not upgrade
+ * the data (that takes pg_upgrade or a dump and restore).
+ */
+export function postgresImage(versions: Versions, majorVersion: number): string {
+  const key = `postgres-${majorVersion}`;
+  if (!versions.images[key]) {
+    throw new Error(`config/versions.yaml: images.${key}: expected a pinned image for Postgres ${majorVersion} (apps.<app>.data.postgres.majorVersion), found nothing`);
+  }
+  const image = imageVersion(versions, key);
+  const tag = /:([0-9]+)[^/]*$/.exec(image.split('@')[0]);
+  if (tag && Number(tag[1]) !== majorVersion) {
+    throw new Error(
+      `config/versions.yaml: images.${key}: expected a Postgres ${majorVersion}.x tag, found "${image}"; ` +
+        'a major upgrade needs pg_upgrade or a dump and restore (docs/restore.md), never an image bump',
+    );
+  }
+  return image;
+}
+
+export interface PostgresProps {
+  /** App the database belongs to (`app.kubernetes.io/part-of`). */
+  readonly app: string;
+  readonly namespace: string;
+  readonly config: PostgresConfig;
+  /** Class of the data volume; the caller has checked that it retains volumes. */
+  readonly storageClass: StorageClassRef;
+  readonly image: string;
+  /** Cluster DNS domain, for the FQDN clients connect to. @default 'cluster.local' */
+  readonly clusterDomain?: string;
+}
+
+/**
+ * A one-replica StatefulSet with a retained volume claim, a headless Service for its stable
+ * identity and a ClusterIP Service for clients. One replica by design: more would be separate,
+ * diverging databases behind one Service, since nothing here sets up streaming replication.
+ */
+export class Postgres extends Construct {
+  /** The database pods and their port. */
+  public readonly server: Server;
+  /** ClusterIP Service clients connect to. */
+  public readonly serviceName: string;
+  public readonly headlessServiceName: string;
+  /** `<service>.<namespace>.svc.<cluster domain>`: previews connect from other namespaces. */
+  public readonly host: string;
+  public readonly credentialsSecret: string;
+
+  constructor(scope: Construct, id: string, props: PostgresProps) {
+    super(scope, id);
+    const { namespace, config } = props;
+    const name = 'postgres';
+    const selector = selectorLabels(namespace, name);
+    const labels = objectLabels(namespace, name, props.app, 'database');
+    this.server = { name, namespace, selector, ports: [{ port: POSTGRES_PORT }] };
+    this.serviceName = name;
+    this.headlessServiceName = `${name}-headless`;
+    this.host = `${name}.${namespace}.svc.${props.clusterDomain ?? 'cluster.local'}`;
+    this.credentialsSecret = config.credentialsSecret;
+
+    const secretRef = (key: 'username' | 'password'): k8s.EnvVarSource => ({ secretKeyRef: { name: config.credentialsSecret, key } });
+    const run = scratch('run', POSTGRES_SOCKET_DIR, '16Mi');
+    const tmp = scratch('tmp', '/tmp', '256Mi');
+    // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is only 64Mi.
+    const shm = scratch('shm', '/dev/shm', '256Mi', 'Memory');
+    // Exec probes run with the container's env: PGUSER/PGDATABASE make pg_isready's probe
+    // connection a valid one instead of a failed login logged every few seconds.
+    const isReady: k8s.ExecAction = { command: ['pg_isready', `--host=${POSTGRES_SOCKET_DIR}`, `--port=${POSTGRES_PORT}`] };
+
+    new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: { name, namespace, labels },
+      spec: {
+        serviceName: this.headlessServiceName,
+        replicas: 1,
+        selector: { matchLabels: { ...selector } },
+        // Deleting or scaling the StatefulSet never deletes the database volume.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        updateStrategy: { type: 'RollingUpdate' },
+        template: {
+          metadata: { labels: { ...labels } },
+          spec: restrictedPodSpec(
+            {
+              // Fast shutdown (below) plus a checkpoint on a busy server can take a while.
+              terminationGracePeriodSeconds: 120,
+              enableServiceLinks: false,
+              containers: [
+                {
+                  name,
+                  image: props.image,
+                  imagePullPolicy: 'IfNotPresent',
+                  ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+                  env: [
+                    { name: 'PGDATA', value: POSTGRES_PGDATA },
+                    { name: 'POSTGRES_DB', value: config.database },
+                    { name: 'POSTGRES_USER', valueFrom: secretRef('username') },
+                    { name: 'POSTGRES_PASSWORD', valueFrom: secretRef('password') },
+                    { name: 'PGUSER', valueFrom: secretRef('username') },
+                    { name: 'PGDATABASE', value: config.database },
+                  ],
+                  resources: resourcesFrom(config.resources, DEFAULT_RESOURCES),
+                  // Crash recovery replays WAL before accepting connections: give it up to 30 minutes
+                  // before liveness may restart it (a restart would start the replay over).
+                  startupProbe: { exec: isReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 180 },
+                  readinessProbe: { exec: isReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                  livenessProbe: { exec: isReady, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                  // Kubernetes sends SIGTERM, which is Postgres's "smart" shutdown: it waits for every
+                  // client to disconnect, and pooled app connections never do. Ask for a fast one.
+                  lifecycle: { preStop: { exec: { command: ['pg_ctl', 'stop', '--mode=fast', `--pgdata=${POSTGRES_PGDATA}`, '--wait'] } } },
+                  volumeMounts: [{ name: 'data', mountPath: POSTGRES_VOLUME_PATH }, run.mount, tmp.mount, shm.mount],
+                },
+              ],
+              volumes: [run.volume, tmp.volume, shm.volume],
+            },
+            { runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID },
+          ),
+        },
+        volumeClaimTemplates: [
+          {
+            // Argo CD must never prune or delete the claims (they also outlive the StatefulSet, above).
+            metadata: { name: 'data', labels: { ...labels }, annotations: { ...PRUNE_PROTECTION } },
+            spec: {
+              storageClassName: props.storageClass.name,
+              accessModes: ['ReadWriteOnce'],
+              resources: { requests: { storage: k8s.Quantity.fromString(config.storage) } },
+            },
+          },
+        ],
+      },
+    });
+
+    const ports = [{ name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }];
+    new k8s.KubeService(this, 'Headless', {
+      metadata: { name: this.headlessServiceName, namespace, labels },
+      spec: { clusterIp: 'None', selector: { ...selector }, ports },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.serviceName, namespace, labels },
+      spec: { type: 'ClusterIP', selector: { ...selector }, ports },
+    });
+    disruptionBudget(this, this.server, labels);
+    isolate(this, this.server, labels);
+  }
+}
