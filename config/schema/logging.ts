@@ -1,14 +1,61 @@
-/** Schema of `logging`: Elasticsearch, Kibana and log shipping. */
+/** Schema of `logging`: Elasticsearch, Kibana and log shipping (the LoggingTier, charts/logging-tier.ts). */
 import { z } from 'zod';
-import { integer, quantity } from './primitives';
+import { dnsLabel, integer, quantity } from './primitives';
 import { resources } from './app';
 
+/** A pod toleration, in Kubernetes' own field names. */
+const toleration = z.strictObject({
+  /** Taint key; leave out with `operator: Exists` to tolerate every taint. */
+  key: z.string().min(1, { error: 'expected a taint key' }).optional(),
+  operator: z.enum(['Exists', 'Equal'], { error: 'expected "Exists" or "Equal"' }).default('Exists'),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], { error: 'expected "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional(),
+}).superRefine((t, ctx) => {
+  // The API server's own rules for tolerations.
+  if (t.operator === 'Exists' && t.value !== undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'expected no value with operator "Exists"', input: t.value });
+  if (t.operator === 'Equal' && !t.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'expected a taint key with operator "Equal"', input: t.key });
+});
+
+export type TolerationConfig = z.infer<typeof toleration>;
+
+/** kubeadm taints control-plane nodes; the shipper must still run there to read their containers' logs. */
+export const CONTROL_PLANE_TOLERATION: TolerationConfig = { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' };
+
+const elasticsearch = z.strictObject({
+  /** Volume size of each Elasticsearch node (on the platform's retained block StorageClass). */
+  storage: quantity().default('30Gi'),
+  /** JVM heap of each node; the default memory request and limit are twice this. */
+  heapMiB: integer({ min: 256, max: 31744 }).default(1024),
+  /** Overrides the derived requests/limits of the `elasticsearch` container. */
+  resources: resources.optional(),
+});
+
+const kibana = z.strictObject({
+  /**
+   * Secret in the `logging` namespace holding the htpasswd file that guards /kibana (key
+   * `.htpasswd` for Envoy Gateway, `auth` for ingress-nginx). Declared, never synthesized.
+   */
+  authSecret: dnsLabel().default('kibana-basic-auth'),
+  resources: resources.optional(),
+});
+
+const shipper = z.strictObject({
+  resources: resources.optional(),
+  /** Taints the shipper tolerates; it must run on every node whose containers' logs are wanted. */
+  tolerations: z.array(toleration).default([CONTROL_PLANE_TOLERATION]),
+});
+
 export const logging = z.strictObject({
+  /**
+   * Turning logging off stops synthesizing it; the Elasticsearch data, its namespace and the
+   * operator stay in the cluster (docs/logging.md says how to remove them on purpose).
+   */
   enabled: z.boolean().default(true),
+  /** Log documents older than this many days are deleted by the index lifecycle policy. */
   retentionDays: integer({ min: 1, max: 3650 }).default(14),
-  elasticsearch: z
-    .strictObject({ storage: quantity().default('30Gi'), heapMiB: integer({ min: 256 }).default(1024), resources: resources.optional() })
-    .default({ storage: '30Gi', heapMiB: 1024 }),
+  elasticsearch: elasticsearch.default({ storage: '30Gi', heapMiB: 1024 }),
+  kibana: kibana.default({ authSecret: 'kibana-basic-auth' }),
+  shipper: shipper.default({ tolerations: [CONTROL_PLANE_TOLERATION] }),
 });
 
 export type LoggingConfig = z.infer<typeof logging>;

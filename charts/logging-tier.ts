@@ -1,0 +1,191 @@
+/**
+ * The logging tier (the seeds' "logs to Elasticsearch via Kubernetes container logs on STDOUT,
+ * STDERR" and "Kibana … at /kibana (protected)"): the Elastic operator (ECK) as an add-on, an
+ * Elasticsearch cluster sized by the inventory, Kibana behind the edge's authentication, a
+ * Filebeat DaemonSet on every node and a retention policy the platform applies itself.
+ *
+ * Disabling logging removes these objects from dist/, but what holds the logs stays: the
+ * Elasticsearch resource, its volumes, its namespace, the operator and the policies that keep
+ * Elasticsearch closed carry Argo CD's Prune=false,Delete=false (docs/logging.md).
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { API_SERVER_PORT } from '../bootstrap/inventory';
+import { LoggingConfig } from '../config/schema/logging';
+import { chartVersion, imageVersion, Versions } from '../config/versions';
+import { RouteRegistry, StorageClassRef } from '../lib/contracts';
+import { ProtectedService } from '../lib/exposure';
+import { ANNOTATION, LABEL, PRUNE_PROTECTION } from '../lib/labels';
+import { allowIngress, allowTraffic, defaultDeny, NamespacePeer } from '../lib/network-policy';
+import { PlatformChart } from '../lib/platform-chart';
+import { PodSecurityLevel } from '../lib/pod-security';
+import { AddonApplication } from './addon-application';
+import { ElasticsearchCluster } from './elasticsearch-cluster';
+import { KIBANA_PORT, LoggingKibana } from './logging-kibana';
+import { LOG_ILM_POLICY, LoggingRetention, retentionPolicy } from './logging-retention';
+import { LoggingShipper } from './logging-shipper';
+import { Namespaces } from './namespaces';
+
+/** Elasticsearch, Kibana and the retention Job (Pod Security restricted). */
+export const LOGGING_NAMESPACE = 'logging';
+/** The log shipper, which needs host paths (Pod Security privileged). */
+export const LOG_SHIPPER_NAMESPACE = 'logging-shipper';
+/** The Elastic operator. */
+export const ECK_NAMESPACE = 'elastic-system';
+/** After the storage add-ons (Rook: 1–3), before the environments (10). */
+export const LOGGING_WAVE = { operator: 4, stack: 5 } as const;
+
+export interface LoggingTierProps {
+  /** The `logging` section of the platform config; the tier is only created when `enabled`. */
+  readonly config: LoggingConfig;
+  /** The cluster's `00-namespaces` chart; the tier adds its three namespaces there. */
+  readonly namespaces: Namespaces;
+  /** The edge tier: Kibana's route and the entry point that may reach it. */
+  readonly edge: RouteRegistry;
+  /** Platform host Kibana is served on, under `/kibana`, e.g. `berkeleytime.com`. */
+  readonly kibanaHost: string;
+  /** Block storage for the Elasticsearch volumes (a class that retains volumes). */
+  readonly storageClass: StorageClassRef;
+  /** Hosts that can run Elasticsearch (workers; a single control-plane+worker host counts). */
+  readonly nodeCount: number;
+  /** The bootstrap manages the hosts and sets `vm.max_map_count`; otherwise Elasticsearch runs without mmap. */
+  readonly hostsManaged: boolean;
+  readonly versions: Versions;
+}
+
+export class LoggingTier extends PlatformChart {
+  public readonly elasticsearch: ElasticsearchCluster;
+  public readonly kibana: LoggingKibana;
+  public readonly shipper: LoggingShipper;
+  public readonly retention: LoggingRetention;
+  public readonly operator: AddonApplication;
+  /** `namespace/name` of Secrets the tier references but never synthesizes (ECK's, and Kibana's auth Secret). */
+  public readonly externalSecrets: string[];
+  /** Elasticsearch's API is never routed or exposed outside the cluster. */
+  public readonly protectedServices: ProtectedService[];
+
+  constructor(scope: Construct, id: string, props: LoggingTierProps) {
+    super(scope, id);
+    const { config, versions } = props;
+    if (!config.enabled) {
+      throw new Error('LoggingTier created with logging.enabled: false; the composition should leave it out (what holds data stays in the cluster, see docs/logging.md)');
+    }
+    const partOf = { [LABEL.partOf]: 'logging' };
+    props.namespaces.add(ECK_NAMESPACE, { protect: true, labels: partOf });
+    props.namespaces.add(LOGGING_NAMESPACE, { protect: true, labels: { ...partOf, ...props.edge.entryPoint.namespaceLabels } });
+    props.namespaces.add(LOG_SHIPPER_NAMESPACE, {
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+      podSecurityReason:
+        'Filebeat reads every node\'s container log files through read-only hostPath volumes (/var/log/containers, /var/log/pods) as root, and keeps its read positions in a hostPath directory; Pod Security baseline forbids hostPath volumes',
+      labels: partOf,
+    });
+
+    this.operator = new AddonApplication(this, 'Operator', {
+      name: 'eck-operator',
+      chart: chartVersion(versions, 'eck-operator'),
+      namespace: ECK_NAMESPACE,
+      syncWave: LOGGING_WAVE.operator,
+      values: {
+        // The operator only watches the tier's namespaces.
+        managedNamespaces: [LOGGING_NAMESPACE, LOG_SHIPPER_NAMESPACE],
+        installCRDs: true,
+        telemetry: { disabled: true },
+        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true },
+      },
+    });
+    // Removing the operator would take ECK's CRDs, and with them the Elasticsearch resource.
+    this.operator.application.metadata.addAnnotation(ANNOTATION.argoSyncOptions, PRUNE_PROTECTION[ANNOTATION.argoSyncOptions]);
+
+    this.elasticsearch = new ElasticsearchCluster(this, 'Elasticsearch', {
+      name: 'logging',
+      namespace: LOGGING_NAMESPACE,
+      version: imageVersion(versions, 'elasticsearch'),
+      hostCount: props.nodeCount,
+      storageClass: props.storageClass,
+      storage: config.elasticsearch.storage,
+      heapMiB: config.elasticsearch.heapMiB,
+      resources: config.elasticsearch.resources,
+      hostsManaged: props.hostsManaged,
+      syncWave: LOGGING_WAVE.stack,
+    });
+    const es = this.elasticsearch;
+
+    this.kibana = new LoggingKibana(this, 'Kibana', {
+      name: 'kibana',
+      namespace: LOGGING_NAMESPACE,
+      version: imageVersion(versions, 'kibana'),
+      elasticsearch: es,
+      host: props.kibanaHost,
+      resources: config.kibana.resources,
+      syncWave: LOGGING_WAVE.stack,
+    });
+
+    this.retention = new LoggingRetention(this, 'Retention', {
+      namespace: LOGGING_NAMESPACE,
+      elasticsearch: es,
+      retentionDays: config.retentionDays,
+      curlImage: imageVersion(versions, 'curl'),
+    });
+
+    this.shipper = new LoggingShipper(this, 'Shipper', {
+      name: 'filebeat',
+      namespace: LOG_SHIPPER_NAMESPACE,
+      version: imageVersion(versions, 'filebeat'),
+      elasticsearch: es,
+      ilmPolicy: { name: LOG_ILM_POLICY, document: retentionPolicy(config.retentionDays) },
+      indexReplicas: es.nodeCount > 1 ? 1 : 0,
+      tolerations: config.shipper.tolerations,
+      resources: config.shipper.resources,
+      syncWave: LOGGING_WAVE.stack,
+    });
+
+    props.edge.addRoutes(this, {
+      owner: 'logging/kibana',
+      host: props.kibanaHost,
+      namespace: LOGGING_NAMESPACE,
+      backends: [{ path: this.kibana.basePath, serviceName: this.kibana.serviceName, port: KIBANA_PORT, pods: this.kibana.server }],
+      auth: { secretName: config.kibana.authSecret },
+    });
+
+    this.networkPolicies();
+
+    this.externalSecrets = [`${LOGGING_NAMESPACE}/${config.kibana.authSecret}`, `${es.namespace}/${es.elasticUserSecret}`, `${es.namespace}/${es.httpCaSecret}`].sort();
+    this.protectedServices = [{ namespace: es.namespace, name: es.serviceName, selector: es.http.selector }];
+  }
+
+  /**
+   * Both namespaces are default-deny; every flow the tier needs is allowed here. The policies that
+   * keep Elasticsearch closed and its nodes talking stay when logging is disabled (Prune=false).
+   */
+  private networkPolicies(): void {
+    const es = this.elasticsearch;
+    const kibana = this.kibana.server;
+    const operator: NamespacePeer = { name: 'eck-operator', namespaceLabels: { 'kubernetes.io/metadata.name': ECK_NAMESPACE } };
+
+    const kept = new Construct(this, 'KeptPolicies');
+    defaultDeny(kept, LOGGING_NAMESPACE);
+    allowTraffic(kept, es.pods, kept, es.transport);
+    allowIngress(kept, operator, es.http);
+    for (const policy of kept.node.findAll()) {
+      if (policy instanceof k8s.KubeNetworkPolicy) policy.metadata.addAnnotation(ANNOTATION.argoSyncOptions, PRUNE_PROTECTION[ANNOTATION.argoSyncOptions]);
+    }
+
+    defaultDeny(this, LOG_SHIPPER_NAMESPACE);
+    allowTraffic(this, { name: kibana.name, namespace: kibana.namespace, selector: kibana.selector }, this, es.http);
+    allowTraffic(this, this.shipper.pods, this, es.http);
+    allowTraffic(this, this.retention.pods, this, es.http);
+    allowIngress(this, operator, kibana);
+
+    // add_kubernetes_metadata watches the API server. Its address is the control-plane hosts', on
+    // the host network, so the port is all a policy can name here.
+    new k8s.KubeNetworkPolicy(this, 'Egress-filebeat-to-kube-apiserver', {
+      metadata: { name: 'egress-filebeat-to-kube-apiserver', namespace: LOG_SHIPPER_NAMESPACE },
+      spec: {
+        podSelector: { matchLabels: { ...this.shipper.pods.selector } },
+        policyTypes: ['Egress'],
+        egress: [{ ports: [{ port: k8s.IntOrString.fromNumber(API_SERVER_PORT), protocol: 'TCP' }] }],
+      },
+    });
+  }
+}
