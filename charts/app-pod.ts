@@ -83,6 +83,8 @@ export function podTemplateFor(opts: PodTemplateOptions): k8s.PodSpec {
       ? [oneShot(main, 'migrate', spec.migrations.command)]
       : undefined;
   return {
+    // Service links would inject e.g. REDIS_PORT=tcp://… into every pod, breaking apps that read REDIS_PORT.
+    enableServiceLinks: false,
     containers,
     ...(initContainers ? { initContainers } : {}),
     ...(writable.volumes.length ? { volumes: writable.volumes } : {}),

@@ -13,8 +13,8 @@ import { InternetEgress } from './internet-egress';
 export interface AppDataAccess {
   readonly postgres?: DataService;
   readonly redis?: DataService;
-  /** Admits `client` to `service` (policies on both sides). */
-  allowClient(clientScope: Construct, client: PodGroup, service: DataService): void;
+  /** Admits `client` to `service`: egress in `clientScope`, and ingress on the tier unless `ingress` is false. */
+  allowClient(clientScope: Construct, client: PodGroup, service: DataService, opts?: { ingress?: boolean }): void;
 }
 
 export interface AppStackProps {
@@ -22,6 +22,12 @@ export interface AppStackProps {
   readonly environment: AppEnvironment;
   /** Data tier the environment uses (its own, or staging's for previews). @default - no data services */
   readonly data?: AppDataAccess;
+  /**
+   * Write the data tier's ingress side for this stack's clients. False when the tier already
+   * admits this namespace by label (previews of staging's data).
+   * @default true
+   */
+  readonly dataClientIngress?: boolean;
   /** Entry point that routes the components' paths. @default - not routed */
   readonly edge?: RouteRegistry;
   readonly versions: Versions;
@@ -51,6 +57,8 @@ export class AppStack extends PlatformChart {
         if (!service) throw new Error(`${env.namespace}: a component uses "${dep}" but the environment has no ${dep} data service`);
         return service;
       });
+    const ingress = props.dataClientIngress ?? true;
+    const allow = (client: PodGroup, service: DataService) => props.data!.allowClient(this, client, service, { ingress });
     const secrets = new Set<string>();
     const components: Record<string, AppComponent> = {};
     for (const spec of env.components) {
@@ -64,8 +72,8 @@ export class AppStack extends PlatformChart {
       });
       components[spec.name] = component;
       for (const dep of deps) {
-        props.data!.allowClient(this, component.pods, dep);
-        if (component.migrationPods) props.data!.allowClient(this, component.migrationPods, dep);
+        allow(component.pods, dep);
+        if (component.migrationPods) allow(component.migrationPods, dep);
         dep.secretNames.forEach((s) => secrets.add(s));
       }
       spec.secretEnv.forEach((s) => secrets.add(s.secret));
@@ -83,7 +91,7 @@ export class AppStack extends PlatformChart {
         template: components[job.component].podTemplate,
         runAsUser: owner.runAsUser,
       });
-      for (const dep of services(owner.uses)) props.data!.allowClient(this, cron.pods, dep);
+      for (const dep of services(owner.uses)) allow(cron.pods, dep);
       if (owner.internetEgress) new InternetEgress(this, `cron-${job.name}-internet`, { pods: [cron.pods] });
     }
 

@@ -3,55 +3,170 @@
  * each environment), tiers wired by object reference. Everything here is data-driven.
  */
 import { App } from 'cdk8s';
-import { environments, EnvironmentModel } from '../config/model';
+import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
+import type { BootstrapSecrets } from '../bootstrap/secrets';
+import { AppEnvironment, environments, EnvironmentModel, platformHost } from '../config/model';
 import { PlatformConfig } from '../config/schema';
+import { declaredStorageClasses } from '../config/schema/storage';
 import { Versions } from '../config/versions';
+import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
 import { ExtraFile, SynthUnit } from '../lib/synth-writer';
 import { AppStack } from './app-stack';
+import { DataTier, postgresStorageClass } from './data-tier';
+import { EdgeTier } from './edge-tier';
 import { GitOps } from './gitops';
+import { LoggingTier } from './logging-tier';
 import { Namespaces } from './namespaces';
+import { RookStorage } from './rook-storage';
 
 export interface PlatformBuild {
   readonly units: SynthUnit[];
   readonly extraFiles: ExtraFile[];
-  /** Secrets and ConfigMaps the workloads reference but the repo never holds (`namespace/name`). */
+  /** Secrets the workloads reference but the repo never holds (`namespace/name`). */
   readonly externalSecrets: string[];
+  /** StorageClasses that exist without being synthesized (`name` or `name:default`). */
+  readonly externalStorageClasses: string[];
   /** Data services that must never be exposed (lib/exposure.ts). */
   readonly protectedServices: ProtectedService[];
 }
 
-/** Builds every unit of the platform; nothing is written here. */
-export function buildPlatform(config: PlatformConfig, versions: Versions): PlatformBuild {
-  const envs: EnvironmentModel[] = environments(config);
+export interface BuildOptions {
+  /** Bootstrap secrets; without them no host files are built (validation needs none). @default - no host files */
+  readonly secrets?: BootstrapSecrets;
+}
 
+/** Builds every unit of the platform; nothing is written here. */
+export function buildPlatform(config: PlatformConfig, versions: Versions, opts: BuildOptions = {}): PlatformBuild {
+  const envs: EnvironmentModel[] = environments(config);
+  const appEnvs = envs.flatMap((e) => e.apps);
+  const externalSecrets = new Set<string>();
+  const protectedServices: ProtectedService[] = [];
+
+  // Cluster-wide: namespaces, GitOps, storage, the entry point, logging.
   const cluster = new App();
-  new Namespaces(cluster);
+  const namespaces = new Namespaces(cluster);
   new GitOps(cluster, '10-gitops', {
     repo: config.gitops,
     versions,
     environments: envs.map((e) => ({ name: e.name, ephemeral: e.apps.every((a) => a.kind === 'preview') })),
   });
+  const storage = config.storage.rook
+    ? new RookStorage(cluster, '20-storage', { hosts: config.cluster.hosts, config: config.storage, namespaces, monitoring: config.monitoring.enabled, versions })
+    : undefined;
+  const classes = declaredStorageClasses(config.storage);
+  const retained: StorageClassRef = storage?.storageClasses.retained ?? classes.find((c) => c.reclaimPolicy === 'Retain') ?? classes[0];
+  const edge = new EdgeTier(cluster, '30-edge', {
+    config: config.edge,
+    namespaces,
+    hosts: [...new Set([...appEnvs.map((a) => a.host), platformHost(config)])].sort(),
+    previewDomains: [...new Set(Object.values(config.apps).flatMap((a) => (a.environments.previews ? [a.environments.previews.domain] : [])))].sort(),
+    platformHost: platformHost(config),
+    versions,
+  });
+  if (config.logging.enabled) {
+    const logging = new LoggingTier(cluster, '40-logging', {
+      config: config.logging,
+      namespaces,
+      edge,
+      kibanaHost: platformHost(config),
+      storageClass: retained,
+      nodeCount: config.cluster.hosts.filter((h) => h.roles.includes('worker')).length,
+      hostsManaged: config.cluster.hostsManaged,
+      versions,
+    });
+    logging.externalSecrets.forEach((s) => externalSecrets.add(s));
+    protectedServices.push(...logging.protectedServices);
+  }
 
+  // Environments: each app's namespace, data tier (where it owns one) and stack.
   const units: SynthUnit[] = [{ dir: 'cluster', app: cluster }];
-  const externalSecrets: string[] = [];
+  const dataTiers = new Map<string, DataTier>();
   for (const env of envs) {
     const app = new App();
-    const namespaces = new Namespaces(app);
+    const envNamespaces = new Namespaces(app);
     for (const appEnv of env.apps) {
-      namespaces.add(appEnv.namespace, {
+      envNamespaces.add(appEnv.namespace, {
         protect: appEnv.ownsData,
         labels: {
           [LABEL.partOf]: appEnv.app,
           [LABEL.environment]: appEnv.environment,
+          ...edge.entryPoint.namespaceLabels,
           ...(appEnv.kind === 'preview' ? { [LABEL.previewOf]: appEnv.app } : {}),
         },
       });
-      const stack = new AppStack(app, `20-${appEnv.app}`, { environment: appEnv, versions });
-      externalSecrets.push(...stack.externalSecrets);
+      const data = dataTierFor(app, appEnv, dataTiers, { versions, classes, retained, clusterDomain: config.cluster.network.dnsDomain, appEnvs });
+      if (data && appEnv.ownsData) {
+        protectedServices.push(...data.protectedServices);
+        data.externalSecrets.forEach((s) => externalSecrets.add(s));
+      }
+      const stack = new AppStack(app, `20-${appEnv.app}`, {
+        environment: appEnv,
+        data,
+        // Previews are admitted by the staging tier through their namespace label.
+        dataClientIngress: appEnv.kind !== 'preview',
+        edge,
+        versions,
+      });
+      stack.externalSecrets.forEach((s) => externalSecrets.add(s));
     }
     units.push({ dir: env.name, app });
   }
-  return { units, extraFiles: [], externalSecrets: externalSecrets.sort(), protectedServices: [] };
+  edge.externalSecrets.forEach((s) => externalSecrets.add(s));
+
+  // Host bootstrap: cloud-init user-data per host, with the join token and CA keys (dist/hosts/, git-ignored).
+  const hostFiles = opts.secrets
+    ? new ClusterBootstrap(new App(), 'Bootstrap', {
+        cluster: config.cluster,
+        edge: { nodePorts: config.edge.nodePorts, proxyProtocol: config.edge.proxyProtocol },
+        gitops: config.gitops,
+        versions,
+        secrets: opts.secrets,
+        elasticsearch: config.logging.enabled,
+      }).files()
+    : [];
+
+  const synthesized = new Set(storage ? [storage.storageClasses.general.name, storage.storageClasses.retained.name] : []);
+  return {
+    units,
+    extraFiles: hostFiles,
+    externalSecrets: [...externalSecrets].sort(),
+    externalStorageClasses: classes.filter((c) => !synthesized.has(c.name)).map((c) => (c.isDefault ? `${c.name}:default` : c.name)),
+    protectedServices,
+  };
+}
+
+interface DataTierContext {
+  readonly versions: Versions;
+  readonly classes: readonly StorageClassRef[];
+  readonly retained: StorageClassRef;
+  readonly clusterDomain: string;
+  readonly appEnvs: readonly AppEnvironment[];
+}
+
+/** The environment's own data tier, or the one it shares (staging's for previews). */
+function dataTierFor(app: App, env: AppEnvironment, tiers: Map<string, DataTier>, ctx: DataTierContext): DataTier | undefined {
+  const { postgres, redis } = env.config.data;
+  if (!postgres && !redis) return undefined;
+  if (!env.ownsData) {
+    const shared = tiers.get(env.dataNamespace)!;
+    return env.kind === 'preview' ? shared : DataTier.sharedWithStaging(shared, env.namespace);
+  }
+  const tier = new DataTier(app, `10-${env.app}-data`, {
+    app: env.app,
+    namespace: env.namespace,
+    postgres,
+    redis,
+    storageClass: postgres ? postgresStorageClass(postgres, ctx.classes) : ctx.retained,
+    backupStorageClass: ctx.retained,
+    // Previews that use this tier are admitted by their namespace label, so adding a branch never changes it.
+    extraClients: ctx.appEnvs.some((e) => e.kind === 'preview' && e.dataNamespace === env.namespace)
+      ? { name: 'previews', namespaceLabels: { [LABEL.previewOf]: env.app } }
+      : undefined,
+    versions: ctx.versions,
+    clusterDomain: ctx.clusterDomain,
+  });
+  tiers.set(env.namespace, tier);
+  return tier;
 }

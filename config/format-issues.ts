@@ -82,7 +82,8 @@ export function formatIssues(schema: AnySchema, issues: readonly Issue[]): strin
       }
       continue;
     }
-    const found = 'input' in issue ? `, found ${describeValue(issue.input)}` : '';
+    // Cross-section checks may already say what they found.
+    const found = 'input' in issue && !/, found .+$/.test(issue.message) ? `, found ${describeValue(issue.input)}` : '';
     lines.push(`${formatPath(issue.path)}: ${expectedText(issue)}${found}`);
   }
   return lines;

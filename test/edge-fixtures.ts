@@ -38,7 +38,7 @@ export function kibanaRoutes(config: PlatformConfig): RouteSet {
     owner: 'logging/kibana',
     host: platformHost(config),
     namespace: 'logging',
-    auth: { secretName: config.edge.kibanaAuthSecret },
+    auth: { secretName: config.logging.kibana.authSecret },
     backends: [{ path: '/kibana', serviceName: 'kibana-kb-http', port: 5601, pods: { name: 'kibana', namespace: 'logging', selector: { 'kibana.k8s.elastic.co/name': 'kibana' }, ports: [{ port: 5601 }] } }],
   };
 }

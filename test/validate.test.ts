@@ -454,6 +454,46 @@ describe('references', () => {
   });
 });
 
+describe('objects an operator creates (ECK)', () => {
+  const ECK = `
+apiVersion: elasticsearch.k8s.elastic.co/v1
+kind: Elasticsearch
+metadata: { name: logs, namespace: shop }
+spec:
+  version: 9.4.3
+  nodeSets: [{ name: default, count: 1 }]
+---
+apiVersion: kibana.k8s.elastic.co/v1
+kind: Kibana
+metadata: { name: kibana, namespace: shop }
+spec: { version: 9.4.3, count: 1, elasticsearchRef: { name: logs } }
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: elasticsearch, namespace: shop }
+spec:
+  podSelector: { matchLabels: { elasticsearch.k8s.elastic.co/cluster-name: logs } }
+  policyTypes: [Ingress]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: kibana, namespace: shop }
+spec:
+  rules: [{ backendRefs: [{ name: kibana-kb-http, port: 5601 }] }]
+`;
+  test('policies may select the pods ECK runs and routes may name the Services it creates', () => {
+    expect(check([...clean(), ...parse(ECK, 'eck.yaml')])).toEqual([]);
+  });
+
+  test('a selector or route that matches nothing ECK creates is still a finding', () => {
+    const broken = ECK.replace('cluster-name: logs', 'cluster-name: other').replace('port: 5601', 'port: 80');
+    expect(check([...clean(), ...parse(broken, 'eck.yaml')])).toEqual([
+      found('HTTPRoute/shop/kibana', 'spec.rules[0].backendRefs[0]', 'Service "shop/kibana-kb-http" has no port 80 (it has: 5601)', 'eck.yaml'),
+      found('NetworkPolicy/shop/elasticsearch', 'spec.podSelector', 'selects no pods: no workload in namespace "shop" matches {"matchLabels":{"elasticsearch.k8s.elastic.co/cluster-name":"other"}}', 'eck.yaml'),
+    ]);
+  });
+});
+
 describe('pod security', () => {
   const violation = (path: string, message: string, level = 'restricted', document = 'Deployment/shop/web') =>
     found(document, path, `violates Pod Security "${level}" of namespace "shop": ${message}`);

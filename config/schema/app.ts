@@ -133,7 +133,10 @@ const postgres = z.strictObject({
   /** Size of the data volume. */
   storage: quantity(),
   /** StorageClass of the data volume; it must have reclaimPolicy Retain. @default - the platform's retained block class */
-  storageClass: dnsLabel().optional(),
+  storageClass: z
+    .string({ error: 'expected a string' })
+    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a StorageClass name (lowercase letters, digits, "-" and ".")' })
+    .optional(),
   /** Secret (in each namespace that uses the database) with keys `username` and `password`. */
   credentialsSecret: dnsLabel(),
   resources: resources.optional(),

@@ -114,8 +114,6 @@ export const edge = z.strictObject({
     .default({ maxAgeSeconds: 31536000, includeSubDomains: false }),
   /** Largest request body the entry point forwards (413 above it); `0` is unlimited. */
   maxRequestBodySize: byteSize().default('10Mi'),
-  /** Basic-auth Secret (htpasswd in key `.htpasswd`, and `auth` for ingress-nginx) guarding /kibana; never synthesized. */
-  kibanaAuthSecret: dnsLabel().default('kibana-basic-auth'),
   gitlab: gitlab.default({
     enabled: false,
     service: { namespace: 'gitlab', name: 'gitlab-webservice-default', port: 8181 },

@@ -8,7 +8,7 @@ import { dnsLabel } from './primitives';
 import { edge } from './edge';
 import { logging } from './logging';
 import { gitops, monitoring } from './platform-services';
-import { storage } from './storage';
+import { checkPostgresStorageClass, declaredStorageClasses, storage, storageInventoryIssues } from './storage';
 
 const platformSchema = z
   .strictObject({
@@ -33,8 +33,14 @@ const platformSchema = z
         issue(path, `expected an image from an allowed registry (platform.allowedRegistries: ${cfg.platform.allowedRegistries.join(', ')})`, ref);
       }
     };
+    // Storage messages already end in "found …".
+    for (const i of storageInventoryIssues(cfg.cluster, cfg.storage)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    const classes = declaredStorageClasses(cfg.storage);
     for (const [name, a] of Object.entries(cfg.apps)) {
       const base = ['apps', name];
+      const pg = a.data.postgres;
+      const classProblem = pg && checkPostgresStorageClass(pg, classes);
+      if (classProblem) issue([...base, 'data', 'postgres', 'storageClass'], classProblem, pg.storageClass);
       const components = Object.keys(a.components);
       for (const [cname, c] of Object.entries(a.components)) {
         checkImage([...base, 'components', cname, 'image'], c.image);

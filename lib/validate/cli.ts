@@ -72,14 +72,3 @@ function defaultPaths(): string[] {
   if (!fs.existsSync(dist)) return [dist];
   return fs.readdirSync(dist).filter((name) => name !== 'hosts').sort().map((name) => path.join(dist, name));
 }
-
-// scripts/run.js requires the bundle instead of executing it, so `require.main` is the runner there.
-if (require.main === module || process.argv[1] === __filename) {
-  main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (error: Error) => {
-      console.error(`validate: ${error.message}`);
-      process.exitCode = 2;
-    },
-  );
-}

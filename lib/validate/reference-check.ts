@@ -4,16 +4,19 @@
  * CreateContainerConfigError, a PVC that stays Pending, a NetworkPolicy that protects nothing).
  */
 import { childPath, DeclaredObjects, finding, Finding, namespaceOf, SourceDocument } from './document';
+import { operatorPodTemplates, operatorServices } from './operator-objects';
 import { containersOf, isEmptySelector, isKind, matchesMap, matchesSelector, PodTemplate, podTemplates } from './workloads';
 
 export function checkReferences(docs: readonly SourceDocument[], declared: DeclaredObjects = {}): Finding[] {
   const templates = podTemplates(docs);
+  // Pods an operator will run (ECK) can be selected, but their partial templates hold no references to check.
+  const selectable = [...templates, ...operatorPodTemplates(docs)];
   return [
-    ...checkServiceSelectors(docs, templates),
+    ...checkServiceSelectors(docs, selectable),
     ...checkRouteBackends(docs),
     ...checkStorageClasses(docs, declared.storageClasses ?? []),
     ...checkConfigReferences(docs, templates, declared),
-    ...checkNetworkPolicies(docs, templates),
+    ...checkNetworkPolicies(docs, selectable),
   ];
 }
 
@@ -70,7 +73,10 @@ function serviceProblem(services: Map<string, any>, namespace: string, name: str
 }
 
 function checkRouteBackends(docs: readonly SourceDocument[]): Finding[] {
-  const services = new Map(docs.filter((d) => isKind(d, '', 'Service')).map((d) => [key(namespaceOf(d.object), d.object.metadata?.name), d.object]));
+  const services = new Map([
+    ...operatorServices(docs),
+    ...docs.filter((d) => isKind(d, '', 'Service')).map((d): [string, any] => [key(namespaceOf(d.object), d.object.metadata?.name), d.object]),
+  ]);
   const findings: Finding[] = [];
   const report = (doc: SourceDocument, path: string, problem: string | undefined) => {
     if (problem) findings.push(finding(doc, path, problem));

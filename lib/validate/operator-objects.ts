@@ -1,0 +1,100 @@
+/**
+ * Objects that operators create from our documents and that other documents refer to: the pods
+ * and Services ECK makes for Elasticsearch, Kibana and Beats, and cert-manager's HTTP-01 solvers. Without them, a
+ * NetworkPolicy guarding Elasticsearch, or a route to Kibana, would look like a dangling
+ * reference. Used for reference checks only: the pod templates inside these resources are
+ * partial (ECK fills in the rest), so Pod Security is judged by the operator's namespace level.
+ * @see https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/
+ */
+import { namespaceOf, SourceDocument } from './document';
+import { isKind, PodTemplate } from './workloads';
+
+interface OperatorPods {
+  /** The resource's pod templates (`metadata.labels` + `spec`), with the labels the operator adds. */
+  readonly pods: (doc: SourceDocument) => { labels: Record<string, string>; spec: any; specPath: string }[];
+  /** Services the operator creates: name and ports. */
+  readonly services: (name: string) => { name: string; ports: number[] }[];
+}
+
+const ECK: Record<string, OperatorPods> = {
+  'elasticsearch.k8s.elastic.co/Elasticsearch': {
+    pods: (doc) =>
+      (doc.object.spec?.nodeSets ?? []).map((set: any, i: number) => ({
+        labels: {
+          ...set.podTemplate?.metadata?.labels,
+          'common.k8s.elastic.co/type': 'elasticsearch',
+          'elasticsearch.k8s.elastic.co/cluster-name': doc.object.metadata.name,
+          'elasticsearch.k8s.elastic.co/statefulset-name': `${doc.object.metadata.name}-es-${set.name}`,
+        },
+        spec: { containers: [{ name: 'elasticsearch', ports: [{ name: 'https', containerPort: 9200 }, { name: 'transport', containerPort: 9300 }] }] },
+        specPath: `spec.nodeSets[${i}].podTemplate.spec`,
+      })),
+    services: (name) => [
+      { name: `${name}-es-http`, ports: [9200] },
+      { name: `${name}-es-internal-http`, ports: [9200] },
+      { name: `${name}-es-transport`, ports: [9300] },
+    ],
+  },
+  'kibana.k8s.elastic.co/Kibana': {
+    pods: (doc) => [
+      {
+        labels: { ...doc.object.spec?.podTemplate?.metadata?.labels, 'common.k8s.elastic.co/type': 'kibana', 'kibana.k8s.elastic.co/name': doc.object.metadata.name },
+        spec: { containers: [{ name: 'kibana', ports: [{ name: 'http', containerPort: 5601 }] }] },
+        specPath: 'spec.podTemplate.spec',
+      },
+    ],
+    services: (name) => [{ name: `${name}-kb-http`, ports: [5601] }],
+  },
+  'beat.k8s.elastic.co/Beat': {
+    pods: (doc) => {
+      const workload = doc.object.spec?.daemonSet ?? doc.object.spec?.deployment;
+      const path = doc.object.spec?.daemonSet ? 'spec.daemonSet.podTemplate.spec' : 'spec.deployment.podTemplate.spec';
+      return [
+        {
+          labels: { ...workload?.podTemplate?.metadata?.labels, 'common.k8s.elastic.co/type': 'beat', 'beat.k8s.elastic.co/name': doc.object.metadata.name },
+          spec: { containers: [] },
+          specPath: path,
+        },
+      ];
+    },
+    services: () => [],
+  },
+};
+
+/**
+ * cert-manager's ingress-shim: an Ingress annotated with an issuer gets a Certificate, whose ACME
+ * HTTP-01 challenges run solver pods in the Ingress's namespace while they last.
+ * @see https://cert-manager.io/docs/usage/ingress/
+ */
+const CERT_MANAGER_INGRESS: OperatorPods = {
+  pods: (doc) => {
+    const annotations = doc.object.metadata?.annotations ?? {};
+    if (!annotations['cert-manager.io/cluster-issuer'] && !annotations['cert-manager.io/issuer']) return [];
+    return [{ labels: { 'acme.cert-manager.io/http01-solver': 'true' }, spec: { containers: [{ name: 'acmesolver', ports: [{ name: 'http', containerPort: 8089 }] }] }, specPath: '' }];
+  },
+  services: () => [],
+};
+
+const OPERATORS: Record<string, OperatorPods> = { ...ECK, 'networking.k8s.io/Ingress': CERT_MANAGER_INGRESS };
+
+function operatorOf(doc: SourceDocument): OperatorPods | undefined {
+  return Object.entries(OPERATORS).find(([id]) => {
+    const [group, kind] = id.split('/');
+    return isKind(doc, group, kind);
+  })?.[1];
+}
+
+/** Pods that operators will run for the custom resources in `docs`. */
+export function operatorPodTemplates(docs: readonly SourceDocument[]): PodTemplate[] {
+  return docs.flatMap((doc) => (operatorOf(doc)?.pods(doc) ?? []).map((p) => ({ doc, namespace: namespaceOf(doc.object), ...p })));
+}
+
+/** Services that operators will create, as minimal Service objects keyed `namespace/name`. */
+export function operatorServices(docs: readonly SourceDocument[]): [string, any][] {
+  return docs.flatMap((doc) =>
+    (operatorOf(doc)?.services(doc.object.metadata?.name) ?? []).map((s): [string, any] => [
+      `${namespaceOf(doc.object)}/${s.name}`,
+      { kind: 'Service', metadata: { name: s.name, namespace: namespaceOf(doc.object) }, spec: { ports: s.ports.map((port) => ({ port })) } },
+    ]),
+  );
+}
