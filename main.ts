@@ -2,6 +2,7 @@
  * Entry point: `npm run synth [-- --config path] [--outdir dir]` (also `cdk8s synth`).
  * Loads the platform config, synthesizes every environment into dist/, prints a summary.
  */
+import * as fs from 'fs';
 import { ConfigError, DEFAULT_CONFIG } from './config/load';
 import { formatSummary, synthesize } from './lib/synth';
 import { SynthError } from './lib/synth-writer';
@@ -19,6 +20,9 @@ function main(args: string[]): number {
     for (const w of result.warnings) console.warn(`warning [${w.id}]: ${w.message}`);
     console.log(formatSummary(result.summaries));
     console.log(`\n${outdir}/ written from ${configFile}`);
+    // `cdk8s synth` empties its own output folder before running us and then expects it to
+    // exist; the manifests themselves go to dist/ through the atomic writer.
+    if (process.env.CDK8S_OUTDIR) fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive: true });
     return 0;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof SynthError) {

@@ -32,7 +32,15 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const config = loadConfig(opts.configFile);
   const versions = loadVersions();
   const { secrets } = loadOrCreateBootstrapSecrets(secretsFileFor(config.cluster.name, opts.secretsDir));
-  const build = buildPlatform(config, versions, { secrets });
+  let build;
+  try {
+    build = buildPlatform(config, versions, { secrets });
+  } catch (err) {
+    // Constructs refuse impossible input eagerly with a plain Error that says what to change;
+    // show it like a failed validation. Anything else (a TypeError) is a bug: keep its stack.
+    if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
+    throw err;
+  }
   const { files, summaries } = render(build.units);
   const objects = build.units.flatMap((u) => u.app.charts.flatMap((c) => c.toJson()));
   const exposure = checkExposure(objects, build.protectedServices);
