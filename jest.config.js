@@ -1,10 +1,13 @@
-/** Jest runs TypeScript through swc (no type-check: `npm run typecheck` does that). */
+/**
+ * Jest runs TypeScript through ts-jest in transpile-only mode (tsconfig `isolatedModules`), so
+ * tests do not type-check: `npm run typecheck` does that once, for everything.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
   // Snapshots are YAML-ish and long; keep them readable in review.
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };
