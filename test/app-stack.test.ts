@@ -1,11 +1,11 @@
 /** AppStack on the synthesized YAML of the default platform and focused variants. */
 import * as path from 'path';
 import { synthesize } from '../lib/synth';
-import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, tmpDir, writeConfig } from './helpers';
+import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
 function synthManifests(configFile: string) {
   const out = path.join(tmpDir(), 'dist');
-  synthesize({ configFile, outdir: out });
+  synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
   return { out, docs: readManifests(out) };
 }
 

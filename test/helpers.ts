@@ -40,6 +40,9 @@ export function tmpDir(prefix = 'platform-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Bootstrap secrets for this test file's syntheses (tests never touch the repo's secrets/). */
+export const TEST_SECRETS = tmpDir('platform-secrets-');
+
 /** Writes a config file into a temp dir and returns its path. */
 export function writeConfig(text: string, dir: string = tmpDir()): string {
   const file = path.join(dir, 'platform.yaml');

@@ -7,14 +7,14 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { synthesize } from '../lib/synth';
 import { formatFinding, validateTree } from '../lib/validate';
-import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, ROOT, tmpDir, writeConfig } from './helpers';
+import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
 const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ROOT, 'examples', f));
 
 /** Synthesizes a config and returns the findings of `npm run validate` on it, formatted. */
 function synthAndValidate(configFile: string): { out: string; findings: string[] } {
   const out = path.join(tmpDir(), 'dist');
-  const result = synthesize({ configFile, outdir: out });
+  const result = synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
   const dirs = fs.readdirSync(out).filter((d) => d !== 'hosts').map((d) => path.join(out, d));
   const findings = validateTree(dirs, { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
   return { out, findings: findings.map(formatFinding) };
@@ -68,7 +68,7 @@ test('no bootstrap secret value (join token, passwords, keys) lands outside dist
 
 test('the Puppylove example is its own app: one backend on 8080 with its ConfigMap, Postgres, one replica', () => {
   const out = path.join(tmpDir(), 'dist');
-  synthesize({ configFile: path.join(ROOT, 'examples/puppylove.yaml'), outdir: out });
+  synthesize({ configFile: path.join(ROOT, 'examples/puppylove.yaml'), outdir: out, secretsDir: TEST_SECRETS });
   const docs = readManifests(out).map((d) => d.object);
   const deploy = docs.find((o) => o.kind === 'Deployment' && o.metadata.namespace === 'puppylove-production' && o.metadata.name === 'backend');
   expect(deploy.spec.replicas).toBe(1);
@@ -79,4 +79,19 @@ test('the Puppylove example is its own app: one backend on 8080 with its ConfigM
   expect(cm.data).toEqual({ ADMIN_ID: 'admin1', DOMAIN: 'puppylove.pclub.in', EMAIL_ID: 'hello@iitk.ac.in', GIN_MODE: 'release' });
   expect(docs.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres')).toBe(true);
   expect(docs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).not.toContain('puppylove-staging');
+});
+
+test('the three-host example scales storage and logging with the inventory', () => {
+  const out = path.join(tmpDir(), 'dist');
+  synthesize({ configFile: path.join(ROOT, 'examples/ha-cluster.yaml'), outdir: out, secretsDir: TEST_SECRETS });
+  const docs = readManifests(out).map((d) => d.object);
+  const es = docs.find((o) => o.kind === 'Elasticsearch');
+  expect(es.spec.nodeSets.reduce((n: number, s: any) => n + s.count, 0)).toBe(3);
+  const ceph = docs.find((o) => o.kind === 'CephCluster');
+  expect(ceph.spec.mon.count).toBe(3);
+  const pool = docs.find((o) => o.kind === 'CephBlockPool' && o.metadata.name === 'replicapool');
+  expect(pool.spec.replicated.size).toBe(3);
+  expect(pool.spec.failureDomain).toBe('host');
+  const hosts = fs.readdirSync(path.join(out, 'hosts')).sort();
+  expect(hosts).toHaveLength(6);
 });

@@ -9,7 +9,7 @@ import { App } from 'cdk8s';
 import { Namespaces } from '../charts/namespaces';
 import { synthesize } from '../lib/synth';
 import { render, SynthError, writeAtomically } from '../lib/synth-writer';
-import { DEFAULT_CONFIG_FILE, mutatedConfigText, readTree, ROOT, tmpDir, writeConfig } from './helpers';
+import { DEFAULT_CONFIG_FILE, mutatedConfigText, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
 const RUN = [path.join(ROOT, 'scripts/run.js'), 'main.ts'];
 const cli = (args: string[]) => spawnSync(process.execPath, [...RUN, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -18,8 +18,8 @@ describe('synthesis', () => {
   const first = path.join(tmpDir(), 'dist');
   const second = path.join(tmpDir(), 'dist');
   beforeAll(() => {
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: first });
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: second });
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: first, secretsDir: TEST_SECRETS });
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: second, secretsDir: TEST_SECRETS });
   });
 
   test('two runs are byte-identical', () => {
@@ -52,7 +52,7 @@ describe('synthesis', () => {
 describe('atomic output', () => {
   test('a failing construct validation leaves the previous output byte-identical', () => {
     const out = path.join(tmpDir(), 'dist');
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: out });
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: out, secretsDir: TEST_SECRETS });
     const before = readTree(out);
 
     const app = new App();
