@@ -36,6 +36,8 @@ export interface RookOperatorProps {
 export class RookOperator extends Construct {
   public readonly operator: AddonApplication;
   public readonly csiDrivers: AddonApplication;
+  /** The volume-snapshot CRDs and controller, which no Kubernetes distribution of kubeadm ships. */
+  public readonly snapshotController: AddonApplication;
 
   constructor(scope: Construct, id: string, props: RookOperatorProps) {
     super(scope, id);
@@ -96,6 +98,17 @@ export class RookOperator extends Construct {
           nvmeof: disabled('nvmeof'),
         },
       },
+    });
+
+    // Without the snapshot.storage.k8s.io CRDs and their controller the VolumeSnapshotClass
+    // cannot be applied and snapshots are never taken; upstream publishes no chart, so this is
+    // the Piraeus project's chart of the upstream controller (kubeadm clusters ship neither).
+    this.snapshotController = new AddonApplication(this, 'SnapshotController', {
+      name: 'snapshot-controller',
+      chart: chartVersion(props.versions, 'snapshot-controller'),
+      namespace: 'kube-system',
+      syncWave: ROOK_WAVE.operator,
+      serverSideApply: true,
     });
   }
 }

@@ -274,6 +274,14 @@ describe('ordering and safety', () => {
     expect(values.drivers.rbd.nodePlugin.tolerations).toEqual([CONTROL_PLANE_TOLERATION]);
     expect([values.drivers.cephfs.enabled, values.drivers.nfs.enabled, values.drivers.nvmeof.enabled]).toEqual([false, false, false]);
   });
+
+  test('the snapshot CRDs and controller come from a pinned chart, no later than the VolumeSnapshotClass', () => {
+    const app = out.one('Application', 'snapshot-controller');
+    expect(app.spec.source).toMatchObject({ chart: 'snapshot-controller', targetRevision: versions.charts['snapshot-controller'].version });
+    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+    const wave = (o: any) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave(app)).toBeLessThan(wave(out.one('VolumeSnapshotClass', 'ceph-block-snapshot')));
+  });
 });
 
 describe('validation', () => {
