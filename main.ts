@@ -20,6 +20,8 @@ function main(args: string[]): number {
     for (const w of result.warnings) console.warn(`warning [${w.id}]: ${w.message}`);
     console.log(formatSummary(result.summaries));
     console.log(`\n${outdir}/ written from ${configFile}`);
+    // What the cluster needs before the workloads can start, and the repo must never hold.
+    console.log(`Secrets to create in the cluster (never in git): ${result.externalSecrets.join(', ') || 'none'}`);
     // `cdk8s synth` empties its own output folder before running us and then expects it to
     // exist; the manifests themselves go to dist/ through the atomic writer.
     if (process.env.CDK8S_OUTDIR) fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive: true });

@@ -59,7 +59,7 @@ export class LoggingTier extends PlatformChart {
   public readonly shipper: LoggingShipper;
   public readonly retention: LoggingRetention;
   public readonly operator: AddonApplication;
-  /** `namespace/name` of Secrets the tier references but never synthesizes (ECK's, and Kibana's auth Secret). */
+  /** `namespace/name` of Secrets someone must create: Kibana's auth Secret (ECK creates its own). */
   public readonly externalSecrets: string[];
   /** Elasticsearch's API is never routed or exposed outside the cluster. */
   public readonly protectedServices: ProtectedService[];
@@ -150,7 +150,7 @@ export class LoggingTier extends PlatformChart {
 
     this.networkPolicies();
 
-    this.externalSecrets = [`${LOGGING_NAMESPACE}/${config.kibana.authSecret}`, `${es.namespace}/${es.elasticUserSecret}`, `${es.namespace}/${es.httpCaSecret}`].sort();
+    this.externalSecrets = [`${LOGGING_NAMESPACE}/${config.kibana.authSecret}`];
     this.protectedServices = [{ namespace: es.namespace, name: es.serviceName, selector: es.http.selector }];
   }
 

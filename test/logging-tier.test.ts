@@ -125,8 +125,8 @@ describe('LoggingTier', () => {
     });
   });
 
-  test('declares the Secrets it references and keeps Elasticsearch out of any route', () => {
-    expect(platform.tier.externalSecrets).toEqual(['logging/kibana-basic-auth', 'logging/logging-es-elastic-user', 'logging/logging-es-http-certs-public']);
+  test('declares the Secret a person must create (ECK makes its own) and keeps Elasticsearch out of any route', () => {
+    expect(platform.tier.externalSecrets).toEqual(['logging/kibana-basic-auth']);
     expect(platform.tier.protectedServices).toEqual([{ namespace: 'logging', name: 'logging-es-http', selector: { 'elasticsearch.k8s.elastic.co/cluster-name': 'logging' } }]);
   });
 

@@ -14,6 +14,8 @@ interface OperatorPods {
   readonly pods: (doc: SourceDocument) => { labels: Record<string, string>; spec: any; specPath: string }[];
   /** Services the operator creates: name and ports. */
   readonly services: (name: string) => { name: string; ports: number[] }[];
+  /** Secrets the operator creates (credentials, CA certificates). @default - none */
+  readonly secrets?: (name: string) => string[];
 }
 
 const ECK: Record<string, OperatorPods> = {
@@ -29,6 +31,8 @@ const ECK: Record<string, OperatorPods> = {
         spec: { containers: [{ name: 'elasticsearch', ports: [{ name: 'https', containerPort: 9200 }, { name: 'transport', containerPort: 9300 }] }] },
         specPath: `spec.nodeSets[${i}].podTemplate.spec`,
       })),
+    // The `elastic` user's password and the HTTP CA, which clients of the cluster mount.
+    secrets: (name) => [`${name}-es-elastic-user`, `${name}-es-http-certs-public`],
     services: (name) => [
       { name: `${name}-es-http`, ports: [9200] },
       { name: `${name}-es-internal-http`, ports: [9200] },
@@ -87,6 +91,11 @@ function operatorOf(doc: SourceDocument): OperatorPods | undefined {
 /** Pods that operators will run for the custom resources in `docs`. */
 export function operatorPodTemplates(docs: readonly SourceDocument[]): PodTemplate[] {
   return docs.flatMap((doc) => (operatorOf(doc)?.pods(doc) ?? []).map((p) => ({ doc, namespace: namespaceOf(doc.object), ...p })));
+}
+
+/** Names of the Secrets an operator will create for a document (in its namespace). */
+export function operatorSecrets(doc: SourceDocument): string[] {
+  return operatorOf(doc)?.secrets?.(doc.object.metadata?.name) ?? [];
 }
 
 /** Services that operators will create, as minimal Service objects keyed `namespace/name`. */

@@ -4,7 +4,7 @@
  * CreateContainerConfigError, a PVC that stays Pending, a NetworkPolicy that protects nothing).
  */
 import { childPath, DeclaredObjects, finding, Finding, namespaceOf, SourceDocument } from './document';
-import { operatorPodTemplates, operatorServices } from './operator-objects';
+import { operatorPodTemplates, operatorSecrets, operatorServices } from './operator-objects';
 import { containersOf, isEmptySelector, isKind, matchesMap, matchesSelector, PodTemplate, podTemplates } from './workloads';
 
 export function checkReferences(docs: readonly SourceDocument[], declared: DeclaredObjects = {}): Finding[] {
@@ -183,7 +183,7 @@ function producedSecrets(docs: readonly SourceDocument[]): string[] {
     if (isKind(doc, '', 'Secret')) return [key(namespace, doc.object.metadata?.name)];
     if (isKind(doc, 'bitnami.com', 'SealedSecret')) return [key(namespace, doc.object.spec?.template?.metadata?.name ?? doc.object.metadata?.name)];
     if (isKind(doc, 'cert-manager.io', 'Certificate') && doc.object.spec?.secretName) return [key(namespace, doc.object.spec.secretName)];
-    return [];
+    return operatorSecrets(doc).map((name) => key(namespace, name));
   });
 }
 
