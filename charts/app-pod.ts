@@ -16,6 +16,11 @@ export interface PodTemplateOptions {
   readonly statsdExporterImage?: string;
 }
 
+/** The statsd-exporter sidecar: the app sends statsd to localhost on `statsdPort`, Prometheus scrapes `metricsPort`. */
+export const STATSD_EXPORTER = { statsdPort: 9125, metricsPort: 9102, metricsPortName: 'metrics' } as const;
+/** Name of the container port of a component's own metrics endpoint, when it is not its `http` port. */
+export const APP_METRICS_PORT_NAME = 'http-metrics';
+
 const quantities = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
 
 /** Secret env: one `secretKeyRef` per declared key, so values never pass through the repo. */
@@ -56,7 +61,11 @@ export function podTemplateFor(opts: PodTemplateOptions): k8s.PodSpec {
     imagePullPolicy: 'IfNotPresent',
     ...(spec.command ? { command: spec.command } : {}),
     ...(spec.args ? { args: spec.args } : {}),
-    ports: [{ name: 'http', containerPort: spec.port, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', containerPort: spec.port, protocol: 'TCP' },
+      // Prometheus discovers pod targets by declared ports.
+      ...(spec.metrics && spec.metrics.port !== spec.port ? [{ name: APP_METRICS_PORT_NAME, containerPort: spec.metrics.port, protocol: 'TCP' }] : []),
+    ],
     envFrom: [{ configMapRef: { name: opts.configMap } }],
     ...(env.length ? { env } : {}),
     resources: { requests: quantities(opts.resources.requests), limits: quantities(opts.resources.limits) },
@@ -65,15 +74,18 @@ export function podTemplateFor(opts: PodTemplateOptions): k8s.PodSpec {
   };
   const containers = [main];
   if (spec.statsd) {
+    if (spec.metrics && ([STATSD_EXPORTER.statsdPort, STATSD_EXPORTER.metricsPort] as number[]).includes(spec.metrics.port)) {
+      throw new Error(`component "${spec.name}": metrics.port ${spec.metrics.port} is taken by the statsd-exporter sidecar (statsd: true); serve the app's metrics on another port`);
+    }
     if (!opts.statsdExporterImage) throw new Error(`component "${spec.name}" sets statsd but no statsd-exporter image is pinned`);
     containers.push({
       name: 'statsd-exporter',
       image: opts.statsdExporterImage,
       imagePullPolicy: 'IfNotPresent',
-      args: ['--statsd.listen-udp=:9125', '--statsd.listen-tcp=', '--web.listen-address=:9102'],
+      args: [`--statsd.listen-udp=:${STATSD_EXPORTER.statsdPort}`, '--statsd.listen-tcp=', `--web.listen-address=:${STATSD_EXPORTER.metricsPort}`],
       ports: [
-        { name: 'statsd', containerPort: 9125, protocol: 'UDP' },
-        { name: 'metrics', containerPort: 9102, protocol: 'TCP' },
+        { name: 'statsd', containerPort: STATSD_EXPORTER.statsdPort, protocol: 'UDP' },
+        { name: STATSD_EXPORTER.metricsPortName, containerPort: STATSD_EXPORTER.metricsPort, protocol: 'TCP' },
       ],
       resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ memory: '64Mi' }) },
     });

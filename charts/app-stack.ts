@@ -2,9 +2,10 @@ import { Construct } from 'constructs';
 import { AppEnvironment } from '../config/model';
 import { imageVersion, Versions } from '../config/versions';
 import { DataService, RouteRegistry, RouteSet } from '../lib/contracts';
-import { defaultDeny, PodGroup } from '../lib/network-policy';
+import { defaultDeny, NamespacePeer, PodGroup } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { AppComponent } from './app-component';
+import { AppMetrics, metricsEndpoints } from './app-metrics';
 import { AppCronJob } from './app-cron-job';
 import { Deployer } from './deployer';
 import { InternetEgress } from './internet-egress';
@@ -30,7 +31,18 @@ export interface AppStackProps {
   readonly dataClientIngress?: boolean;
   /** Entry point that routes the components' paths. @default - not routed */
   readonly edge?: RouteRegistry;
+  /**
+   * The monitoring stack: components with `statsd` or `metrics` get a PodMonitor and admit its
+   * Prometheus to their metrics ports.
+   * @default - not scraped
+   */
+  readonly monitoring?: AppMonitoring;
   readonly versions: Versions;
+}
+
+/** The monitoring stack as an app sees it: who scrapes. */
+export interface AppMonitoring {
+  readonly prometheus: NamespacePeer;
 }
 
 /**
@@ -78,6 +90,9 @@ export class AppStack extends PlatformChart {
       }
       spec.secretEnv.forEach((s) => secrets.add(s.secret));
       if (spec.internetEgress) new InternetEgress(this, `${spec.name}-internet`, { pods: [component.pods, ...(component.migrationPods ? [component.migrationPods] : [])] });
+      if (props.monitoring && metricsEndpoints(spec).length) {
+        new AppMetrics(this, `${spec.name}-metrics`, { spec, app: env.app, pods: component.pods, prometheus: props.monitoring.prometheus });
+      }
     }
     this.components = components;
 

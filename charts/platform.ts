@@ -18,6 +18,7 @@ import { DataTier, postgresStorageClass } from './data-tier';
 import { EdgeTier } from './edge-tier';
 import { GitOps } from './gitops';
 import { LoggingTier } from './logging-tier';
+import { MonitoringStack } from './monitoring-stack';
 import { Namespaces } from './namespaces';
 import { RookStorage } from './rook-storage';
 
@@ -44,7 +45,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const externalSecrets = new Set<string>();
   const protectedServices: ProtectedService[] = [];
 
-  // Cluster-wide: namespaces, GitOps, storage, the entry point, logging.
+  // Cluster-wide: namespaces, GitOps, storage, the entry point, logging, monitoring.
   const cluster = new App();
   const namespaces = new Namespaces(cluster);
   new GitOps(cluster, '10-gitops', {
@@ -79,6 +80,17 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     logging.externalSecrets.forEach((s) => externalSecrets.add(s));
     protectedServices.push(...logging.protectedServices);
   }
+  const monitoring = config.monitoring.enabled
+    ? new MonitoringStack(cluster, '50-monitoring', {
+        config: config.monitoring,
+        namespaces,
+        edge,
+        grafanaHost: platformHost(config),
+        storageClass: storage?.storageClasses.general ?? classes.find((c) => c.isDefault) ?? classes[0],
+        versions,
+      })
+    : undefined;
+  monitoring?.externalSecrets.forEach((s) => externalSecrets.add(s));
 
   // Environments: each app's namespace, data tier (where it owns one) and stack.
   const units: SynthUnit[] = [{ dir: 'cluster', app: cluster }];
@@ -107,6 +119,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         // Previews are admitted by the staging tier through their namespace label.
         dataClientIngress: appEnv.kind !== 'preview',
         edge,
+        monitoring,
         versions,
       });
       stack.externalSecrets.forEach((s) => externalSecrets.add(s));

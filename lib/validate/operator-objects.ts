@@ -1,7 +1,8 @@
 /**
  * Objects that operators create from our documents and that other documents refer to: the pods
- * and Services ECK makes for Elasticsearch, Kibana and Beats, and cert-manager's HTTP-01 solvers. Without them, a
- * NetworkPolicy guarding Elasticsearch, or a route to Kibana, would look like a dangling
+ * and Services ECK makes for Elasticsearch, Kibana and Beats, cert-manager's HTTP-01 solvers, and
+ * the objects of add-on Helm charts that Argo CD installs (Grafana). Without them, a
+ * NetworkPolicy guarding Elasticsearch, or a route to Kibana or Grafana, would look like a dangling
  * reference. Used for reference checks only: the pod templates inside these resources are
  * partial (ECK fills in the rest), so Pod Security is judged by the operator's namespace level.
  * @see https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/
@@ -11,9 +12,9 @@ import { isKind, PodTemplate } from './workloads';
 
 interface OperatorPods {
   /** The resource's pod templates (`metadata.labels` + `spec`), with the labels the operator adds. */
-  readonly pods: (doc: SourceDocument) => { labels: Record<string, string>; spec: any; specPath: string }[];
-  /** Services the operator creates: name and ports. */
-  readonly services: (name: string) => { name: string; ports: number[] }[];
+  readonly pods: (doc: SourceDocument) => { labels: Record<string, string>; spec: any; specPath: string; /** @default - the resource's */ namespace?: string }[];
+  /** Services the operator creates: name, ports and (when not the resource's) namespace. */
+  readonly services: (name: string, doc: SourceDocument) => { name: string; ports: number[]; namespace?: string }[];
   /** Secrets the operator creates (credentials, CA certificates). @default - none */
   readonly secrets?: (name: string) => string[];
 }
@@ -79,7 +80,50 @@ const CERT_MANAGER_INGRESS: OperatorPods = {
   services: () => [],
 };
 
-const OPERATORS: Record<string, OperatorPods> = { ...ECK, 'networking.k8s.io/Ingress': CERT_MANAGER_INGRESS };
+/** The Grafana of a kube-prometheus-stack release, named as the grafana chart's helpers name it; none when disabled. */
+function kubePrometheusStackGrafana(doc: SourceDocument) {
+  const source = doc.object.spec?.source ?? {};
+  const release: string = source.helm?.releaseName ?? doc.object.metadata?.name ?? '';
+  const values = source.helm?.valuesObject?.grafana ?? {};
+  if (values.enabled === false) return undefined;
+  const name: string = values.nameOverride || 'grafana';
+  return {
+    namespace: (values.namespaceOverride || doc.object.spec?.destination?.namespace || 'default') as string,
+    labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': release },
+    service: (values.fullnameOverride || (release.includes(name) ? release : `${release}-${name}`)) as string,
+    port: (values.service?.port ?? 80) as number,
+  };
+}
+
+/**
+ * Add-ons installed as Argo CD Applications of pinned Helm charts, by chart name: the charts'
+ * objects are not in the documents, but routes and policies may name some of them.
+ */
+const HELM_CHARTS = new Map<string, OperatorPods>([
+  [
+    'kube-prometheus-stack',
+    {
+      pods: (doc) => {
+        const grafana = kubePrometheusStackGrafana(doc);
+        if (!grafana) return [];
+        return [{ namespace: grafana.namespace, labels: grafana.labels, spec: { containers: [{ name: 'grafana', ports: [{ name: 'grafana', containerPort: 3000 }] }] }, specPath: '' }];
+      },
+      services: (_name, doc) => {
+        const grafana = kubePrometheusStackGrafana(doc);
+        return grafana ? [{ name: grafana.service, namespace: grafana.namespace, ports: [grafana.port] }] : [];
+      },
+    },
+  ],
+]);
+
+const helmChartOf = (doc: SourceDocument): OperatorPods | undefined => HELM_CHARTS.get(doc.object.spec?.source?.chart);
+
+const ARGO_APPLICATION: OperatorPods = {
+  pods: (doc) => helmChartOf(doc)?.pods(doc) ?? [],
+  services: (name, doc) => helmChartOf(doc)?.services(name, doc) ?? [],
+};
+
+const OPERATORS: Record<string, OperatorPods> = { ...ECK, 'networking.k8s.io/Ingress': CERT_MANAGER_INGRESS, 'argoproj.io/Application': ARGO_APPLICATION };
 
 function operatorOf(doc: SourceDocument): OperatorPods | undefined {
   return Object.entries(OPERATORS).find(([id]) => {
@@ -101,9 +145,9 @@ export function operatorSecrets(doc: SourceDocument): string[] {
 /** Services that operators will create, as minimal Service objects keyed `namespace/name`. */
 export function operatorServices(docs: readonly SourceDocument[]): [string, any][] {
   return docs.flatMap((doc) =>
-    (operatorOf(doc)?.services(doc.object.metadata?.name) ?? []).map((s): [string, any] => [
-      `${namespaceOf(doc.object)}/${s.name}`,
-      { kind: 'Service', metadata: { name: s.name, namespace: namespaceOf(doc.object) }, spec: { ports: s.ports.map((port) => ({ port })) } },
-    ]),
+    (operatorOf(doc)?.services(doc.object.metadata?.name, doc) ?? []).map((s): [string, any] => {
+      const namespace = s.namespace ?? namespaceOf(doc.object);
+      return [`${namespace}/${s.name}`, { kind: 'Service', metadata: { name: s.name, namespace }, spec: { ports: s.ports.map((port) => ({ port })) } }];
+    }),
   );
 }

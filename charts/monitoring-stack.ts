@@ -1,0 +1,135 @@
+/**
+ * The monitoring tier (Wikimedia's "Prometheus scraping pods … Grafana"): kube-prometheus-stack
+ * as an add-on (the Prometheus Operator and its CRDs, Prometheus on a persistent volume,
+ * kube-state-metrics, node-exporter on every node, Grafana with the stack's dashboards, and
+ * Alertmanager when configured). Apps are scraped through the PodMonitors their AppStack writes,
+ * admitted by the `prometheus` peer this tier exposes.
+ * @see https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { MonitoringConfig } from '../config/schema/platform-services';
+import { chartVersion, Versions } from '../config/versions';
+import { NamespacePeer, RouteRegistry, Server, StorageClassRef } from '../lib/contracts';
+import { LABEL } from '../lib/labels';
+import { PlatformChart } from '../lib/platform-chart';
+import { PodSecurityLevel } from '../lib/pod-security';
+import { AddonApplication } from './addon-application';
+import { kubePrometheusStackValues } from './monitoring-values';
+import { Namespaces } from './namespaces';
+import { ROOK_WAVE } from './rook-operator';
+
+/** Prometheus, Grafana, Alertmanager, the operator and kube-state-metrics (Pod Security restricted). */
+export const MONITORING_NAMESPACE = 'monitoring';
+/** node-exporter, which reads the hosts (Pod Security privileged). */
+export const NODE_EXPORTER_NAMESPACE = 'monitoring-node-exporter';
+/** Before Rook's CephCluster: with monitoring on, Rook creates ServiceMonitors, whose CRD this chart installs. */
+export const MONITORING_WAVE = ROOK_WAVE.cluster - 1;
+
+/** Helm release name: the chart derives its object names from it. */
+const RELEASE = 'kube-prometheus-stack';
+const GRAFANA_PATH = '/grafana';
+/** Grafana's container port, and its Service's port (grafana chart defaults). */
+const GRAFANA_PORT = 3000;
+const GRAFANA_SERVICE_PORT = 80;
+
+export interface MonitoringStackProps {
+  /** The `monitoring` section of the platform config; the tier is only created when `enabled`. */
+  readonly config: MonitoringConfig;
+  /** The cluster's `00-namespaces` chart; the tier adds its two namespaces there. */
+  readonly namespaces: Namespaces;
+  /** The edge tier: Grafana's route (when `config.grafanaRoute`) and the entry point that may reach it. */
+  readonly edge: RouteRegistry;
+  /** Platform host Grafana is served on, under `/grafana`, e.g. `berkeleytime.com`. */
+  readonly grafanaHost: string;
+  /** Block storage for Prometheus's volume; metrics can be rebuilt, so the general (reclaim Delete) class fits. */
+  readonly storageClass: StorageClassRef;
+  readonly versions: Versions;
+}
+
+export class MonitoringStack extends PlatformChart {
+  public readonly application: AddonApplication;
+  /** Prometheus's pods, created by the operator: what app namespaces admit to their metrics ports. */
+  public readonly prometheus: NamespacePeer;
+  /** Grafana's pods and port. */
+  public readonly grafana: Server;
+  public readonly grafanaServiceName: string;
+  /** Where users reach Grafana, when it is routed. */
+  public readonly grafanaUrl?: string;
+  /** `namespace/name` of Secrets the tier references but never synthesizes (Grafana's admin login). */
+  public readonly externalSecrets: string[];
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id);
+    const { config } = props;
+    if (!config.enabled) {
+      throw new Error('MonitoringStack created with monitoring.enabled: false; the composition should leave it out');
+    }
+    const partOf = { [LABEL.partOf]: 'monitoring' };
+    props.namespaces.add(MONITORING_NAMESPACE, {
+      labels: { ...partOf, ...(config.grafanaRoute ? props.edge.entryPoint.namespaceLabels : {}) },
+    });
+    props.namespaces.add(NODE_EXPORTER_NAMESPACE, {
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+      podSecurityReason:
+        'node-exporter reports the host itself: it runs in the host network and PID namespaces and reads the host\'s root filesystem, /proc and /sys through read-only hostPath volumes, all of which Pod Security baseline forbids',
+      labels: partOf,
+    });
+
+    this.prometheus = {
+      name: 'prometheus',
+      namespaceLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE },
+      // The label the Prometheus Operator puts on every Prometheus pod it runs.
+      podLabels: { [LABEL.name]: 'prometheus' },
+    };
+    // The grafana chart's selector labels, for the release below.
+    this.grafana = { name: 'grafana', namespace: MONITORING_NAMESPACE, selector: { [LABEL.name]: 'grafana', [LABEL.instance]: RELEASE }, ports: [{ port: GRAFANA_PORT }] };
+    this.grafanaServiceName = `${RELEASE}-grafana`;
+    this.grafanaUrl = config.grafanaRoute ? `https://${props.grafanaHost}${GRAFANA_PATH}/` : undefined;
+
+    this.application = new AddonApplication(this, 'Stack', {
+      name: RELEASE,
+      chart: chartVersion(props.versions, 'kube-prometheus-stack'),
+      namespace: MONITORING_NAMESPACE,
+      syncWave: MONITORING_WAVE,
+      // The Prometheus and Alertmanager CRDs exceed the 256 KiB client-side apply annotation.
+      serverSideApply: true,
+      values: kubePrometheusStackValues({
+        config,
+        storageClass: props.storageClass,
+        nodeExporterNamespace: NODE_EXPORTER_NAMESPACE,
+        grafanaUrl: this.grafanaUrl,
+      }),
+    });
+
+    if (config.grafanaRoute) {
+      props.edge.addRoutes(this, {
+        owner: 'monitoring/grafana',
+        host: props.grafanaHost,
+        namespace: MONITORING_NAMESPACE,
+        backends: [{ path: GRAFANA_PATH, serviceName: this.grafanaServiceName, port: GRAFANA_SERVICE_PORT, pods: this.grafana }],
+      });
+    }
+    this.networkPolicies();
+    this.externalSecrets = [`${MONITORING_NAMESPACE}/${config.grafanaAdminSecret}`];
+  }
+
+  /**
+   * Ingress to the stack is closed except between its own pods (Prometheus scraping the operator,
+   * kube-state-metrics and Grafana; Grafana querying Prometheus), the entry point to Grafana (the
+   * edge's policy) and the API server to the operator's webhook (the chart's policy). Egress stays
+   * open: Prometheus scrapes every namespace and the hosts themselves (node-exporter, kubelets,
+   * API servers), and Alertmanager's receivers are outside the cluster. node-exporter's namespace
+   * gets no policy: its pods use the host network, which NetworkPolicies do not govern.
+   */
+  private networkPolicies(): void {
+    new k8s.KubeNetworkPolicy(this, 'DenyIngress', {
+      metadata: { name: 'default-deny-ingress', namespace: MONITORING_NAMESPACE },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'AllowWithinNamespace', {
+      metadata: { name: 'allow-ingress-within-namespace', namespace: MONITORING_NAMESPACE },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] },
+    });
+  }
+}
