@@ -1,10 +1,24 @@
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
 import { GitopsConfig } from '../config/schema/platform-services';
 import { Versions } from '../config/versions';
 import { Application, AppProject } from '../imports/argoproj.io';
 import { ANNOTATION } from '../lib/labels';
 import { PlatformChart } from '../lib/platform-chart';
 import { ARGOCD_NAMESPACE } from './addon-application';
+
+/** Lua health check: an Application is as healthy as its own status says. */
+const APPLICATION_HEALTH = `hs = {}
+hs.status = "Progressing"
+hs.message = ""
+if obj.status ~= nil and obj.status.health ~= nil then
+  hs.status = obj.status.health.status
+  if obj.status.health.message ~= nil then
+    hs.message = obj.status.health.message
+  end
+end
+return hs
+`;
 
 export interface GitOpsEnvironment {
   /** Output folder under dist/, e.g. `production`. */
@@ -40,6 +54,18 @@ export class GitOps extends PlatformChart {
         destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }],
         clusterResourceWhitelist: [{ group: '*', kind: '*' }],
       },
+    });
+    // Argo CD reports an Application healthy as soon as it exists unless told to read its status;
+    // without this, sync waves between Applications (operators before the resources that need
+    // their CRDs, add-ons before environments) do not wait for anything.
+    // @see https://argo-cd.readthedocs.io/en/stable/operator-manual/upgrading/1.7-1.8/#health-assessment-of-argoprojioapplication-crd-has-been-removed
+    new k8s.KubeConfigMap(this, 'ArgoCdConfig', {
+      metadata: {
+        name: 'argocd-cm',
+        namespace: ARGOCD_NAMESPACE,
+        labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
+      },
+      data: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH },
     });
     for (const env of props.environments) {
       new Application(this, env.name, {
