@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { AppEnvironment } from '../config/model';
 import { imageVersion, Versions } from '../config/versions';
 import { DataService, RouteRegistry, RouteSet } from '../lib/contracts';
-import { defaultDeny, NamespacePeer, PodGroup } from '../lib/network-policy';
+import { allowTraffic, defaultDeny, NamespacePeer, PodGroup } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { AppComponent } from './app-component';
 import { AppMetrics, metricsEndpoints } from './app-metrics';
@@ -95,6 +95,10 @@ export class AppStack extends PlatformChart {
       }
     }
     this.components = components;
+    // Calls between components: both sides, in this namespace.
+    for (const spec of env.components) {
+      for (const callee of spec.calls) allowTraffic(this, components[spec.name].pods, this, components[callee].pods);
+    }
 
     for (const job of env.cronJobs) {
       const owner = env.components.find((c) => c.name === job.component)!;

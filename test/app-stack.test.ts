@@ -126,6 +126,22 @@ describe('canary releases', () => {
     }
   });
 
+  test('a call between components opens exactly that flow, on both sides', () => {
+    const file = writeConfig(mutatedConfigText((c) => (c.apps.berkeleytime.components.frontend.calls = ['backend'])));
+    const { docs } = synthManifests(file);
+    const ns = 'berkeleytime-production';
+    const [ingress] = find(docs, 'NetworkPolicy', ns, 'ingress-backend-from-frontend');
+    expect(ingress.spec.podSelector.matchLabels['app.kubernetes.io/name']).toBe('backend');
+    expect(ingress.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': ns, 'app.kubernetes.io/name': 'frontend' } } }], ports: [{ port: 8000, protocol: 'TCP' }] }]);
+    const [egress] = find(docs, 'NetworkPolicy', ns, 'egress-frontend-to-backend');
+    expect(egress.spec.egress[0].ports).toEqual([{ port: 8000, protocol: 'TCP' }]);
+    // Nothing else calls the backend.
+    expect(find(docs, 'NetworkPolicy', ns).filter((p) => p.metadata.name.startsWith('ingress-backend-from-')).map((p) => p.metadata.name).sort()).toEqual([
+      'ingress-backend-from-edge',
+      'ingress-backend-from-frontend',
+    ]);
+  });
+
   test('autoscaling adds an HPA and leaves replicas to it', () => {
     const file = writeConfig(mutatedConfigText((c) => (c.apps.berkeleytime.components.frontend.autoscaling = { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 70 })));
     const { docs } = synthManifests(file);

@@ -25,7 +25,7 @@ describe('bad configs are rejected with the file, field path, expectation and va
     [
       'a misspelt key',
       (c) => (backend(c).replcas = 3),
-      `${F}: apps.berkeleytime.components.backend.replcas: unknown key (did you mean "replicas"?); expected one of image, command, args, port, paths, replicas, resources, probes, env, secretEnv, writablePaths, uses, migrations, canary, autoscaling, metrics, statsd, runAsUser, internetEgress`,
+      `${F}: apps.berkeleytime.components.backend.replcas: unknown key (did you mean "replicas"?); expected one of image, command, args, port, paths, replicas, resources, probes, env, secretEnv, writablePaths, calls, uses, migrations, canary, autoscaling, metrics, statsd, runAsUser, internetEgress`,
     ],
     ['a misspelt top-level section', (c) => ((c.edgee = c.edge), delete c.edge), `${F}: edgee: unknown key (did you mean "edge"?); expected one of platform, cluster, apps, edge, storage, logging, monitoring, gitops`],
     [
@@ -53,6 +53,11 @@ describe('bad configs are rejected with the file, field path, expectation and va
       'a CronJob of a component that does not exist',
       (c) => (c.apps.berkeleytime.cronJobs['data-refresh'].component = 'worker'),
       `${F}: apps.berkeleytime.cronJobs.data-refresh.component: expected one of this app's components (backend, frontend), found "worker"`,
+    ],
+    [
+      'a call to a component that does not exist',
+      (c) => (c.apps.berkeleytime.components.frontend.calls = ['api']),
+      `${F}: apps.berkeleytime.components.frontend.calls[0]: expected another component of this app (backend), found "api"`,
     ],
     [
       'a dependency on a data service that is not declared',

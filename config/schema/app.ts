@@ -57,6 +57,8 @@ const component = z.strictObject({
   secretEnv: z.array(secretEnv).default([]),
   /** Paths that get a writable emptyDir; the root filesystem is read-only. */
   writablePaths: z.array(absolutePath()).default([]),
+  /** Other components of this app it calls inside the cluster (e.g. a server-rendering frontend calling the API). */
+  calls: z.array(dnsLabel()).default([]),
   /** Data services of this app the component connects to. */
   uses: z.array(z.enum(['postgres', 'redis'], { error: 'expected "postgres" or "redis"' })).default([]),
   migrations: z

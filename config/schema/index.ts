@@ -45,6 +45,11 @@ const platformSchema = z
       for (const [cname, c] of Object.entries(a.components)) {
         checkImage([...base, 'components', cname, 'image'], c.image);
         if (c.canary) checkImage([...base, 'components', cname, 'canary', 'image'], c.canary.image);
+        c.calls.forEach((callee, i) => {
+          if (!components.includes(callee) || callee === cname) {
+            issue([...base, 'components', cname, 'calls', i], `expected another component of this app (${components.filter((n) => n !== cname).join(', ')})`, callee);
+          }
+        });
         c.uses.forEach((dep, i) => {
           if (!a.data[dep]) issue([...base, 'components', cname, 'uses', i], `expected a data service declared under apps.${name}.data (add a "${dep}" block there)`, dep);
         });
