@@ -10,6 +10,7 @@
  * @see https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/#kubelet-serving-certs
  * @see https://github.com/postfinance/kubelet-csr-approver
  */
+import { CONTROL_PLANE_TOLERATION } from '../lib/kube';
 import type { GitopsConfig } from '../config/schema/platform-services';
 import type { Argv, WriteFile } from './cloud-init-types';
 import type { Inventory } from './inventory';
@@ -64,7 +65,7 @@ export function csrApproverManifest(inv: Inventory, image: string): string {
             priorityClassName: 'system-cluster-critical',
             securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
             // It must run before any worker has joined.
-            tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+            tolerations: [CONTROL_PLANE_TOLERATION],
             containers: [
               {
                 name: APPROVER,

@@ -4,6 +4,7 @@
  * runs `kubeadm init`; a JoinConfiguration (with `controlPlane` on control-plane hosts) for
  * every other host. Rendering is serialize.ts's job.
  */
+import { CONTROL_PLANE_TAINT_KEY } from '../lib/kube';
 import type { HostConfig } from '../config/schema/cluster';
 import { API_SERVER_PORT, CRI_SOCKET, Inventory, isControlPlane, isWorker } from './inventory';
 import {
@@ -12,7 +13,7 @@ import {
 } from './kubeadm-types';
 
 export const CERTIFICATES_DIR = '/etc/kubernetes/pki';
-const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+const CONTROL_PLANE_TAINT: Taint = { key: CONTROL_PLANE_TAINT_KEY, effect: 'NoSchedule' };
 /** Our static pods (haproxy, keepalived) sit in the manifests directory before kubeadm runs. */
 const STATIC_PODS_PREFLIGHT = 'DirAvailable--etc-kubernetes-manifests';
 /** How long a joining host waits for the first control plane (it boots at the same time). */

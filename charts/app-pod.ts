@@ -5,6 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentSpec } from '../config/model';
+import { quantities } from '../lib/kube';
 
 export interface PodTemplateOptions {
   readonly spec: ComponentSpec;
@@ -20,8 +21,6 @@ export interface PodTemplateOptions {
 export const STATSD_EXPORTER = { statsdPort: 9125, metricsPort: 9102, metricsPortName: 'metrics' } as const;
 /** Name of the container port of a component's own metrics endpoint, when it is not its `http` port. */
 export const APP_METRICS_PORT_NAME = 'http-metrics';
-
-const quantities = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
 
 /** Secret env: one `secretKeyRef` per declared key, so values never pass through the repo. */
 export function secretEnv(spec: ComponentSpec): k8s.EnvVar[] {

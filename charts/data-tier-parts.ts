@@ -5,15 +5,13 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PodGroup } from '../lib/network-policy';
+import { quantities } from '../lib/kube';
 
 /** Requests and limits as config states them (`{ cpu: '250m' }`). */
 export interface ResourceConfig {
   readonly requests?: { readonly cpu?: string; readonly memory?: string };
   readonly limits?: { readonly cpu?: string; readonly memory?: string };
 }
-
-const quantities = (r: Record<string, string | undefined>): Record<string, k8s.Quantity> =>
-  Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => [k, k8s.Quantity.fromString(v!)]));
 
 /** Config resources over defaults, per field. */
 export function resourcesFrom(config: ResourceConfig | undefined, defaults: ResourceConfig): k8s.ResourceRequirements {

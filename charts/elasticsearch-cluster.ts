@@ -11,6 +11,7 @@ import {
   ElasticsearchSpecVolumeClaimDeletePolicy,
 } from '../imports/elasticsearch.k8s.elastic.co';
 import { StorageClassRef } from '../lib/contracts';
+import { quantities } from '../lib/kube';
 import { ANNOTATION, objectLabels, PRUNE_PROTECTION } from '../lib/labels';
 import { PodGroup, Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
@@ -219,6 +220,3 @@ export function withOverrides(defaults: Record<string, string>, overrides?: { re
   return { ...defaults, ...Object.fromEntries(set) };
 }
 
-export function quantities(r: Record<string, string>): Record<string, k8s.Quantity> {
-  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
-}

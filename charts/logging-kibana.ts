@@ -9,7 +9,8 @@ import { Kibana } from '../imports/kibana.k8s.elastic.co';
 import { ANNOTATION, objectLabels } from '../lib/labels';
 import { Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
-import { ELASTIC_UID, ElasticsearchCluster, quantities, ResourceQuantities, withOverrides } from './elasticsearch-cluster';
+import { quantities } from '../lib/kube';
+import { ELASTIC_UID, ElasticsearchCluster, ResourceQuantities, withOverrides } from './elasticsearch-cluster';
 
 /** Kibana's HTTP port (ECK's `<name>-kb-http` Service and the pods). */
 export const KIBANA_PORT = 5601;

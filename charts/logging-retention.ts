@@ -8,7 +8,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
-import { ElasticsearchCluster, quantities } from './elasticsearch-cluster';
+import { quantities } from '../lib/kube';
+import { ElasticsearchCluster } from './elasticsearch-cluster';
 
 /**
  * The lifecycle policy that governs the shipper's data streams. Filebeat 8/9 writes to the

@@ -12,7 +12,8 @@ import { Beat } from '../imports/beat.k8s.elastic.co';
 import { ANNOTATION, objectLabels } from '../lib/labels';
 import { PodGroup } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER } from '../lib/pod-security';
-import { ElasticsearchCluster, quantities, ResourceQuantities, withOverrides } from './elasticsearch-cluster';
+import { quantities } from '../lib/kube';
+import { ElasticsearchCluster, ResourceQuantities, withOverrides } from './elasticsearch-cluster';
 
 /** Where the kubelet links each container's log file (`<pod>_<namespace>_<container>-<id>.log`). */
 export const CONTAINER_LOG_DIR = '/var/log/containers';

@@ -7,6 +7,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { imageVersion, Versions } from '../config/versions';
 import { PostgresConfig } from '../config/schema/app';
 import { StorageClassRef } from '../lib/contracts';
+import { serviceFqdn } from '../lib/kube';
 import { objectLabels, PRUNE_PROTECTION, selectorLabels } from '../lib/labels';
 import { Server } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
@@ -86,7 +87,7 @@ export class Postgres extends Construct {
     this.server = { name, namespace, selector, ports: [{ port: POSTGRES_PORT }] };
     this.serviceName = name;
     this.headlessServiceName = `${name}-headless`;
-    this.host = `${name}.${namespace}.svc.${props.clusterDomain ?? 'cluster.local'}`;
+    this.host = serviceFqdn(name, namespace, props.clusterDomain);
     this.credentialsSecret = config.credentialsSecret;
 
     const secretRef = (key: 'username' | 'password'): k8s.EnvVarSource => ({ secretKeyRef: { name: config.credentialsSecret, key } });

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { RedisConfig } from '../config/schema/app';
 import { parseImage } from '../lib/image';
+import { serviceFqdn } from '../lib/kube';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { Server } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
@@ -53,7 +54,7 @@ export class Redis extends Construct {
     const labels = objectLabels(namespace, name, props.app, 'cache');
     this.server = { name, namespace, selector, ports: [{ port: REDIS_PORT }] };
     this.serviceName = name;
-    this.host = `${name}.${namespace}.svc.${props.clusterDomain ?? 'cluster.local'}`;
+    this.host = serviceFqdn(name, namespace, props.clusterDomain);
 
     const resources = resourcesFrom(config.resources, { requests: { cpu: '50m', memory: defaultMemory(config.maxMemory) }, limits: { memory: defaultMemory(config.maxMemory, 1.5) } });
     checkMemoryLimit(namespace, config, resources);

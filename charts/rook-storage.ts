@@ -6,6 +6,7 @@ import {
 } from '../config/schema/storage';
 import { imageVersion, Versions } from '../config/versions';
 import { StorageClassRef } from '../lib/contracts';
+import { CONTROL_PLANE_TAINT_KEY } from '../lib/kube';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
 import { warn } from '../lib/warnings';
@@ -17,8 +18,6 @@ import { RBD_DRIVER, ROOK_NAMESPACE, ROOK_WAVE, RookOperator } from './rook-oper
 export { declaredStorageClasses };
 export type { DeclaredStorageClass } from '../config/schema/storage';
 
-/** Taint kubeadm puts on control-plane nodes. */
-const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
 
 const ROOK_POD_SECURITY_REASON =
   'Ceph OSDs run privileged on raw block devices and host paths (/dev, /var/lib/rook); the RBD CSI node plugin maps images into the host kernel and mounts them into the kubelet directory';
@@ -115,7 +114,7 @@ export class RookStorage extends PlatformChart {
 export function tolerationsFor(hosts: readonly HostConfig[]): k8s.Toleration[] {
   const byKey = new Map<string, k8s.Toleration>();
   const add = (t: k8s.Toleration) => byKey.set(JSON.stringify([t.key, t.operator, t.value ?? '', t.effect]), t);
-  if (hosts.some((h) => h.roles.includes('control-plane'))) add({ key: CONTROL_PLANE_TAINT, operator: 'Exists', effect: 'NoSchedule' });
+  if (hosts.some((h) => h.roles.includes('control-plane'))) add({ key: CONTROL_PLANE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' });
   for (const taint of hosts.flatMap((h) => h.taints)) {
     add(taint.value === undefined
       ? { key: taint.key, operator: 'Exists', effect: taint.effect }

@@ -43,17 +43,19 @@ function validationErrors(app: App): string[] {
 }
 
 /** Renders every unit to `relative path → YAML` without touching the disk. */
-export function render(units: readonly SynthUnit[]): { files: Map<string, string>; summaries: UnitSummary[] } {
+export function render(units: readonly SynthUnit[]): { files: Map<string, string>; summaries: UnitSummary[]; objects: any[] } {
   const problems = units.flatMap((u) => validationErrors(u.app));
   if (problems.length) throw new SynthError(problems);
   const files = new Map<string, string>();
   const summaries: UnitSummary[] = [];
+  const all: any[] = [];
   for (const unit of units) {
     const kinds: Record<string, number> = {};
     let count = 0;
     for (const chart of unit.app.charts as Chart[]) {
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
       const objects = chart.toJson();
+      all.push(...objects);
       // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
       const spansNamespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean)).size > 1;
       for (const obj of objects) {
@@ -69,7 +71,7 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
     }
     summaries.push({ dir: unit.dir, files: count, kinds });
   }
-  return { files, summaries };
+  return { files, summaries, objects: all };
 }
 
 /**

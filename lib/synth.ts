@@ -41,8 +41,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
     if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
     throw err;
   }
-  const { files, summaries } = render(build.units);
-  const objects = build.units.flatMap((u) => u.app.charts.flatMap((c) => c.toJson()));
+  const { files, summaries, objects } = render(build.units);
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
   writeAtomically(opts.outdir ?? 'dist', files, build.extraFiles);

@@ -1,4 +1,5 @@
 /** Schema of `logging`: Elasticsearch, Kibana and log shipping (the LoggingTier, charts/logging-tier.ts). */
+import { CONTROL_PLANE_TOLERATION as KUBE_CONTROL_PLANE_TOLERATION } from '../../lib/kube';
 import { z } from 'zod';
 import { dnsLabel, integer, quantity } from './primitives';
 import { resources } from './app';
@@ -19,7 +20,7 @@ const toleration = z.strictObject({
 export type TolerationConfig = z.infer<typeof toleration>;
 
 /** kubeadm taints control-plane nodes; the shipper must still run there to read their containers' logs. */
-export const CONTROL_PLANE_TOLERATION: TolerationConfig = { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' };
+export const CONTROL_PLANE_TOLERATION: TolerationConfig = { ...KUBE_CONTROL_PLANE_TOLERATION };
 
 const elasticsearch = z.strictObject({
   /** Volume size of each Elasticsearch node (on the platform's retained block StorageClass). */
