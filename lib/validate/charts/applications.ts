@@ -1,0 +1,52 @@
+/**
+ * The Helm render Argo CD's repo server performs for an Application: chart, version, release name,
+ * namespace and values exactly as the Application says.
+ * @see https://argo-cd.readthedocs.io/en/stable/user-guide/helm/
+ */
+import * as yaml from 'js-yaml';
+import { SourceDocument } from '../document';
+import type { ChartRef } from './chart-archive';
+import type { RenderRequest } from './render';
+
+export interface ChartApplication {
+  readonly doc: SourceDocument;
+  readonly name: string;
+  readonly request: Omit<RenderRequest, 'kubeVersion' | 'apiVersions'>;
+  /** `gateway-helm v1.9.0 → envoy-gateway-system`, for the plan. */
+  readonly description: string;
+}
+
+/** Applications in the documents whose source is a Helm chart (HTTP repository or OCI). */
+export function chartApplications(docs: readonly SourceDocument[]): ChartApplication[] {
+  const out: ChartApplication[] = [];
+  for (const doc of docs) {
+    const app = doc.object;
+    if (app?.kind !== 'Application' || !String(app.apiVersion).startsWith('argoproj.io/')) continue;
+    const source = app.spec?.source;
+    const chart = chartRef(source);
+    if (!chart) continue;
+    const helm = source.helm ?? {};
+    const values = { ...(helm.values ? (yaml.load(helm.values) as object) : {}), ...(helm.valuesObject ?? {}) };
+    const namespace = app.spec?.destination?.namespace ?? 'default';
+    const name = String(app.metadata?.name);
+    out.push({
+      doc,
+      name,
+      request: { chart, releaseName: helm.releaseName ?? name, namespace, values },
+      description: `chart ${chart.chart} ${chart.version} → ${namespace}`,
+    });
+  }
+  return out;
+}
+
+/** `chart` with an HTTP `repoURL`, or an OCI `repoURL` ending in the chart name with `path: .` (Argo CD 3.1+). */
+function chartRef(source: any): ChartRef | undefined {
+  if (!source?.repoURL || !source.targetRevision) return undefined;
+  if (source.chart) return { repoURL: source.repoURL, chart: source.chart, version: source.targetRevision };
+  const url = String(source.repoURL);
+  if (url.startsWith('oci://') && (source.path === '.' || source.path === undefined)) {
+    const slash = url.lastIndexOf('/');
+    return { repoURL: url.slice(0, slash), chart: url.slice(slash + 1), version: source.targetRevision };
+  }
+  return undefined;
+}

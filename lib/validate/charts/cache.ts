@@ -1,0 +1,41 @@
+/** The per-user cache behind chart rendering (helm binary, pulled charts, renders), and writing into it safely. */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * `$XDG_CACHE_HOME/campus-platform`, else `~/.cache/campus-platform`. Read on every call, so a test that points
+ * XDG_CACHE_HOME at a temp dir is honoured. A relative XDG_CACHE_HOME is ignored, as the XDG spec asks: it would
+ * make the cache depend on the working directory.
+ */
+export function cacheRoot(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'campus-platform');
+}
+
+/**
+ * Writes `file` through a temp file in the same folder and a rename, creating the folder first. Rename is atomic
+ * within a file system, so readers (and concurrent jest workers) see the old file, or none, or the whole new one,
+ * never a half-written one left by a killed process. The data is flushed before the rename so a crash right after
+ * cannot leave an empty file under the final name either.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = fs.openSync(temp, 'wx', mode);
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fchmodSync(fd, mode); // the umask applies at creation; the caller's mode (e.g. 0755 for a binary) must hold
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
