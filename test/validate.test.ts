@@ -620,7 +620,7 @@ describe('validateTree and the CLI', () => {
     const failed = await run([dir]);
     expect(failed.code).toBe(1);
     expect(failed.out[0]).toBe(`${path.join(dir, 'shop.yaml')}: Deployment/shop/web: spec.replica: unknown field "replica"`);
-    expect(failed.out[1]).toMatch(/^validate: 12 documents in 1 files checked against Kubernetes v1\.28\.0, v1\.36\.0 and \d+ CRD versions from .*: 1 finding\(s\)$/);
+    expect(failed.out[1]).toMatch(/^validate: 12 documents in 1 files, 0 objects rendered from the charts checked against Kubernetes v1\.28\.0, v1\.36\.0 and \d+ CRD versions from .*: 1 finding\(s\)$/);
 
     write('shop.yaml', CLEAN);
     expect(await run([dir])).toEqual({ code: 0, out: [expect.stringMatching(/: 0 finding\(s\)$/)] });

@@ -1,15 +1,22 @@
 /**
- * `npm run validate [-- path ...]`: validates synthesized manifests as one cluster and exits 1 on any finding.
+ * `npm run validate [-- path ...]`: validates synthesized manifests as one cluster, renders the add-on charts
+ * and plans the assembly, and exits 1 on any finding.
  * Downloads the pinned schemas on first use when no local schema location is configured.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { compareFindings, ValidateOptions } from './document';
-import { formatFinding, loadTree, validateDocuments } from './index';
 import { repoRoot } from '../repo-root';
+import { assemble, AssemblyResult } from './assemble';
+import { ChartUnavailable } from './charts/chart-archive';
+import { ToolUnavailable } from './charts/helm-binary';
+import { compareFindings, ValidateOptions } from './document';
+import { loadTreeAtRef } from './git-tree';
+import { formatFinding, loadTree, validateDocuments } from './index';
 import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
+import { checkUpgrade } from './upgrade-check';
 
-const USAGE = 'usage: validate [dir|file ...] [--schemas DIR] [--declare-secret ns/name] [--declare-configmap ns/name] [--declare-storageclass name[:default]]';
+const USAGE =
+  'usage: validate [dir|file ...] [--schemas DIR] [--skip-charts] [--against GIT-REF] [--declare-secret ns/name] [--declare-configmap ns/name] [--declare-storageclass name[:default]]';
 
 const DECLARE_FLAGS = {
   '--declare-secret': 'secrets',
@@ -17,13 +24,20 @@ const DECLARE_FLAGS = {
   '--declare-storageclass': 'storageClasses',
 } as const;
 
+export interface CliOptions extends ValidateOptions {
+  /** The cluster's Kubernetes release, for rendering the charts. @default - the newest schema version */
+  readonly kubeVersion?: string;
+}
+
 /**
- * Runs the validator and returns the exit code: 0 when clean, 1 on findings, 2 on bad usage.
- * `base` lets a caller add objects it knows exist (for example Secrets declared in the platform config).
+ * Runs the validator and returns the exit code: 0 when clean, 1 on findings, 2 on bad usage or when the
+ * charts cannot be rendered. `base` lets a caller add objects it knows exist (Secrets declared in the config).
  */
-export async function main(argv: readonly string[], base: ValidateOptions = {}): Promise<number> {
+export async function main(argv: readonly string[], base: CliOptions = {}): Promise<number> {
   const paths: string[] = [];
   let schemas = base.schemaLocation;
+  let skipCharts = false;
+  let against: string | undefined;
   const declared = {
     secrets: [...(base.declared?.secrets ?? [])],
     configMaps: [...(base.declared?.configMaps ?? [])],
@@ -35,12 +49,17 @@ export async function main(argv: readonly string[], base: ValidateOptions = {}):
       paths.push(arg);
       continue;
     }
+    if (arg === '--skip-charts') {
+      skipCharts = true;
+      continue;
+    }
     const value = argv[++i];
-    if (value === undefined || !(arg === '--schemas' || arg in DECLARE_FLAGS)) {
+    if (value === undefined || !(arg === '--schemas' || arg === '--against' || arg in DECLARE_FLAGS)) {
       console.error(USAGE);
       return 2;
     }
     if (arg === '--schemas') schemas = value;
+    else if (arg === '--against') against = value;
     else declared[DECLARE_FLAGS[arg as keyof typeof DECLARE_FLAGS]].push(value);
   }
   const targets = paths.length ? paths : defaultPaths();
@@ -51,13 +70,38 @@ export async function main(argv: readonly string[], base: ValidateOptions = {}):
   }
 
   const location = await ensureSchemaLocation(schemas);
+  const store = loadSchemaStore(location);
   const tree = loadTree(targets);
-  const findings = [...tree.parseErrors, ...validateDocuments(tree.docs, { schemaLocation: location, declared })].sort(compareFindings);
+  let assembly: AssemblyResult | undefined;
+  if (!skipCharts) {
+    try {
+      assembly = assemble(tree.docs, {
+        store,
+        repoRoot: repoRoot(),
+        kubeVersion: base.kubeVersion ?? [...store.kubernetes.keys()].pop()!.slice(1),
+        declaredSecrets: declared.secrets,
+        declaredStorageClasses: declared.storageClasses,
+      });
+    } catch (err) {
+      if (err instanceof ChartUnavailable || err instanceof ToolUnavailable) {
+        console.error(`validate: cannot render the add-on charts: ${err.message}\n(--skip-charts checks the documents alone, without the assembly)`);
+        return 2;
+      }
+      throw err;
+    }
+  }
+  const upgrade = against ? checkUpgrade(loadTreeAtRef(against, targets.map((t) => path.relative(repoRoot(), path.resolve(t)))).docs, tree.docs) : [];
+  const findings = [
+    ...tree.parseErrors,
+    ...validateDocuments([...tree.docs, ...(assembly?.rendered ?? [])], { schemaLocation: location, declared }),
+    ...(assembly?.findings ?? []),
+    ...upgrade,
+  ].sort(compareFindings);
   for (const f of findings) console.log(formatFinding(f));
 
-  const store = loadSchemaStore(location);
   const schemaSummary = `Kubernetes ${[...store.kubernetes.keys()].join(', ')} and ${store.crds.size} CRD versions from ${location}`;
-  console.log(`validate: ${tree.docs.length} documents in ${tree.files.length} files checked against ${schemaSummary}: ${findings.length} finding(s)`);
+  const charts = assembly ? `, ${assembly.rendered.length} objects rendered from the charts${assembly.plan ? `, assembly planned in ${assembly.plan.steps.length} steps` : ''}` : '';
+  console.log(`validate: ${tree.docs.length} documents in ${tree.files.length} files${charts}${against ? `, upgrade from ${against}` : ''} checked against ${schemaSummary}: ${findings.length} finding(s)`);
   if (tree.docs.length === 0) {
     // A validator that passes because it found nothing would hide a broken synth.
     console.error(`validate: no manifests found in ${paths.length ? paths.join(', ') : 'dist/'}`);

@@ -15,6 +15,11 @@ export interface SourceDocument {
   readonly file: string;
   readonly index: number;
   readonly object: any;
+  /**
+   * Checked against the cluster's Kubernetes release only (the newest schema), not also the API level
+   * of our own manifests: set for objects a chart renders. @default false
+   */
+  readonly clusterReleaseOnly?: boolean;
 }
 
 export interface ValidateOptions {

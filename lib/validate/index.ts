@@ -9,14 +9,15 @@ import { compareFindings, finding, Finding, SourceDocument, ValidateOptions } fr
 import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
-import { loadSchemaStore, resolveSchemaLocation } from './schema-store';
+import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
 
 export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
 
 export function validateDocuments(docs: readonly SourceDocument[], opts: ValidateOptions = {}): Finding[] {
-  const store = loadSchemaStore(resolveSchemaLocation(opts.schemaLocation));
   const isMapping = (doc: SourceDocument) => typeof doc.object === 'object' && doc.object !== null && !Array.isArray(doc.object);
   const objects = docs.filter(isMapping);
+  // CRDs among the documents (a chart's own) are what the cluster will serve.
+  const store = withCrds(loadSchemaStore(resolveSchemaLocation(opts.schemaLocation)), objects.map((d) => d.object));
   return [
     ...docs.filter((doc) => !isMapping(doc)).map((doc) => finding(doc, '', 'a manifest must be a mapping (an object)')),
     ...checkSchemas(objects, store),

@@ -16,7 +16,7 @@ interface OperatorPods {
   /** Services the operator creates: name, ports and (when not the resource's) namespace. */
   readonly services: (name: string, doc: SourceDocument) => { name: string; ports: number[]; namespace?: string }[];
   /** Secrets the operator creates (credentials, CA certificates). @default - none */
-  readonly secrets?: (name: string) => string[];
+  readonly secrets?: (name: string, doc?: SourceDocument) => string[];
 }
 
 const ECK: Record<string, OperatorPods> = {
@@ -123,7 +123,70 @@ const ARGO_APPLICATION: OperatorPods = {
   services: (name, doc) => helmChartOf(doc)?.services(name, doc) ?? [],
 };
 
-const OPERATORS: Record<string, OperatorPods> = { ...ECK, 'networking.k8s.io/Ingress': CERT_MANAGER_INGRESS, 'argoproj.io/Application': ARGO_APPLICATION };
+/**
+ * The Prometheus Operator's StatefulSets for Prometheus and Alertmanager, with the labels its
+ * Services select (prometheus-operator pkg/prometheus/statefulset.go, pkg/alertmanager/statefulset.go).
+ */
+const PROMETHEUS_OPERATOR: Record<string, OperatorPods> = {
+  'monitoring.coreos.com/Prometheus': {
+    pods: (doc) => [{
+      labels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': doc.object.metadata?.name, 'operator.prometheus.io/name': doc.object.metadata?.name, prometheus: doc.object.metadata?.name },
+      spec: { containers: [{ name: 'prometheus', ports: [{ name: 'web', containerPort: 9090 }] }, { name: 'config-reloader', ports: [{ name: 'reloader-web', containerPort: 8080 }] }] },
+      specPath: 'spec',
+    }],
+    services: () => [],
+  },
+  'monitoring.coreos.com/Alertmanager': {
+    pods: (doc) => [{
+      labels: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': doc.object.metadata?.name, alertmanager: doc.object.metadata?.name },
+      spec: { containers: [{ name: 'alertmanager', ports: [{ name: 'http-web', containerPort: 9093 }] }, { name: 'config-reloader', ports: [{ name: 'reloader-web', containerPort: 8080 }] }] },
+      specPath: 'spec',
+    }],
+    services: () => [],
+  },
+};
+
+/**
+ * Jobs of add-on charts that write Secrets at install time (webhook and control-plane certificates),
+ * so no manifest holds them:
+ * - kube-webhook-certgen `create --namespace=N --secret-name=S` (kube-prometheus-stack, ingress-nginx);
+ * - Envoy Gateway's `envoy-gateway certgen`, which writes the control plane's certificates
+ *   (envoyproxy/gateway site/content/en/latest/tasks/operations/custom-cert.md).
+ */
+const CERTIFICATE_JOBS: OperatorPods = {
+  pods: () => [],
+  services: () => [],
+  secrets: (_name, doc) => {
+    const containers: any[] = doc?.object.spec?.template?.spec?.containers ?? [];
+    return containers.flatMap((c) => {
+      const argv: string[] = [...(c.command ?? []), ...(c.args ?? [])];
+      if (/\/kube-webhook-certgen:/.test(c.image ?? '') && argv.includes('create')) {
+        return argv.filter((a) => a.startsWith('--secret-name=')).map((a) => a.slice('--secret-name='.length));
+      }
+      if (/envoyproxy\/gateway:/.test(c.image ?? '') && argv.includes('certgen')) return ['envoy-gateway', 'envoy', 'envoy-rate-limit', 'envoy-oidc-hmac'];
+      return [];
+    });
+  },
+};
+
+const OPERATORS: Record<string, OperatorPods> = {
+  ...ECK,
+  ...PROMETHEUS_OPERATOR,
+  'networking.k8s.io/Ingress': CERT_MANAGER_INGRESS,
+  'argoproj.io/Application': ARGO_APPLICATION,
+  'batch/Job': CERTIFICATE_JOBS,
+};
+
+/** Pods that kubeadm runs without a manifest of ours: CoreDNS, which add-ons scrape and select. */
+const KUBEADM_PODS: PodTemplate[] = [
+  {
+    doc: { file: '(kubeadm)', index: 0, object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system' } } },
+    namespace: 'kube-system',
+    labels: { 'k8s-app': 'kube-dns' },
+    spec: { containers: [{ name: 'coredns', ports: [{ name: 'dns', containerPort: 53 }, { name: 'dns-tcp', containerPort: 53 }, { name: 'metrics', containerPort: 9153 }] }] },
+    specPath: 'spec',
+  },
+];
 
 function operatorOf(doc: SourceDocument): OperatorPods | undefined {
   return Object.entries(OPERATORS).find(([id]) => {
@@ -134,12 +197,12 @@ function operatorOf(doc: SourceDocument): OperatorPods | undefined {
 
 /** Pods that operators will run for the custom resources in `docs`. */
 export function operatorPodTemplates(docs: readonly SourceDocument[]): PodTemplate[] {
-  return docs.flatMap((doc) => (operatorOf(doc)?.pods(doc) ?? []).map((p) => ({ doc, namespace: namespaceOf(doc.object), ...p })));
+  return [...docs.flatMap((doc) => (operatorOf(doc)?.pods(doc) ?? []).map((p) => ({ doc, namespace: namespaceOf(doc.object), ...p }))), ...KUBEADM_PODS];
 }
 
 /** Names of the Secrets an operator will create for a document (in its namespace). */
 export function operatorSecrets(doc: SourceDocument): string[] {
-  return operatorOf(doc)?.secrets?.(doc.object.metadata?.name) ?? [];
+  return operatorOf(doc)?.secrets?.(doc.object.metadata?.name, doc) ?? [];
 }
 
 /** Services that operators will create, as minimal Service objects keyed `namespace/name`. */

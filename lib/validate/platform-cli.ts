@@ -1,22 +1,19 @@
 /**
- * `npm run validate [-- DIR ...] [--config FILE]`: the validator CLI with the objects the
- * platform config declares as existing outside the manifests (Secrets the repo never holds,
- * StorageClasses of the cluster), so references to them are not findings.
+ * `npm run validate [-- DIR ...] [--config FILE] [--skip-charts] [--against REF]`: the validator CLI with
+ * the objects the platform config declares as existing outside the manifests (Secrets the repo never
+ * holds, StorageClasses of the cluster) and the cluster's Kubernetes release for rendering the charts.
  */
-import { buildPlatform } from '../../charts/platform';
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../config/load';
-import { loadVersions } from '../../config/versions';
-import { drainWarnings } from '../warnings';
+import { ConfigError, DEFAULT_CONFIG } from '../../config/load';
 import { main } from './cli';
+import { platformFacts } from './platform-declared';
 
 async function run(argv: string[]): Promise<number> {
   const i = argv.indexOf('--config');
   const configFile = i >= 0 ? argv[i + 1] : DEFAULT_CONFIG;
   const rest = i >= 0 ? [...argv.slice(0, i), ...argv.slice(i + 2)] : argv;
-  let build;
+  let facts;
   try {
-    build = buildPlatform(loadConfig(configFile), loadVersions());
-    drainWarnings(); // synthesis already showed them
+    facts = platformFacts(configFile);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -24,7 +21,7 @@ async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  return main(rest, { declared: { secrets: build.externalSecrets, storageClasses: build.externalStorageClasses } });
+  return main(rest, { declared: { secrets: facts.secrets, storageClasses: facts.storageClasses }, kubeVersion: facts.kubeVersion });
 }
 
 run(process.argv.slice(2)).then(

@@ -85,11 +85,13 @@ function checkDocument(doc: SourceDocument, validators: Validators, location: st
   const crd = validators.crd(gvk);
   if (crd) return problems(crd, doc.object).map((p) => finding(doc, p.path, p.message));
 
-  const served = validators.versions.filter((v) => validators.builtin(v, gvk));
+  // What a chart renders targets the cluster's release, not the API level of our own manifests.
+  const versions = doc.clusterReleaseOnly ? validators.versions.slice(-1) : validators.versions;
+  const served = versions.filter((v) => validators.builtin(v, gvk));
   if (served.length === 0) {
-    return [finding(doc, '', `unknown apiVersion/kind "${apiVersion}" ${kind}: not in Kubernetes ${validators.versions.join(', ')} nor in a served CRD version in ${location}`)];
+    return [finding(doc, '', `unknown apiVersion/kind "${apiVersion}" ${kind}: not in Kubernetes ${versions.join(', ')} nor in a served CRD version in ${location}`)];
   }
-  const findings = validators.versions
+  const findings = versions
     .filter((v) => !served.includes(v))
     .map((v) => finding(doc, 'apiVersion', `${apiVersion} ${kind} is not served by Kubernetes ${v}`));
   // The same problem usually shows in every version; name the versions only when it does not.

@@ -17,6 +17,7 @@ export interface CrdVersion {
   readonly group: string;
   readonly version: string;
   readonly kind: string;
+  readonly scope: 'Namespaced' | 'Cluster';
   readonly schema: any;
 }
 
@@ -159,6 +160,18 @@ export function loadSchemaStore(location: string): SchemaStore {
   return store;
 }
 
+/**
+ * The store with the CRDs a set of objects brings (the charts' own), which take the place of the
+ * schema location's: the cluster serves what the charts install.
+ */
+export function withCrds(store: SchemaStore, objects: readonly unknown[]): SchemaStore {
+  const added = objects.flatMap(servedVersions);
+  if (!added.length) return store;
+  const crds = new Map(store.crds);
+  for (const crd of added) crds.set(`${crd.group}/${crd.version}/${crd.kind}`, crd);
+  return { location: store.location, kubernetes: store.kubernetes, crds };
+}
+
 /** The served versions of a CustomResourceDefinition object; nothing for other (or empty) documents. */
 function servedVersions(doc: any): CrdVersion[] {
   if (doc?.kind !== 'CustomResourceDefinition' || !doc.spec?.names?.kind) return [];
@@ -169,6 +182,7 @@ function servedVersions(doc: any): CrdVersion[] {
       group,
       version: v.name,
       kind: names.kind,
+      scope: doc.spec.scope === 'Cluster' ? 'Cluster' : 'Namespaced',
       // A served version without a schema accepts anything, as the API server does.
       schema: v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
     }));

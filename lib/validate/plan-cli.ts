@@ -1,0 +1,86 @@
+/**
+ * `npm run plan [-- --env NAME ...] [--config FILE] [DIR ...]`: how Argo CD would assemble a fresh
+ * cluster from the synthesized tree, step by step (what each step applies, the CRDs it makes
+ * available, what it waits for), and where it would stall. Exits 1 when it would.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError, DEFAULT_CONFIG } from '../../config/load';
+import { repoRoot } from '../repo-root';
+import { assemble } from './assemble';
+import { formatPlan } from './assembly/format';
+import { ChartUnavailable } from './charts/chart-archive';
+import { ToolUnavailable } from './charts/helm-binary';
+import { formatFinding, loadTree } from './index';
+import { platformFacts } from './platform-declared';
+import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
+
+const USAGE = 'usage: plan [--env NAME ...] [--config FILE] [DIR ...]';
+
+async function run(argv: string[]): Promise<number> {
+  const envs: string[] = [];
+  const dirs: string[] = [];
+  let configFile = DEFAULT_CONFIG;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--env' || arg === '--config') {
+      const value = argv[++i];
+      if (value === undefined) return usage();
+      if (arg === '--env') envs.push(value);
+      else configFile = value;
+    } else if (arg.startsWith('--')) {
+      return usage();
+    } else {
+      dirs.push(arg);
+    }
+  }
+  let facts;
+  try {
+    facts = platformFacts(configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const dist = path.join(repoRoot(), 'dist');
+  const targets = dirs.length ? dirs : fs.existsSync(dist) ? fs.readdirSync(dist).filter((n) => n !== 'hosts').sort().map((n) => path.join(dist, n)) : [];
+  const tree = loadTree(targets);
+  const store = loadSchemaStore(await ensureSchemaLocation());
+  let result;
+  try {
+    result = assemble(tree.docs, { store, repoRoot: repoRoot(), kubeVersion: facts.kubeVersion, declaredSecrets: facts.secrets, declaredStorageClasses: facts.storageClasses });
+  } catch (err) {
+    if (err instanceof ChartUnavailable || err instanceof ToolUnavailable) {
+      console.error(`plan: cannot render the add-on charts: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (!result.plan) {
+    console.error('plan: no root Application in dist/bootstrap/ (run `npm run synth` first)');
+    return 2;
+  }
+  const unknown = envs.filter((e) => !result.plan!.steps.some((s) => s.sync === `env-${e}`));
+  if (unknown.length) {
+    console.error(`plan: no environment ${unknown.join(', ')} in the tree (environments: ${[...new Set(result.plan.steps.map((s) => s.sync).filter((s) => s.startsWith('env-')).map((s) => s.slice(4)))].join(', ')})`);
+    return 2;
+  }
+  console.log(formatPlan(result.plan, envs.length ? { syncs: envs.map((e) => `env-${e}`) } : {}));
+  for (const f of result.findings) console.log(formatFinding(f));
+  return result.findings.length ? 1 : 0;
+
+  function usage(): number {
+    console.error(USAGE);
+    return 2;
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: Error) => {
+    console.error(`plan: ${err.stack ?? err.message}`);
+    process.exitCode = 2;
+  },
+);
