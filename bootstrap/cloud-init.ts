@@ -6,7 +6,6 @@
  * @see https://cloudinit.readthedocs.io/en/latest/reference/modules.html
  */
 import type { HostConfig } from '../config/schema/cluster';
-import type { GitopsConfig } from '../config/schema/platform-services';
 import { combineApiServerExtensions, ApiServerExtension } from './api-server-extensions';
 import type { AptSource, Argv, CloudConfig, WriteFile } from './cloud-init-types';
 import { addonCommands, addonFiles, BOOTSTRAP_DIR } from './cluster-addons';
@@ -49,7 +48,7 @@ export interface UserDataInputs {
   readonly inventory: Inventory;
   readonly secrets: BootstrapSecrets;
   readonly edge: EdgeForwarding;
-  readonly gitops: GitopsConfig;
+  readonly gitopsManifests: readonly object[];
   readonly versions: HostVersions;
   readonly apiServerExtensions: readonly ApiServerExtension[];
   /** Set vm.max_map_count on workers (Elasticsearch runs and the hosts are managed here). */
@@ -98,7 +97,7 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
     caCertHash: caCertHash(secrets.clusterCa.cert),
     apiServer: { extraArgs: apiServer.extraArgs, extraVolumes: apiServer.extraVolumes },
   });
-  const addons = { inventory: inv, gitops: inputs.gitops, cniManifest: versions.cniManifest, argoCdManifest: versions.argoCdManifest, approverImage: versions.csrApproverImage };
+  const addons = { inventory: inv, gitopsManifests: inputs.gitopsManifests, cniManifest: versions.cniManifest, argoCdManifest: versions.argoCdManifest, approverImage: versions.csrApproverImage };
 
   const files: WriteFile[] = [
     ...hostFiles(host, {

@@ -1,7 +1,8 @@
 /**
  * What the first control-plane host applies right after `kubeadm init` so the cluster
  * assembles itself: the pinned CNI manifest, the kubelet serving-certificate approver, Argo CD
- * from its pinned upstream release, and the root Application that syncs dist/cluster.
+ * from its pinned upstream release, then Argo CD's settings and the root Application that syncs
+ * dist/cluster (the objects of dist/bootstrap/, handed in by the composition).
  *
  * kubelet-csr-approver: the kubelet runs with serverTLSBootstrap (serving certificates signed
  * by the cluster CA instead of self-signed ones), and those CSRs stay Pending forever unless
@@ -11,7 +12,6 @@
  * @see https://github.com/postfinance/kubelet-csr-approver
  */
 import { CONTROL_PLANE_TOLERATION } from '../lib/kube';
-import type { GitopsConfig } from '../config/schema/platform-services';
 import type { Argv, WriteFile } from './cloud-init-types';
 import type { Inventory } from './inventory';
 import { toYaml, toYamlStream } from './serialize';
@@ -84,25 +84,10 @@ export function csrApproverManifest(inv: Inventory, image: string): string {
   ]);
 }
 
-/** The root of the GitOps tree: Argo CD syncs dist/cluster from the platform repository. */
-export function rootApplication(gitops: GitopsConfig): object {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
-    metadata: { name: 'platform', namespace: 'argocd' },
-    spec: {
-      project: 'default',
-      source: { repoURL: gitops.repoURL, targetRevision: gitops.revision, path: 'dist/cluster', directory: { recurse: true } },
-      destination: { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
-      // Never prune at the root: a bad commit must not delete whole tiers.
-      syncPolicy: { automated: { prune: false, selfHeal: true } },
-    },
-  };
-}
-
 export interface AddonInputs {
   readonly inventory: Inventory;
-  readonly gitops: GitopsConfig;
+  /** Argo CD's settings and the root Application (`dist/bootstrap/`), applied once Argo CD runs. */
+  readonly gitopsManifests: readonly object[];
   readonly cniManifest: string;
   readonly argoCdManifest: string;
   readonly approverImage: string;
@@ -114,7 +99,7 @@ export function addonFiles(inputs: AddonInputs): WriteFile[] {
   return [
     file('kubelet-csr-approver.yaml', csrApproverManifest(inputs.inventory, inputs.approverImage)),
     file('argocd-namespace.yaml', toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })),
-    file('platform-application.yaml', toYaml(rootApplication(inputs.gitops))),
+    file('gitops.yaml', toYamlStream([...inputs.gitopsManifests])),
   ];
 }
 
@@ -127,6 +112,7 @@ export function addonCommands(inputs: AddonInputs): Argv[] {
     // Argo CD's CRDs exceed the client-side apply annotation limit: server-side apply.
     kubectl('apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', inputs.argoCdManifest),
     kubectl('wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'),
-    kubectl('apply', '-f', `${BOOTSTRAP_DIR}/platform-application.yaml`),
+    // Server-side, like the install: argocd-cm already exists (the install made it) and takes our fields.
+    kubectl('apply', '--server-side', '--force-conflicts', '-f', `${BOOTSTRAP_DIR}/gitops.yaml`),
   ];
 }

@@ -7,7 +7,6 @@
  */
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/schema/cluster';
-import type { GitopsConfig } from '../config/schema/platform-services';
 import { imageVersion, Versions } from '../config/versions';
 import { warn } from '../lib/warnings';
 import { ApiServerExtension, auditLogging, secretEncryption } from './api-server-extensions';
@@ -23,7 +22,8 @@ export interface ClusterBootstrapProps {
   /** Edge NodePorts haproxy forwards 80/443 to, and whether it sends the PROXY protocol. */
   readonly edge: EdgeForwarding;
   /** Repository and revision the root Argo CD Application syncs `dist/cluster` from. */
-  readonly gitops: GitopsConfig;
+  /** Applied by the first control-plane host once Argo CD runs: its settings and the root Application (`dist/bootstrap/`). */
+  readonly gitopsManifests: readonly object[];
   /** config/versions.yaml: Kubernetes release, images (etcd, haproxy, keepalived, …) and manifests (CNI, Argo CD). */
   readonly versions: Versions;
   /** From `loadOrCreateBootstrapSecrets()`. */
@@ -81,7 +81,7 @@ export class ClusterBootstrap extends Construct {
       inventory: this.inventory,
       secrets: props.secrets,
       edge: { nodePorts: props.edge.nodePorts, proxyProtocol: props.edge.proxyProtocol },
-      gitops: props.gitops,
+      gitopsManifests: props.gitopsManifests,
       versions: hostVersions,
       apiServerExtensions: [auditLogging(), secretEncryption(props.secrets.encryptionKey), ...(props.apiServerExtensions ?? [])],
       elasticsearchSysctl: (props.elasticsearch ?? false) && cluster.hostsManaged,

@@ -2,7 +2,7 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartVersion } from '../config/versions';
 import { Application } from '../imports/argoproj.io';
-import { ANNOTATION } from '../lib/labels';
+import { ARGO_ANNOTATION } from '../lib/argocd';
 
 /** Namespace Argo CD runs in; Applications live there. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -68,7 +68,7 @@ export class AddonApplication extends Construct {
         ...props.metadata,
         name: props.name,
         namespace: ARGOCD_NAMESPACE,
-        annotations: { [ANNOTATION.argoSyncWave]: String(props.syncWave ?? 0) },
+        annotations: { [ARGO_ANNOTATION.syncWave]: String(props.syncWave ?? 0) },
       },
       spec: {
         project: 'platform',

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ComponentSpec } from '../config/model';
-import { ANNOTATION, LABEL, objectLabels, selectorLabels } from '../lib/labels';
+import { LABEL, objectLabels, selectorLabels } from '../lib/labels';
+import { ENV_WAVE, syncAnnotations } from '../lib/argocd';
 import { PodGroup, Server } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
 import { oneShot, podTemplateFor } from './app-pod';
@@ -107,7 +108,7 @@ export class AppComponent extends Construct {
           namespace,
           labels: objectLabels(instance, name, app, 'migration'),
           // Argo CD finishes this wave (the Job completes) before the Deployment rolls out.
-          annotations: { [ANNOTATION.argoSyncWave]: '-1' },
+          annotations: syncAnnotations(ENV_WAVE.migrations),
         },
         spec: {
           backoffLimit: 2,

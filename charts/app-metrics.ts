@@ -7,7 +7,8 @@
 import { Construct } from 'constructs';
 import { ComponentSpec } from '../config/model';
 import { PodMonitor } from '../imports/monitoring.coreos.com';
-import { ANNOTATION, objectLabels } from '../lib/labels';
+import { objectLabels } from '../lib/labels';
+import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { allowIngress, NamespacePeer, PodGroup } from '../lib/network-policy';
 import { APP_METRICS_PORT_NAME, STATSD_EXPORTER } from './app-pod';
 
@@ -55,7 +56,7 @@ export class AppMetrics extends Construct {
         namespace: pods.namespace,
         labels: objectLabels(pods.namespace, spec.name, props.app),
         // Environment charts may sync before the monitoring stack has installed the CRD on a fresh cluster.
-        annotations: { [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' },
+        annotations: { [ARGO_ANNOTATION.syncOptions]: SYNC_OPTION.skipDryRunOnMissingResource },
       },
       spec: {
         selector: { matchLabels: { ...pods.selector } },

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { VolumeSnapshotClass, VolumeSnapshotClassDeletionPolicy } from '../imports/snapshot.storage.k8s.io';
 import { StorageClassRef } from '../lib/contracts';
-import { ANNOTATION } from '../lib/labels';
+import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 
 /** Secrets Rook creates in the cluster namespace for the RBD CSI driver. */
 const PROVISIONER_SECRET = 'rook-csi-rbd-provisioner';
@@ -48,9 +48,9 @@ export class CephBlockClasses extends Construct {
       metadata: {
         name: this.snapshotClassName,
         annotations: {
-          [ANNOTATION.argoSyncWave]: String(props.snapshotSyncWave),
+          [ARGO_ANNOTATION.syncWave]: String(props.snapshotSyncWave),
           // The snapshot.storage.k8s.io CRDs come from the snapshot controller, not from Rook.
-          [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true',
+          [ARGO_ANNOTATION.syncOptions]: SYNC_OPTION.skipDryRunOnMissingResource,
         },
       },
       driver: props.driver,

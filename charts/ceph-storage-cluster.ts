@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CephLayout, MGR_POOL_OBJECT } from '../config/schema/storage';
 import { CephBlockPool, CephBlockPoolSpecName, CephCluster } from '../imports/ceph.rook.io';
-import { ANNOTATION } from '../lib/labels';
+import { ARGO_ANNOTATION } from '../lib/argocd';
 
 /** Where Ceph keeps mon data and daemon config on each host. */
 export const DATA_DIR_HOST_PATH = '/var/lib/rook';
@@ -13,8 +13,8 @@ export const DATA_DIR_HOST_PATH = '/var/lib/rook';
  */
 export function protectedCephMetadata(wave: number): Record<string, string> {
   return {
-    [ANNOTATION.argoSyncWave]: String(wave),
-    [ANNOTATION.argoSyncOptions]: 'Prune=false,Delete=false,SkipDryRunOnMissingResource=true',
+    [ARGO_ANNOTATION.syncWave]: String(wave),
+    [ARGO_ANNOTATION.syncOptions]: 'Prune=false,Delete=false,SkipDryRunOnMissingResource=true',
   };
 }
 

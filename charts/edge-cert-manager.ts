@@ -10,7 +10,7 @@ import {
   ClusterIssuerSpecAcmeSolversDns01,
   ClusterIssuerSpecAcmeSolversHttp01,
 } from '../imports/cert-manager.io';
-import { ANNOTATION } from '../lib/labels';
+import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
@@ -74,7 +74,8 @@ export class EdgeCertManager extends Construct {
         config: {
           apiVersion: 'controller.config.cert-manager.io/v1alpha1',
           kind: 'ControllerConfiguration',
-          enableGatewayAPI: props.gatewayApi,
+          // `enableGatewayAPI` is deprecated since v1.20 (values.yaml of chart v1.21.1).
+          gatewayAPI: { enabled: props.gatewayApi },
         },
       },
     });
@@ -82,7 +83,7 @@ export class EdgeCertManager extends Construct {
     const meta = (name: string, namespace?: string) => ({
       name,
       ...(namespace ? { namespace } : {}),
-      annotations: { [ANNOTATION.argoSyncWave]: String(props.resourceWave), [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' },
+      annotations: { [ARGO_ANNOTATION.syncWave]: String(props.resourceWave), [ARGO_ANNOTATION.syncOptions]: SYNC_OPTION.skipDryRunOnMissingResource },
     });
 
     const dns = props.dns01 ? dns01Solver(props.dns01) : undefined;

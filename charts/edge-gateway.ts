@@ -22,6 +22,7 @@ import {
 } from '../imports/gateway.networking.k8s.io';
 import { NamespacePeer } from '../lib/contracts';
 import { ANNOTATION, LABEL } from '../lib/labels';
+import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 import { GatewayListenerRef } from './edge-cert-manager';
 import { PlannedCertificate } from './edge-tls-plan';
@@ -56,8 +57,13 @@ export interface EdgeGatewayProps {
   /** Namespaces with these labels may attach routes to the HTTPS listeners. */
   readonly routeNamespaceLabels: Readonly<Record<string, string>>;
   readonly syncWave: number;
-  /** Wave of the custom resources, after the chart's CRDs exist. */
+  /** Wave of the GatewayClass, EnvoyProxy and policies, after the chart's CRDs exist. */
   readonly resourceWave: number;
+  /**
+   * Wave of the Gateway, its Certificates and the HTTPS redirect: the root Application's last, because
+   * an ACME certificate may wait on DNS for hours and the Gateway on its certificates.
+   */
+  readonly lastWave: number;
 }
 
 /**
@@ -95,8 +101,11 @@ export class EdgeGateway extends Construct {
       values: { config: { envoyGateway: { gateway: { controllerName: ENVOY_GATEWAY_CONTROLLER } } } },
     });
 
-    const annotations = { [ANNOTATION.argoSyncWave]: String(props.resourceWave), [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' };
+    const annotations = syncAnnotations(props.resourceWave, SYNC_OPTION.skipDryRunOnMissingResource);
     const meta = (name: string) => ({ name, namespace, annotations });
+    const gatewayMeta = (name: string, extra: Record<string, string> = {}) => ({
+      name, namespace, annotations: { ...syncAnnotations(props.lastWave, SYNC_OPTION.skipDryRunOnMissingResource), ...extra },
+    });
 
     const proxyName = `${GATEWAY_NAME}-proxy`;
     const workload: EnvoyProxySpecProviderKubernetes =
@@ -143,7 +152,7 @@ export class EdgeGateway extends Construct {
       },
     }));
     this.gateway = new Gateway(this, 'Gateway', {
-      metadata: meta(GATEWAY_NAME),
+      metadata: gatewayMeta(GATEWAY_NAME),
       spec: {
         gatewayClassName: GATEWAY_NAME,
         listeners: [
@@ -157,7 +166,7 @@ export class EdgeGateway extends Construct {
 
     // ACME challenges are Exact path matches, which take precedence over this catch-all redirect.
     new HttpRoute(this, 'HttpsRedirect', {
-      metadata: meta('https-redirect'),
+      metadata: gatewayMeta('https-redirect'),
       spec: {
         parentRefs: [{ group: GATEWAY_GROUP, kind: 'Gateway', name: GATEWAY_NAME, sectionName: 'http' }],
         rules: [
@@ -183,7 +192,9 @@ export class EdgeGateway extends Construct {
 
     for (const cert of props.certificates) {
       new Certificate(this, `Certificate-${cert.hostname}`, {
-        metadata: meta(cert.secretName),
+        // A temporary self-signed certificate fills the Secret at once, so the HTTPS listener resolves
+        // (and the Gateway is healthy) while the real one is still being issued.
+        metadata: gatewayMeta(cert.secretName, { [ANNOTATION.issueTemporaryCertificate]: 'true' }),
         spec: {
           secretName: cert.secretName,
           dnsNames: [cert.hostname],

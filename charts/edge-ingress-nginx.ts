@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { chartVersion, Versions } from '../config/versions';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager.io';
 import { NamespacePeer } from '../lib/contracts';
+import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
 import { ANNOTATION, LABEL } from '../lib/labels';
 import { AddonApplication } from './addon-application';
 import { ProxyWorkload } from './edge-gateway';
@@ -25,7 +26,8 @@ export interface EdgeIngressNginxProps {
   /** Wildcard certificates (preview domains), served as the controller's default certificate. @default [] */
   readonly wildcards?: readonly PlannedCertificate[];
   readonly syncWave: number;
-  readonly resourceWave: number;
+  /** Wave of the wildcard Certificate: the root Application's last, since an ACME order may wait on DNS for hours. */
+  readonly lastWave: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export class EdgeIngressNginx extends Construct {
         metadata: {
           name: DEFAULT_CERTIFICATE,
           namespace,
-          annotations: { [ANNOTATION.argoSyncWave]: String(props.resourceWave), [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' },
+          annotations: { ...syncAnnotations(props.lastWave, SYNC_OPTION.skipDryRunOnMissingResource), [ANNOTATION.issueTemporaryCertificate]: 'true' },
         },
         spec: {
           secretName: DEFAULT_CERTIFICATE,

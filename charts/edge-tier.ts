@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { EdgeConfig } from '../config/schema/edge';
 import { chartVersion, Versions } from '../config/versions';
 import { EntryPoint, NamespacePeer, RouteRegistry, RouteSet, Server } from '../lib/contracts';
+import { WAVE } from '../lib/argocd';
 import { LABEL } from '../lib/labels';
 import { allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
@@ -15,8 +16,8 @@ import { HttpRoutes } from './http-routes';
 import { IngressRoutes } from './ingress-routes';
 import { Namespaces } from './namespaces';
 
-/** Argo CD sync waves of the edge: controller charts, then cert-manager (it needs the Gateway API CRDs), then our objects. */
-export const EDGE_WAVE = { controller: 1, certManager: 2, resources: 3 } as const;
+/** Where the edge sits in the assembly (lib/argocd.ts): controllers, then our resources, the Gateway and routes last. */
+const EDGE_WAVES = { syncWave: WAVE.operators, resourceWave: WAVE.platform, lastWave: WAVE.edge } as const;
 
 /** cert-manager's HTTP-01 solver pods (label and port), reached by the entry point during a challenge. */
 const ACME_SOLVER: Omit<Server, 'namespace'> = { name: 'acme-http01-solver', selector: { 'acme.cert-manager.io/http01-solver': 'true' }, ports: [{ port: 8089 }] };
@@ -67,7 +68,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     for (const w of this.tls.warnings) warn(w.id, w.message);
     const workload = config.proxy.workload === 'DaemonSet' ? ProxyWorkload.DAEMON_SET : ProxyWorkload.DEPLOYMENT;
     const common = { versions, nodePorts: config.nodePorts, proxyProtocol: config.proxyProtocol, workload, replicas: config.proxy.replicas };
-    const waves = { syncWave: EDGE_WAVE.controller, resourceWave: EDGE_WAVE.resources };
+    const waves = EDGE_WAVES;
     const hsts = config.hsts.maxAgeSeconds > 0 ? `max-age=${config.hsts.maxAgeSeconds}${config.hsts.includeSubDomains ? '; includeSubDomains' : ''}` : undefined;
     const bodyLimit = (size: string) => (size === '0' ? undefined : size);
     let peer: NamespacePeer;
@@ -83,15 +84,16 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       this.certManager = this.addCertManager(props, { gateway: gateway.http01Listener }, true);
       this.renderer = (s, routes, name, _cert, size) =>
         new HttpRoutes(s, `EdgeRoutes-${routes.namespace}-${name}`, {
-          routes, name, gateway: { name: GATEWAY_NAME, namespace: ENVOY_GATEWAY_NAMESPACE }, hsts, maxRequestBodySize: bodyLimit(size),
+          routes, name, gateway: { name: GATEWAY_NAME, namespace: ENVOY_GATEWAY_NAMESPACE }, hsts, maxRequestBodySize: bodyLimit(size), syncWave: routes.syncWave,
         });
     } else {
       const pin = chartVersion(versions, 'ingress-nginx');
       warn('platform:edge:ingressNginxRetired',
         `edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart ${pin.version} is pinned for compatibility only: switch to envoy-gateway, the default`);
       namespaces.add(INGRESS_NGINX_NAMESPACE, {
-        podSecurity: PodSecurityLevel.BASELINE,
-        podSecurityReason: 'the ingress-nginx controller binds ports 80/443 as a non-root user through NET_BIND_SERVICE, which its chart grants with privilege escalation allowed',
+        podSecurity: PodSecurityLevel.RESTRICTED,
+        // Checked on the rendered chart by `npm run validate`.
+        podSecurityReason: 'restricted is enough: chart 4.15.1 runs the controller non-root with allowPrivilegeEscalation false, all capabilities dropped but NET_BIND_SERVICE, and seccomp RuntimeDefault',
       });
       const nginx = new EdgeIngressNginx(this, 'IngressNginx', {
         ...common, ...waves,
@@ -103,7 +105,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       this.certManager = this.addCertManager(props, { ingressClassName: INGRESS_CLASS }, false);
       this.renderer = (s, routes, name, cert, size) => {
         new IngressRoutes(s, `EdgeRoutes-${routes.namespace}-${name}`, {
-          routes, name, ingressClassName: INGRESS_CLASS, maxRequestBodySize: bodyLimit(size),
+          routes, name, ingressClassName: INGRESS_CLASS, maxRequestBodySize: bodyLimit(size), syncWave: routes.syncWave,
           tls: cert.wildcard ? 'default-certificate' : { secretName: `${routes.host}-tls`, clusterIssuer: cert.issuer },
         });
         // ingress-shim solves HTTP-01 in the route's namespace: the controller must reach the solver pod there.
@@ -200,8 +202,9 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       dns01: props.config.tls.dns01,
       dns01Zones: this.tls.certificates.filter((c) => c.wildcard).map((c) => c.hostname.slice(2)),
       caCommonName: 'platform internal CA',
-      syncWave: EDGE_WAVE.certManager,
-      resourceWave: EDGE_WAVE.resources,
+      // cert-manager's Gateway API support needs the Gateway API CRDs, which the Envoy Gateway chart brings.
+      syncWave: WAVE.dependentOperators,
+      resourceWave: WAVE.platform,
     });
   }
 
@@ -214,7 +217,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         `edge.gitlab routes /git into namespace ${service.namespace}, which this project does not create: label it ${LABEL.gatewayAccess}=true so the Gateway admits the route`);
     }
     const pods: Server = { name: 'gitlab', namespace: service.namespace, selector: {}, ports: [{ port: service.port }] };
-    this.render(this, { owner: 'gitlab', host, namespace: service.namespace, backends: [{ path: '/git', serviceName: service.name, port: service.port, pods }] }, maxRequestBodySize, false);
+    this.render(this, { owner: 'gitlab', host, namespace: service.namespace, backends: [{ path: '/git', serviceName: service.name, port: service.port, pods }], syncWave: WAVE.edge }, maxRequestBodySize, false);
   }
 }
 

@@ -12,7 +12,8 @@ import {
 } from '../imports/elasticsearch.k8s.elastic.co';
 import { StorageClassRef } from '../lib/contracts';
 import { quantities } from '../lib/kube';
-import { ANNOTATION, objectLabels, PRUNE_PROTECTION } from '../lib/labels';
+import { objectLabels } from '../lib/labels';
+import { ARGO_ANNOTATION, PRUNE_PROTECTION } from '../lib/argocd';
 import { PodGroup, Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
 import { warn } from '../lib/warnings';
@@ -159,9 +160,9 @@ export class ElasticsearchCluster extends Construct {
         namespace,
         labels: objectLabels(name, 'elasticsearch', 'logging', 'log-store'),
         annotations: {
-          [ANNOTATION.argoSyncWave]: String(props.syncWave),
+          [ARGO_ANNOTATION.syncWave]: String(props.syncWave),
           // The logs live here: never pruned or deleted by Argo CD, and applied before ECK's CRD exists.
-          [ANNOTATION.argoSyncOptions]: `${PRUNE_PROTECTION[ANNOTATION.argoSyncOptions]},SkipDryRunOnMissingResource=true`,
+          [ARGO_ANNOTATION.syncOptions]: `${PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]},SkipDryRunOnMissingResource=true`,
         },
       },
       spec: {

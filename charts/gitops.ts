@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { GitopsConfig } from '../config/schema/platform-services';
 import { Versions } from '../config/versions';
 import { Application, AppProject } from '../imports/argoproj.io';
-import { ANNOTATION } from '../lib/labels';
+import { ARGO_ANNOTATION, syncAnnotations, WAVE } from '../lib/argocd';
 import { PlatformChart } from '../lib/platform-chart';
 import { ARGOCD_NAMESPACE } from './addon-application';
 
@@ -19,6 +19,69 @@ if obj.status ~= nil and obj.status.health ~= nil then
 end
 return hs
 `;
+
+/** Name of the root Application, which syncs `dist/cluster/`. */
+export const ROOT_APPLICATION = 'platform';
+const IN_CLUSTER = 'https://kubernetes.default.svc';
+const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
+
+/**
+ * Argo CD's `argocd-cm` with the Application health check. Argo CD reports an Application healthy as
+ * soon as it exists unless told to read its status; without this, sync waves between Applications
+ * (operators before the resources that need their CRDs, add-ons before environments) wait for nothing.
+ * The bootstrap installs it before the root sync, which then keeps it as committed.
+ * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/upgrading/1.7-1.8/#health-assessment-of-argoprojioapplication-crd-has-been-removed
+ */
+export class ArgoCdSettings extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: {
+        name: 'argocd-cm',
+        namespace: ARGOCD_NAMESPACE,
+        labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
+      },
+      data: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH },
+    });
+  }
+}
+
+export interface RootApplicationProps {
+  readonly repo: GitopsConfig;
+}
+
+/**
+ * The root of the GitOps tree: syncs `dist/cluster/` (which holds this Application too, so later
+ * changes to it apply themselves). It prunes, so what leaves the tree leaves the cluster (preview
+ * environments); objects that hold data carry Prune=false,Delete=false and are never pruned.
+ */
+export class RootApplication extends Construct {
+  constructor(scope: Construct, id: string, props: RootApplicationProps) {
+    super(scope, id);
+    new Application(this, 'Resource', {
+      // In its own tree, it must sit in the last wave: a wave that held it would wait on itself.
+      metadata: { name: ROOT_APPLICATION, namespace: ARGOCD_NAMESPACE, annotations: syncAnnotations(WAVE.edge) },
+      spec: {
+        project: 'default',
+        source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision, path: 'dist/cluster', directory: { recurse: true } },
+        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+      },
+    });
+  }
+}
+
+/**
+ * What the first control-plane host applies right after installing Argo CD (`dist/bootstrap/`): the
+ * settings the assembly relies on, then the root Application.
+ */
+export class ArgoCdBootstrap extends PlatformChart {
+  constructor(scope: Construct, id: string, props: RootApplicationProps) {
+    super(scope, id);
+    new ArgoCdSettings(this, 'Settings');
+    new RootApplication(this, 'Root', props);
+  }
+}
 
 export interface GitOpsEnvironment {
   /** Output folder under dist/, e.g. `production`. */
@@ -38,9 +101,9 @@ export interface GitOpsProps {
 }
 
 /**
- * The Argo CD side of the repository: an AppProject that limits where platform
- * Applications may pull from, and one Application per environment folder of dist/.
- * The bootstrap's root Application syncs dist/cluster/, which holds these.
+ * The Argo CD side of the repository: an AppProject that limits where platform Applications may pull
+ * from, one Application per environment folder of dist/, and the root Application and Argo CD
+ * settings again, so the root sync keeps what the bootstrap installed as committed.
  */
 export class GitOps extends PlatformChart {
   constructor(scope: Construct, id: string, props: GitOpsProps) {
@@ -51,38 +114,28 @@ export class GitOps extends PlatformChart {
       spec: {
         description: 'The platform synthesized into dist/ and its pinned add-on charts',
         sourceRepos: [props.repo.repoURL, ...chartRepos],
-        destinations: [{ server: 'https://kubernetes.default.svc', namespace: '*' }],
+        destinations: [{ server: IN_CLUSTER, namespace: '*' }],
         clusterResourceWhitelist: [{ group: '*', kind: '*' }],
       },
     });
-    // Argo CD reports an Application healthy as soon as it exists unless told to read its status;
-    // without this, sync waves between Applications (operators before the resources that need
-    // their CRDs, add-ons before environments) do not wait for anything.
-    // @see https://argo-cd.readthedocs.io/en/stable/operator-manual/upgrading/1.7-1.8/#health-assessment-of-argoprojioapplication-crd-has-been-removed
-    new k8s.KubeConfigMap(this, 'ArgoCdConfig', {
-      metadata: {
-        name: 'argocd-cm',
-        namespace: ARGOCD_NAMESPACE,
-        labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
-      },
-      data: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH },
-    });
+    new ArgoCdSettings(this, 'ArgoCdConfig');
+    new RootApplication(this, 'Root', { repo: props.repo });
     for (const env of props.environments) {
       new Application(this, env.name, {
         metadata: {
           name: `env-${env.name}`,
           namespace: ARGOCD_NAMESPACE,
-          // Environments sync after the cluster's add-ons (storage classes, gateway, CRDs).
-          annotations: { [ANNOTATION.argoSyncWave]: '10' },
+          // After the cluster's add-ons; previews last, once staging (whose database they use) is healthy.
+          annotations: { [ARGO_ANNOTATION.syncWave]: String(env.ephemeral ? WAVE.edge : WAVE.environments) },
           ...(env.ephemeral ? { finalizers: ['resources-finalizer.argocd.argoproj.io'] } : {}),
         },
         spec: {
           project: 'platform',
           source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision, path: `dist/${env.name}`, directory: { recurse: true } },
-          destination: { server: 'https://kubernetes.default.svc' },
+          destination: { server: IN_CLUSTER },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
-            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+            retry: RETRY,
           },
         },
       });

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { BackendTrafficPolicy, BackendTrafficPolicySpecRequestBufferLimit, SecurityPolicy } from '../imports/gateway.envoyproxy.io';
 import { HttpRoute, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
 import { RouteSet } from '../lib/contracts';
-import { ANNOTATION } from '../lib/labels';
+import { routeAnnotations } from '../lib/argocd';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -16,6 +16,8 @@ export interface HttpRoutesProps {
   readonly hsts?: string;
   /** Largest request body, as a quantity (`10Mi`); larger requests get 413. @default - unlimited */
   readonly maxRequestBodySize?: string;
+  /** Argo CD sync wave of the route and its policies. @default - none (wave 0) */
+  readonly syncWave?: number;
 }
 
 /**
@@ -30,8 +32,7 @@ export class HttpRoutes extends Construct {
   constructor(scope: Construct, id: string, props: HttpRoutesProps) {
     super(scope, id);
     const { routes, name } = props;
-    // Env charts may sync before the cluster's CRDs exist on a fresh cluster.
-    const meta = (n: string) => ({ name: n, namespace: routes.namespace, annotations: { [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' } });
+    const meta = (n: string) => ({ name: n, namespace: routes.namespace, annotations: routeAnnotations(props.syncWave) });
     const filters = props.hsts
       ? [{ type: HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: props.hsts }] } }]
       : undefined;

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { routeAnnotations } from '../lib/argocd';
 import { RouteSet } from '../lib/contracts';
+import { ANNOTATION } from '../lib/labels';
 
 export interface IngressRoutesProps {
   readonly routes: RouteSet;
@@ -14,6 +16,8 @@ export interface IngressRoutesProps {
   readonly tls: { readonly secretName: string; readonly clusterIssuer: string } | 'default-certificate';
   /** Largest request body, as a quantity (`10Mi`). @default - unlimited */
   readonly maxRequestBodySize?: string;
+  /** Argo CD sync wave of the Ingress. @default - none (wave 0) */
+  readonly syncWave?: number;
 }
 
 /** `10Mi` → `10m`: nginx sizes use binary k/m/g suffixes. */
@@ -37,9 +41,11 @@ export class IngressRoutes extends Construct {
     super(scope, id);
     const { routes } = props;
     const annotations: Record<string, string> = {
+      ...routeAnnotations(props.syncWave),
       // 0 switches nginx's default 1m limit off.
       'nginx.ingress.kubernetes.io/proxy-body-size': props.maxRequestBodySize ? nginxSize(props.maxRequestBodySize) : '0',
-      ...(props.tls !== 'default-certificate' ? { 'cert-manager.io/cluster-issuer': props.tls.clusterIssuer } : {}),
+      // ingress-shim makes the Certificate; a temporary one serves HTTPS until it is issued.
+      ...(props.tls !== 'default-certificate' ? { 'cert-manager.io/cluster-issuer': props.tls.clusterIssuer, [ANNOTATION.issueTemporaryCertificate]: 'true' } : {}),
       ...(routes.auth
         ? {
             'nginx.ingress.kubernetes.io/auth-type': 'basic',

@@ -6,7 +6,8 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Kibana } from '../imports/kibana.k8s.elastic.co';
-import { ANNOTATION, objectLabels } from '../lib/labels';
+import { objectLabels } from '../lib/labels';
+import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
 import { quantities } from '../lib/kube';
@@ -84,7 +85,7 @@ export class LoggingKibana extends Construct {
         name: props.name,
         namespace: props.namespace,
         labels: objectLabels(props.name, 'kibana', 'logging', 'log-ui'),
-        annotations: { [ANNOTATION.argoSyncWave]: String(props.syncWave), [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' },
+        annotations: { [ARGO_ANNOTATION.syncWave]: String(props.syncWave), [ARGO_ANNOTATION.syncOptions]: SYNC_OPTION.skipDryRunOnMissingResource },
       },
       spec: {
         version: props.version,

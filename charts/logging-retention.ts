@@ -5,6 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { syncAnnotations } from '../lib/argocd';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
@@ -47,6 +48,8 @@ export interface LoggingRetentionProps {
   readonly retentionDays: number;
   /** Pinned curl image (config/versions.yaml `images.curl`). */
   readonly curlImage: string;
+  /** Argo CD sync wave of the Job: after Elasticsearch is healthy, since a Job that cannot reach it fails. */
+  readonly syncWave: number;
 }
 
 /** The retention policy and the Job that applies it with the operator-managed `elastic` credentials. */
@@ -115,9 +118,11 @@ export class LoggingRetention extends Construct {
         namespace,
         labels,
         annotations: {
-          // Re-applied after every sync; the PUT replaces the policy, so running it again is harmless.
-          'argocd.argoproj.io/hook': 'PostSync',
+          // A Sync hook in its own wave runs again on every sync (the PUT replaces the policy, so that is
+          // harmless); a PostSync hook would make the root's last wave, where nothing may wait, a waited one.
+          'argocd.argoproj.io/hook': 'Sync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+          ...syncAnnotations(props.syncWave),
         },
       },
       spec: {

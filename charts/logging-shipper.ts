@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { TolerationConfig } from '../config/schema/logging';
 import { Beat } from '../imports/beat.k8s.elastic.co';
-import { ANNOTATION, objectLabels } from '../lib/labels';
+import { objectLabels } from '../lib/labels';
+import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { PodGroup } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER } from '../lib/pod-security';
 import { quantities } from '../lib/kube';
@@ -116,7 +117,7 @@ export class LoggingShipper extends Construct {
         name,
         namespace,
         labels,
-        annotations: { [ANNOTATION.argoSyncWave]: String(props.syncWave), [ANNOTATION.argoSyncOptions]: 'SkipDryRunOnMissingResource=true' },
+        annotations: { [ARGO_ANNOTATION.syncWave]: String(props.syncWave), [ARGO_ANNOTATION.syncOptions]: SYNC_OPTION.skipDryRunOnMissingResource },
       },
       spec: {
         type: 'filebeat',

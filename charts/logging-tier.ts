@@ -15,7 +15,8 @@ import { LoggingConfig } from '../config/schema/logging';
 import { chartVersion, imageVersion, Versions } from '../config/versions';
 import { RouteRegistry, StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
-import { ANNOTATION, LABEL, PRUNE_PROTECTION } from '../lib/labels';
+import { LABEL } from '../lib/labels';
+import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
 import { allowIngress, allowTraffic, defaultDeny, NamespacePeer } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
@@ -32,8 +33,6 @@ export const LOGGING_NAMESPACE = 'logging';
 export const LOG_SHIPPER_NAMESPACE = 'logging-shipper';
 /** The Elastic operator. */
 export const ECK_NAMESPACE = 'elastic-system';
-/** After the storage add-ons (Rook: 1–3), before the environments (10). */
-export const LOGGING_WAVE = { operator: 4, stack: 5 } as const;
 
 export interface LoggingTierProps {
   /** The `logging` section of the platform config; the tier is only created when `enabled`. */
@@ -84,7 +83,7 @@ export class LoggingTier extends PlatformChart {
       name: 'eck-operator',
       chart: chartVersion(versions, 'eck-operator'),
       namespace: ECK_NAMESPACE,
-      syncWave: LOGGING_WAVE.operator,
+      syncWave: WAVE.operators,
       values: {
         // The operator only watches the tier's namespaces.
         managedNamespaces: [LOGGING_NAMESPACE, LOG_SHIPPER_NAMESPACE],
@@ -95,7 +94,7 @@ export class LoggingTier extends PlatformChart {
       },
     });
     // Removing the operator would take ECK's CRDs, and with them the Elasticsearch resource.
-    this.operator.application.metadata.addAnnotation(ANNOTATION.argoSyncOptions, PRUNE_PROTECTION[ANNOTATION.argoSyncOptions]);
+    this.operator.application.metadata.addAnnotation(ARGO_ANNOTATION.syncOptions, PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]);
 
     this.elasticsearch = new ElasticsearchCluster(this, 'Elasticsearch', {
       name: 'logging',
@@ -107,7 +106,7 @@ export class LoggingTier extends PlatformChart {
       heapMiB: config.elasticsearch.heapMiB,
       resources: config.elasticsearch.resources,
       hostsManaged: props.hostsManaged,
-      syncWave: LOGGING_WAVE.stack,
+      syncWave: WAVE.storageConsumers,
     });
     const es = this.elasticsearch;
 
@@ -118,7 +117,7 @@ export class LoggingTier extends PlatformChart {
       elasticsearch: es,
       host: props.kibanaHost,
       resources: config.kibana.resources,
-      syncWave: LOGGING_WAVE.stack,
+      syncWave: WAVE.storageConsumers,
     });
 
     this.retention = new LoggingRetention(this, 'Retention', {
@@ -126,6 +125,7 @@ export class LoggingTier extends PlatformChart {
       elasticsearch: es,
       retentionDays: config.retentionDays,
       curlImage: imageVersion(versions, 'curl'),
+      syncWave: WAVE.platformJobs,
     });
 
     this.shipper = new LoggingShipper(this, 'Shipper', {
@@ -137,11 +137,12 @@ export class LoggingTier extends PlatformChart {
       indexReplicas: es.nodeCount > 1 ? 1 : 0,
       tolerations: config.shipper.tolerations,
       resources: config.shipper.resources,
-      syncWave: LOGGING_WAVE.stack,
+      syncWave: WAVE.storageConsumers,
     });
 
     props.edge.addRoutes(this, {
       owner: 'logging/kibana',
+      syncWave: WAVE.edge,
       host: props.kibanaHost,
       namespace: LOGGING_NAMESPACE,
       backends: [{ path: this.kibana.basePath, serviceName: this.kibana.serviceName, port: KIBANA_PORT, pods: this.kibana.server }],
@@ -168,7 +169,7 @@ export class LoggingTier extends PlatformChart {
     allowTraffic(kept, es.pods, kept, es.transport);
     allowIngress(kept, operator, es.http);
     for (const policy of kept.node.findAll()) {
-      if (policy instanceof k8s.KubeNetworkPolicy) policy.metadata.addAnnotation(ANNOTATION.argoSyncOptions, PRUNE_PROTECTION[ANNOTATION.argoSyncOptions]);
+      if (policy instanceof k8s.KubeNetworkPolicy) policy.metadata.addAnnotation(ARGO_ANNOTATION.syncOptions, PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]);
     }
 
     defaultDeny(this, LOG_SHIPPER_NAMESPACE);

@@ -11,20 +11,18 @@ import { k8s } from 'cdk8s-plus-28';
 import { MonitoringConfig } from '../config/schema/platform-services';
 import { chartVersion, Versions } from '../config/versions';
 import { NamespacePeer, RouteRegistry, Server, StorageClassRef } from '../lib/contracts';
+import { WAVE } from '../lib/argocd';
 import { LABEL } from '../lib/labels';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
 import { AddonApplication } from './addon-application';
 import { kubePrometheusStackValues } from './monitoring-values';
 import { Namespaces } from './namespaces';
-import { ROOK_WAVE } from './rook-operator';
 
 /** Prometheus, Grafana, Alertmanager, the operator and kube-state-metrics (Pod Security restricted). */
 export const MONITORING_NAMESPACE = 'monitoring';
 /** node-exporter, which reads the hosts (Pod Security privileged). */
 export const NODE_EXPORTER_NAMESPACE = 'monitoring-node-exporter';
-/** Before Rook's CephCluster: with monitoring on, Rook creates ServiceMonitors, whose CRD this chart installs. */
-export const MONITORING_WAVE = ROOK_WAVE.cluster - 1;
 
 /** Helm release name: the chart derives its object names from it. */
 const RELEASE = 'kube-prometheus-stack';
@@ -91,7 +89,8 @@ export class MonitoringStack extends PlatformChart {
       name: RELEASE,
       chart: chartVersion(props.versions, 'kube-prometheus-stack'),
       namespace: MONITORING_NAMESPACE,
-      syncWave: MONITORING_WAVE,
+      // Prometheus and Alertmanager claim volumes: after the StorageClass's Ceph cluster is healthy.
+      syncWave: WAVE.storageConsumers,
       // The Prometheus and Alertmanager CRDs exceed the 256 KiB client-side apply annotation.
       serverSideApply: true,
       values: kubePrometheusStackValues({
@@ -105,6 +104,7 @@ export class MonitoringStack extends PlatformChart {
     if (config.grafanaRoute) {
       props.edge.addRoutes(this, {
         owner: 'monitoring/grafana',
+        syncWave: WAVE.edge,
         host: props.grafanaHost,
         namespace: MONITORING_NAMESPACE,
         backends: [{ path: GRAFANA_PATH, serviceName: this.grafanaServiceName, port: GRAFANA_SERVICE_PORT, pods: this.grafana }],

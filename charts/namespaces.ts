@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { PRUNE_PROTECTION } from '../lib/labels';
+import { PRUNE_PROTECTION } from '../lib/argocd';
 import { PlatformChart } from '../lib/platform-chart';
 import { namespacePodSecurity, PodSecurityLevel } from '../lib/pod-security';
 

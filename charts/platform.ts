@@ -9,6 +9,7 @@ import { AppEnvironment, environments, EnvironmentModel, platformHost } from '..
 import { PlatformConfig } from '../config/schema';
 import { declaredStorageClasses } from '../config/schema/storage';
 import { Versions } from '../config/versions';
+import { assignSyncWave, ENV_WAVE } from '../lib/argocd';
 import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
@@ -16,7 +17,7 @@ import { ExtraFile, SynthUnit } from '../lib/synth-writer';
 import { AppStack } from './app-stack';
 import { DataTier, postgresStorageClass } from './data-tier';
 import { EdgeTier } from './edge-tier';
-import { GitOps } from './gitops';
+import { ArgoCdBootstrap, GitOps } from './gitops';
 import { LoggingTier } from './logging-tier';
 import { MonitoringStack } from './monitoring-stack';
 import { Namespaces } from './namespaces';
@@ -92,8 +93,12 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     : undefined;
   monitoring?.externalSecrets.forEach((s) => externalSecrets.add(s));
 
+  // What the first control-plane host applies once Argo CD runs: its settings and the root Application.
+  const bootstrap = new App();
+  const argocd = new ArgoCdBootstrap(bootstrap, '00-argocd', { repo: config.gitops });
+
   // Environments: each app's namespace, data tier (where it owns one) and stack.
-  const units: SynthUnit[] = [{ dir: 'cluster', app: cluster }];
+  const units: SynthUnit[] = [{ dir: 'bootstrap', app: bootstrap }, { dir: 'cluster', app: cluster }];
   const dataTiers = new Map<string, DataTier>();
   for (const env of envs) {
     const app = new App();
@@ -123,7 +128,11 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         versions,
       });
       stack.externalSecrets.forEach((s) => externalSecrets.add(s));
+      // A migration needs its policies, configuration and database in place: all in the first wave.
+      assignSyncWave(stack, ENV_WAVE.prerequisites, ENV_PREREQUISITE_KINDS);
     }
+    for (const tier of dataTiers.values()) if (tier.node.scope === app) assignSyncWave(tier, ENV_WAVE.prerequisites);
+    assignSyncWave(envNamespaces, ENV_WAVE.prerequisites);
     units.push({ dir: env.name, app });
   }
   edge.externalSecrets.forEach((s) => externalSecrets.add(s));
@@ -133,7 +142,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     ? new ClusterBootstrap(new App(), 'Bootstrap', {
         cluster: config.cluster,
         edge: { nodePorts: config.edge.nodePorts, proxyProtocol: config.edge.proxyProtocol },
-        gitops: config.gitops,
+        gitopsManifests: argocd.toJson(),
         versions,
         secrets: opts.secrets,
         elasticsearch: config.logging.enabled,
@@ -149,6 +158,9 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     protectedServices,
   };
 }
+
+/** Objects of an app stack that its migration Job needs before it runs. */
+const ENV_PREREQUISITE_KINDS = ['NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding'];
 
 interface DataTierContext {
   readonly versions: Versions;

@@ -1,11 +1,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { chartVersion, Versions } from '../config/versions';
-import { ANNOTATION, PRUNE_PROTECTION } from '../lib/labels';
+import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 
-/** Sync waves of the storage tier: operator (and its CRDs), then CSI drivers, then the Ceph objects. */
-export const ROOK_WAVE = { operator: 1, csiDrivers: 2, cluster: 3 } as const;
 
 /** The operator's namespace: Rook prefixes the CSI driver names with it. */
 export const ROOK_NAMESPACE = 'rook-ceph';
@@ -48,7 +46,7 @@ export class RookOperator extends Construct {
       name: 'rook-ceph',
       chart: chartVersion(props.versions, 'rook-ceph'),
       namespace: ROOK_NAMESPACE,
-      syncWave: ROOK_WAVE.operator,
+      syncWave: WAVE.operators,
       // The csi.ceph.io CRDs come with the subchart; server-side apply has no annotation size limit.
       serverSideApply: true,
       values: {
@@ -61,7 +59,7 @@ export class RookOperator extends Construct {
       },
     });
     // Removing the Application from Git must not uninstall the operator of a cluster holding data.
-    this.operator.application.metadata.addAnnotation(ANNOTATION.argoSyncOptions, PRUNE_PROTECTION[ANNOTATION.argoSyncOptions]);
+    this.operator.application.metadata.addAnnotation(ARGO_ANNOTATION.syncOptions, PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]);
 
     const replicas = props.controllerReplicas ?? 1;
     const nodePlugin = { priorityClassName: 'system-node-critical', tolerations: [...props.nodePluginTolerations] };
@@ -71,7 +69,8 @@ export class RookOperator extends Construct {
       name: 'ceph-csi-drivers',
       chart: chartVersion(props.versions, 'ceph-csi-drivers'),
       namespace: ROOK_NAMESPACE,
-      syncWave: ROOK_WAVE.csiDrivers,
+      // The drivers are csi.ceph.io resources, whose CRDs come with the rook-ceph chart.
+      syncWave: WAVE.dependentOperators,
       // Rook's recommended values (deploy/charts/ceph-csi-drivers/values.yaml): the drivers fail with the chart defaults.
       values: {
         operatorConfig: {
@@ -107,8 +106,12 @@ export class RookOperator extends Construct {
       name: 'snapshot-controller',
       chart: chartVersion(props.versions, 'snapshot-controller'),
       namespace: 'kube-system',
-      syncWave: ROOK_WAVE.operator,
+      syncWave: WAVE.operators,
       serverSideApply: true,
+      // The chart's default webhook certificate is generated at render time (its `lookup` finds nothing
+      // under Argo CD), so every render differs and the Application is OutOfSync forever. The webhook
+      // only validates VolumeSnapshot objects, which the API server's CEL rules check as well.
+      values: { webhook: { enabled: false, tls: { autogenerate: false } } },
     });
   }
 }

@@ -13,7 +13,8 @@ import { warn } from '../lib/warnings';
 import { CephBlockClasses } from './ceph-block-classes';
 import { CephStorageCluster } from './ceph-storage-cluster';
 import { Namespaces } from './namespaces';
-import { RBD_DRIVER, ROOK_NAMESPACE, ROOK_WAVE, RookOperator } from './rook-operator';
+import { RBD_DRIVER, ROOK_NAMESPACE, RookOperator } from './rook-operator';
+import { WAVE } from '../lib/argocd';
 
 export { declaredStorageClasses };
 export type { DeclaredStorageClass } from '../config/schema/storage';
@@ -85,7 +86,7 @@ export class RookStorage extends PlatformChart {
       monitoring: props.monitoring,
       allowMultipleMonsPerNode: config.allowMultipleMonsPerNode,
       tolerations: cephTolerations,
-      syncWave: ROOK_WAVE.cluster,
+      syncWave: WAVE.platform,
     });
 
     const classes = new CephBlockClasses(this, 'Classes', {
@@ -93,7 +94,7 @@ export class RookStorage extends PlatformChart {
       clusterNamespace: this.rookNamespace,
       general: config.classes.general,
       retained: config.classes.retained,
-      snapshotSyncWave: ROOK_WAVE.cluster,
+      snapshotSyncWave: WAVE.platform,
     });
     this.storageClasses = { general: classes.general, retained: classes.retained };
   }

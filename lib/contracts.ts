@@ -44,6 +44,12 @@ export interface RouteSet {
   readonly namespace: string;
   readonly backends: readonly RouteBackend[];
   readonly auth?: RouteAuth;
+  /**
+   * Argo CD sync wave of the route objects. Cluster-wide routes go last (lib/argocd.ts `WAVE.edge`):
+   * a route is healthy only once its Gateway and certificate are, and nothing may wait on that.
+   * @default - the wave of the scope's other objects
+   */
+  readonly syncWave?: number;
 }
 
 /** The entry point: who routed traffic comes from, so NetworkPolicies admit it and only it. */

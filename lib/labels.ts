@@ -21,12 +21,10 @@ export const LABEL = {
 export const ANNOTATION = {
   /** Why a namespace runs below the restricted Pod Security level (checked by `npm run validate`). */
   podSecurityReason: 'platform.campus/pod-security-reason',
-  argoSyncOptions: 'argocd.argoproj.io/sync-options',
-  argoSyncWave: 'argocd.argoproj.io/sync-wave',
+  /** cert-manager fills a Certificate's Secret with a temporary certificate until the real one is issued. */
+  issueTemporaryCertificate: 'cert-manager.io/issue-temporary-certificate',
 } as const;
 
-/** Argo CD must never prune or delete objects that hold data. */
-export const PRUNE_PROTECTION = { [ANNOTATION.argoSyncOptions]: 'Prune=false,Delete=false' } as const;
 
 /** Stable, minimal labels that select one workload's pods. */
 export function selectorLabels(instance: string, name: string): Record<string, string> {

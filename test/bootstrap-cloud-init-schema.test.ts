@@ -2,6 +2,7 @@
  * Every emitted user-data passes `cloud-init schema --config-file`, for every host of the
  * default platform and of the HA example. A missing cloud-init fails the test: it never skips.
  */
+import { ArgoCdBootstrap } from '../charts/gitops';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,7 +20,7 @@ const versions = loadVersions();
 function userData(configFile: string): [string, string][] {
   const config = loadConfig(path.join(repoRoot(), configFile));
   const bootstrap = new ClusterBootstrap(Testing.chart(), 'Bootstrap', {
-    cluster: config.cluster, edge: config.edge, gitops: config.gitops, versions, secrets, elasticsearch: config.logging.enabled,
+    cluster: config.cluster, edge: config.edge, gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(), versions, secrets, elasticsearch: config.logging.enabled,
   });
   return bootstrap.files().filter((f) => f.path.endsWith('/user-data')).map((f) => [`${configFile} ${f.path}`, f.content]);
 }

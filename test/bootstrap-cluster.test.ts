@@ -1,4 +1,5 @@
 /** ClusterBootstrap: per-host cloud-init and kubeadm documents for the default platform and the HA example. */
+import { ArgoCdBootstrap } from '../charts/gitops';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
@@ -18,7 +19,7 @@ const versions = loadVersions();
 
 function props(configFile: string, edit: (p: ClusterBootstrapProps) => ClusterBootstrapProps = (p) => p): ClusterBootstrapProps {
   const config = loadConfig(path.join(repoRoot(), configFile));
-  return edit({ cluster: config.cluster, edge: config.edge, gitops: config.gitops, versions, secrets, elasticsearch: config.logging.enabled });
+  return edit({ cluster: config.cluster, edge: config.edge, gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(), versions, secrets, elasticsearch: config.logging.enabled });
 }
 
 function synth(p: ClusterBootstrapProps) {
@@ -219,7 +220,7 @@ describe('cloud-init', () => {
       expect(host.file('/etc/kubernetes/encryption/config.yaml')).toContain(secrets.encryptionKey);
     }
     // The add-ons are applied once, from the host that ran kubeadm init.
-    expect(ha.get('coup')!.file('/etc/kubernetes/bootstrap/platform-application.yaml')).toBeUndefined();
+    expect(ha.get('coup')!.file('/etc/kubernetes/bootstrap/gitops.yaml')).toBeUndefined();
   });
 
   test('haproxy forwards 80/443 to every worker with the PROXY protocol, and the VIP port to every API server', () => {
@@ -266,18 +267,24 @@ describe('cloud-init', () => {
       ['apply', '-f', '/etc/kubernetes/bootstrap/argocd-namespace.yaml'],
       ['apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', versions.manifests['argo-cd']],
       ['wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'],
-      ['apply', '-f', '/etc/kubernetes/bootstrap/platform-application.yaml'],
+      ['apply', '--server-side', '--force-conflicts', '-f', '/etc/kubernetes/bootstrap/gitops.yaml'],
     ]);
     expect(kubectl.every((c) => c[1] === '--kubeconfig' && c[2] === '/etc/kubernetes/admin.conf')).toBe(true);
-    expect(yaml.load(host.file('/etc/kubernetes/bootstrap/platform-application.yaml')!)).toEqual({
+    // Argo CD's settings first (the Application health check every wave relies on), then the root.
+    const [settings, root] = yaml.loadAll(host.file('/etc/kubernetes/bootstrap/gitops.yaml')!) as any[];
+    expect(settings.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
+    expect(Object.keys(settings.data)).toEqual(['resource.customizations.health.argoproj.io_Application']);
+    expect(root).toEqual({
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
-      metadata: { name: 'platform', namespace: 'argocd' },
+      // The root keeps itself in dist/cluster too, in the last wave (a wave that held it would wait on itself).
+      metadata: { name: 'platform', namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': '7' } },
       spec: {
         project: 'default',
         source: { repoURL: 'https://gitlab.berkeleytime.com/berkeleytime/platform.git', targetRevision: 'main', path: 'dist/cluster', directory: { recurse: true } },
         destination: { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
-        syncPolicy: { automated: { prune: false, selfHeal: true } },
+        // Pruning on: what leaves dist/cluster (a preview) leaves the cluster; data objects are Prune=false.
+        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } },
       },
     });
     expect(host.file('/etc/kubernetes/bootstrap/kubelet-csr-approver.yaml')).toContain('^(deadlock|coup|autocrat|worker-1|worker-2|worker-3)$');

@@ -26,7 +26,7 @@ describe('EdgeTier (Envoy Gateway, default platform)', () => {
     expect(gw.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true']);
     const cm = named(docs, 'Application', 'cert-manager', 'argocd');
     expect(cm.spec.source.targetRevision).toBe(versions.charts['cert-manager'].version);
-    expect(cm.spec.source.helm.valuesObject).toMatchObject({ crds: { enabled: true, keep: true }, config: { enableGatewayAPI: true } });
+    expect(cm.spec.source.helm.valuesObject).toMatchObject({ crds: { enabled: true, keep: true }, config: { gatewayAPI: { enabled: true } } });
     // cert-manager needs the Gateway API CRDs that the Envoy Gateway chart installs.
     const wave = (a: any) => Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']);
     expect(wave(cm)).toBeGreaterThan(wave(gw));

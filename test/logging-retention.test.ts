@@ -22,8 +22,8 @@ describe('LoggingRetention', () => {
     expect(s.one('Beat').spec.config['setup.ilm.policy_name']).toBe(LOG_ILM_POLICY);
   });
 
-  test('runs after every Argo CD sync, replacing the previous run', () => {
-    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+  test('runs in its own wave of every Argo CD sync, replacing the previous run', () => {
+    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '5' });
   });
 
   test('PUTs the policy with curl in argv form, credentials and CA from the Secrets ECK creates', () => {

@@ -4,11 +4,11 @@
  */
 import { EdgeTier } from '../charts/edge-tier';
 import { edge as edgeSchema } from '../config/schema/edge';
-import { ANNOTATION } from '../lib/labels';
+import { ARGO_ANNOTATION, WAVE } from '../lib/argocd';
 import { FakeRouteRegistry, synthLogging, SynthesizedLogging, validationFindings, versions } from './logging-fixtures';
 
 const PROTECTED = 'Prune=false,Delete=false';
-const syncOptions = (doc: any): string => doc.metadata.annotations?.[ANNOTATION.argoSyncOptions] ?? '';
+const syncOptions = (doc: any): string => doc.metadata.annotations?.[ARGO_ANNOTATION.syncOptions] ?? '';
 
 describe('LoggingTier', () => {
   const platform = synthLogging();
@@ -20,7 +20,7 @@ describe('LoggingTier', () => {
     expect(platform.one('Elasticsearch').metadata).toMatchObject({ name: 'logging', namespace: 'logging' });
     expect(platform.one('Kibana').metadata).toMatchObject({ name: 'kibana', namespace: 'logging' });
     expect(platform.one('Beat').spec).toMatchObject({ type: 'filebeat', daemonSet: expect.any(Object) });
-    expect(platform.one('Job', 'logging-retention-policy').metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+    expect(platform.one('Job', 'logging-retention-policy').metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     expect(platform.warnings).toEqual([]);
   });
 
@@ -55,6 +55,7 @@ describe('LoggingTier', () => {
     expect(registry.calls[0].scope).toBe(s.tier);
     expect(registry.calls[0].routes).toEqual({
       owner: 'logging/kibana',
+      syncWave: WAVE.edge,
       host: 'berkeleytime.com',
       namespace: 'logging',
       backends: [{ path: '/kibana', serviceName: 'kibana-kb-http', port: 5601, pods: s.tier.kibana.server }],
@@ -97,7 +98,7 @@ describe('LoggingTier', () => {
     test('what holds or guards the data carries Prune=false,Delete=false', () => {
       const es = platform.one('Elasticsearch');
       expect(syncOptions(es)).toBe(`${PROTECTED},SkipDryRunOnMissingResource=true`);
-      expect(es.spec.nodeSets[0].volumeClaimTemplates[0].metadata.annotations[ANNOTATION.argoSyncOptions]).toBe(PROTECTED);
+      expect(es.spec.nodeSets[0].volumeClaimTemplates[0].metadata.annotations[ARGO_ANNOTATION.syncOptions]).toBe(PROTECTED);
       expect(es.spec.volumeClaimDeletePolicy).toBe('DeleteOnScaledownOnly');
       // Pruning the operator would remove ECK's CRDs and with them the Elasticsearch resource.
       expect(syncOptions(platform.one('Application', 'eck-operator'))).toBe(PROTECTED);

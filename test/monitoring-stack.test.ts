@@ -5,10 +5,10 @@
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { metricsEndpoints } from '../charts/app-metrics';
-import { MONITORING_WAVE, MonitoringStack } from '../charts/monitoring-stack';
+import { MonitoringStack } from '../charts/monitoring-stack';
 import { retentionSize } from '../charts/monitoring-values';
 import { Namespaces } from '../charts/namespaces';
-import { ROOK_WAVE } from '../charts/rook-operator';
+import { WAVE } from '../lib/argocd';
 import { monitoring as monitoringSchema } from '../config/schema/platform-services';
 import { StorageClassRef } from '../lib/contracts';
 import { synthesize } from '../lib/synth';
@@ -51,15 +51,15 @@ function synthPlatform(mutate: (cfg: any) => void = () => {}): any[] {
 describe('MonitoringStack', () => {
   const s = synthStack();
 
-  test('installs the pinned kube-prometheus-stack chart server-side, before Rook creates its ServiceMonitors', () => {
+  test('installs the pinned kube-prometheus-stack chart server-side, after the Ceph cluster its volumes need', () => {
     const app = s.one('Application', 'kube-prometheus-stack');
     const pin = versions.charts['kube-prometheus-stack'];
     expect(pin).toEqual({ repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' });
     expect(app.spec.source).toMatchObject({ repoURL: pin.repoURL, chart: pin.chart, targetRevision: pin.version, helm: { releaseName: 'kube-prometheus-stack' } });
     expect(app.spec.destination.namespace).toBe('monitoring');
     expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
-    expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(MONITORING_WAVE));
-    expect(MONITORING_WAVE).toBeLessThan(ROOK_WAVE.cluster);
+    expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(WAVE.storageConsumers));
+    expect(WAVE.storageConsumers).toBeGreaterThan(WAVE.platform);
   });
 
   test('Prometheus keeps 15 days on a 20Gi volume of the block class, and selects monitors from every namespace', () => {
@@ -117,6 +117,7 @@ describe('MonitoringStack', () => {
     expect(s.edge.calls[0].scope).toBe(s.stack);
     expect(s.edge.calls[0].routes).toEqual({
       owner: 'monitoring/grafana',
+      syncWave: WAVE.edge,
       host: 'berkeleytime.com',
       namespace: 'monitoring',
       backends: [{ path: '/grafana', serviceName: 'kube-prometheus-stack-grafana', port: 80, pods: s.stack.grafana }],

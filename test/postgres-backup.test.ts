@@ -1,4 +1,4 @@
-import { PRUNE_PROTECTION } from '../lib/labels';
+import { PRUNE_PROTECTION } from '../lib/argocd';
 import { drainWarnings } from '../lib/warnings';
 import { containers, dataConfig, find, NAMESPACE, POSTGRES, synthDataTier } from './data-tier-fixtures';
 

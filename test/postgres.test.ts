@@ -1,6 +1,6 @@
 import { postgresImage, POSTGRES_UID } from '../charts/postgres';
 import { Versions } from '../config/versions';
-import { PRUNE_PROTECTION } from '../lib/labels';
+import { PRUNE_PROTECTION } from '../lib/argocd';
 import { dataConfig, find, NAMESPACE, POSTGRES, synthDataTier, versions } from './data-tier-fixtures';
 
 const statefulSet = () => find(synthDataTier().docs, 'StatefulSet', 'postgres');

@@ -32,7 +32,8 @@ describe('synthesis', () => {
   test('one folder per environment plus cluster, chart folders in apply order, one object per file', () => {
     const dirs = fs.readdirSync(first).sort();
     expect(dirs).toEqual(expect.arrayContaining(['cluster', 'production', 'staging', 'preview-feature-new-catalog', 'preview-fix-enrollment-sync']));
-    for (const env of dirs.filter((d) => d !== 'hosts')) {
+    expect(fs.readdirSync(path.join(first, 'bootstrap'))).toEqual(['00-argocd']);
+    for (const env of dirs.filter((d) => d !== 'hosts' && d !== 'bootstrap')) {
       const charts = fs.readdirSync(path.join(first, env));
       expect(charts[0]).toBe('00-namespaces');
       for (const chart of charts) {
