@@ -14,7 +14,7 @@ describe('edge config', () => {
       tls: { issuer: 'letsencrypt-production', issuerOverrides: {} },
       hsts: { maxAgeSeconds: 31536000, includeSubDomains: false },
       maxRequestBodySize: '10Mi',
-      gitlab: { enabled: false, service: { namespace: 'gitlab', name: 'gitlab-webservice-default', port: 8181 }, maxRequestBodySize: '0' },
+      gitlab: { enabled: false, service: { namespace: 'gitlab', name: 'gitlab', port: 80 }, maxRequestBodySize: '0' },
     });
   });
 
@@ -35,6 +35,9 @@ describe('edge config', () => {
     ['an unknown issuer for a host', (c) => (c.edge.tls.issuerOverrides = { 'preview.berkeleytime.com': 'letsencrypt' }),
       `${F}: edge.tls.issuerOverrides.preview.berkeleytime.com: expected one of "letsencrypt-production", "letsencrypt-staging", "self-signed", found "letsencrypt"`],
     ['an unknown controller', (c) => (c.edge.controller = 'traefik'), `${F}: edge.controller: expected one of "envoy-gateway", "ingress-nginx", found "traefik"`],
+    // Defect 6 of the assembly review: /git to the GitLab chart, which cannot serve under a sub-path.
+    ['/git to the GitLab Helm chart', (c) => (c.edge.gitlab = { enabled: true, service: { name: 'gitlab-webservice-default', port: 8181 } }),
+      `${F}: edge.gitlab.service.name: expected the Service of a GitLab that serves under /git (Omnibus with external_url 'https://<host>/git'), not the GitLab Helm chart's webservice, which cannot serve under a sub-path (gitlab-org/charts/gitlab#6121), found "gitlab-webservice-default"`],
     ['the old HSTS key', (c) => (c.edge.hstsMaxAgeSeconds = 10), `${F}: edge.hstsMaxAgeSeconds: unknown key; expected one of controller, nodePorts, proxyProtocol, proxy, platformHost, tls, hsts, maxRequestBodySize, gitlab`],
   ])('%s', (_name, mutate, message) => {
     expect(configError(mutate)).toBe(message);

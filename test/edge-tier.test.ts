@@ -250,7 +250,7 @@ describe('GitLab at /git', () => {
     const build = buildEdge((c) => (c.edge = { ...c.edge, platformHost: 'berkeleytime.com', gitlab: { enabled: true } }));
     const route = ofKind(Testing.synth(build.edge), 'HTTPRoute').find((r) => r.metadata.namespace === 'gitlab');
     expect(route.spec.hostnames).toEqual(['berkeleytime.com']);
-    expect(rulesOf(route)).toEqual([{ match: { type: 'PathPrefix', value: '/git' }, backend: 'gitlab-webservice-default:8181' }]);
+    expect(rulesOf(route)).toEqual([{ match: { type: 'PathPrefix', value: '/git' }, backend: 'gitlab:80' }]);
     // Git pushes are unlimited by default, and GitLab's own pods are never isolated by our policy.
     expect(ofKind(Testing.synth(build.edge), 'BackendTrafficPolicy')).toEqual([]);
     expect(ofKind(Testing.synth(build.edge), 'NetworkPolicy')).toEqual([]);

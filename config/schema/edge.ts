@@ -67,17 +67,36 @@ const proxy = z
     }
   });
 
+/** The GitLab Helm chart's Service: that chart cannot serve under a sub-path such as `/git`. */
+const GITLAB_CHART_SERVICE = /-webservice-default$/;
+
 /**
- * `/git` on the platform host, routed to a GitLab installed outside this project. Its namespace is
- * not ours: label it with the Gateway's admission label, and admit the entry point there if it is
- * default-deny (a NetworkPolicy from us would isolate GitLab's own pods).
+ * `/git` on the platform host, routed to a GitLab installed outside this project. The route keeps the
+ * path, so GitLab must serve under it: the Omnibus image does with `external_url 'https://<host>/git'`;
+ * the GitLab Helm chart cannot (gitlab-org/charts/gitlab#6121, #3834). Its namespace is not ours: label
+ * it with the Gateway's admission label, and admit the entry point there if it is default-deny (a
+ * NetworkPolicy from us would isolate GitLab's own pods).
  */
 const gitlab = z.strictObject({
   enabled: z.boolean().default(false),
-  /** GitLab's Workhorse Service (declared external: the GitLab chart creates it). */
+  /** The Service of a GitLab Omnibus serving under `/git` (declared external: not synthesized here). */
   service: z
-    .strictObject({ namespace: dnsLabel().default('gitlab'), name: dnsLabel().default('gitlab-webservice-default'), port: port().default(8181) })
-    .default({ namespace: 'gitlab', name: 'gitlab-webservice-default', port: 8181 }),
+    .strictObject({
+      namespace: dnsLabel().default('gitlab'),
+      name: dnsLabel()
+        .default('gitlab')
+        .superRefine((name, ctx) => {
+          if (GITLAB_CHART_SERVICE.test(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              input: name,
+              message: `expected the Service of a GitLab that serves under /git (Omnibus with external_url 'https://<host>/git'), not the GitLab Helm chart's webservice, which cannot serve under a sub-path (gitlab-org/charts/gitlab#6121)`,
+            });
+          }
+        }),
+      port: port().default(80),
+    })
+    .default({ namespace: 'gitlab', name: 'gitlab', port: 80 }),
   /** Git pushes and LFS uploads are large: `0` leaves them unlimited. */
   maxRequestBodySize: byteSize().default('0'),
 });
@@ -116,7 +135,7 @@ export const edge = z.strictObject({
   maxRequestBodySize: byteSize().default('10Mi'),
   gitlab: gitlab.default({
     enabled: false,
-    service: { namespace: 'gitlab', name: 'gitlab-webservice-default', port: 8181 },
+    service: { namespace: 'gitlab', name: 'gitlab', port: 80 },
     maxRequestBodySize: '0',
   }),
 });

@@ -4,6 +4,7 @@
  */
 import { finding, Finding, groupVersion, SourceDocument } from './document';
 import { chartApplications } from './charts/applications';
+import { deprecatedValues } from './charts/deprecated-values';
 import { renderChart } from './charts/render';
 import { AssemblyPlan, planAssembly } from './assembly/simulate';
 import { Scopes } from './assembly/plan-object';
@@ -39,6 +40,7 @@ export function assemble(docs: readonly SourceDocument[], opts: AssemblyOptions)
   for (const d of docs) if (d.object?.kind === 'CustomResourceDefinition') scopes.addCrd(d.object);
   for (const { result } of results) for (const r of result.objects) if (r.object?.kind === 'CustomResourceDefinition') scopes.addCrd(r.object);
   for (const { app, result } of results) {
+    findings.push(...deprecatedValues(app));
     if (!result.deterministic) {
       findings.push(finding(app.doc, 'spec.source.helm.valuesObject',
         `chart ${app.request.chart.chart} ${app.request.chart.version} renders differently every time (${result.unstableTemplates.join(', ')}): ` +

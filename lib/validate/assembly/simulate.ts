@@ -33,6 +33,10 @@ export interface SyncSource {
   readonly serverSideApply: boolean;
   /** Destination namespace Argo CD creates first (CreateNamespace=true). */
   readonly createsNamespace?: string;
+  /** Automated sync prunes what leaves the source. */
+  readonly prunes: boolean;
+  /** The file of the Application object, for findings. */
+  readonly applicationFile: string;
 }
 
 export interface AssemblyInput {
@@ -145,6 +149,7 @@ class Simulation {
 
   run(): AssemblyPlan {
     this.checkHealthCustomizations();
+    this.checkPruning();
     this.start(this.input.root, 0);
     for (let changed = true; changed && this.round < 1000; this.round++) {
       changed = false;
@@ -374,6 +379,19 @@ class Simulation {
       path: 'data["resource.customizations.health.argoproj.io_Application"]',
       message: `the Application health check must be installed by the bootstrap before the root sync${cm ? ', not by the root sync that relies on it' : ''}: without it every Application is healthy at once and no wave waits for its add-ons`,
     });
+  }
+
+  /** Without pruning, what leaves the tree (a preview environment, a route, a chart's old objects) stays in the cluster. */
+  private checkPruning(): void {
+    for (const source of [this.input.root, ...this.input.children.values()]) {
+      if (source.prunes) continue;
+      this.findings.push({
+        file: source.applicationFile,
+        document: `Application/argocd/${source.name}`,
+        path: 'spec.syncPolicy.automated.prune',
+        message: `assembly: ${source.name} syncs ${source.description} without pruning, so objects removed from it stay in the cluster; set prune: true (objects that hold data carry Prune=false,Delete=false and are kept)`,
+      });
+    }
   }
 
   private reportStalls(): void {

@@ -46,7 +46,7 @@ export function buildSyncTree(input: SyncTreeInput): SyncTree | undefined {
   for (const d of input.docs) if (d.object?.kind === 'CustomResourceDefinition') scopes.addCrd(d.object);
   for (const r of input.renders.values()) for (const o of r.objects) if (o.object?.kind === 'CustomResourceDefinition') scopes.addCrd(o.object);
 
-  const directory = (app: any, name: string): SyncSource => {
+  const directory = (app: any, name: string, file: string): SyncSource => {
     const source = app.spec?.source ?? {};
     const dir = String(source.path).replace(/\/+$/, '');
     const recurse = source.directory?.recurse === true;
@@ -58,7 +58,7 @@ export function buildSyncTree(input: SyncTreeInput): SyncTree | undefined {
       })
       .map((d) => planObject(d.object, d.file, name, ns, scopes))
       .filter((o): o is PlanObject => o !== undefined);
-    return { name, description: dir, objects, ...syncOptions(app) };
+    return { name, description: dir, objects, ...syncOptions(app), applicationFile: file };
   };
 
   const rootName = String(rootDoc.object.metadata?.name);
@@ -74,13 +74,13 @@ export function buildSyncTree(input: SyncTreeInput): SyncTree | undefined {
       const objects = rendered.objects
         .map((r) => planObject(r.object, `${name} chart: ${r.template || '(no template)'}`, name, ns, scopes))
         .filter((o): o is PlanObject => o !== undefined);
-      children.set(name, { name, description: rendered.description, objects, ...syncOptions(app) });
+      children.set(name, { name, description: rendered.description, objects, ...syncOptions(app), applicationFile: d.file });
     } else if (app.spec?.source?.path && !app.spec.source.chart && !String(app.spec.source.repoURL ?? '').startsWith('oci://')) {
-      children.set(name, directory(app, name));
+      children.set(name, directory(app, name, d.file));
     }
   }
 
-  const root = directory(rootDoc.object, rootName);
+  const root = directory(rootDoc.object, rootName, rootDoc.file);
   const healthChecks = bootstrapDocs
     .filter((d) => d.object?.kind === 'ConfigMap' && d.object.metadata?.name === 'argocd-cm')
     .flatMap((d) => Object.keys(d.object.data ?? {}).map((k) => HEALTH_KEY.exec(k)?.[1]).filter((k): k is string => k !== undefined));
@@ -88,10 +88,11 @@ export function buildSyncTree(input: SyncTreeInput): SyncTree | undefined {
   return { root, children, bootstrap: { crds: ARGO_CD_KINDS, namespaces: [...new Set(['argocd', ...namespaces])], healthChecks } };
 }
 
-function syncOptions(app: any): Pick<SyncSource, 'serverSideApply' | 'createsNamespace'> {
+function syncOptions(app: any): Pick<SyncSource, 'serverSideApply' | 'createsNamespace' | 'prunes'> {
   const options: string[] = app.spec?.syncPolicy?.syncOptions ?? [];
   return {
     serverSideApply: options.includes('ServerSideApply=true'),
+    prunes: app.spec?.syncPolicy?.automated?.prune === true,
     ...(options.includes('CreateNamespace=true') && app.spec?.destination?.namespace ? { createsNamespace: app.spec.destination.namespace } : {}),
   };
 }
