@@ -1,7 +1,8 @@
 /**
- * Synthesis benchmark: whole-process wall time (what a user waits for), median of several
- * runs, for the default platform, the same platform with 10 and 100 preview branches, and the
- * default platform through stock cdk8s's ts-node command.
+ * Synthesis and validation benchmark: whole-process wall time (what a user waits for), median of
+ * several runs, for the default platform, the same platform with 10 and 100 preview branches, the
+ * default platform through stock cdk8s's ts-node command, and `npm run validate` with and without
+ * rendering the charts and planning the assembly.
  *
  *   npm run bench                 print the table
  *   npm run bench -- --write      also record it in bench/README.md
@@ -38,11 +39,11 @@ function median(xs: number[]): number {
 }
 
 /** Median wall time in seconds of a command run from the repo root. */
-function time(cmd: string, cmdArgs: string[], n: number): number {
+function time(cmd: string, cmdArgs: string[], n: number, env: Record<string, string> = {}): number {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const start = process.hrtime.bigint();
-    execFileSync(cmd, cmdArgs, { cwd: root, stdio: 'ignore', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+    execFileSync(cmd, cmdArgs, { cwd: root, stdio: 'ignore', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...env } });
     samples.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
   return median(samples);
@@ -58,6 +59,18 @@ cases.push({ name: 'default + 10 preview branches', seconds: fast(withPreviews(1
 cases.push({ name: 'default + 100 preview branches', seconds: fast(withPreviews(100), 'p100'), target: '<= 5 s' });
 const tsNode = time(path.join(root, 'node_modules/.bin/ts-node'), ['main.ts', '--outdir', out('ts-node')], Math.min(runs, 3));
 cases.push({ name: 'default platform, stock cdk8s runner (npx ts-node main.ts)', seconds: tsNode, target: '' });
+
+// Validation of the committed dist/: documents alone, then with every chart rendered and the assembly
+// planned (warm render cache, as on every run after the first), then once with an empty cache.
+execFileSync(process.execPath, ['scripts/run.js', 'main.ts'], { cwd: root, stdio: 'ignore' });
+const validate = ['scripts/run.js', 'lib/validate/platform-cli.ts'];
+const documentsOnly = time(process.execPath, [...validate, '--skip-charts'], runs);
+const assembled = time(process.execPath, validate, runs);
+const cold = time(process.execPath, validate, 1, { XDG_CACHE_HOME: fs.mkdtempSync(path.join(tmp, 'cache-')) });
+cases.push({ name: 'npm run validate -- --skip-charts (documents only)', seconds: documentsOnly, target: '' });
+cases.push({ name: 'npm run validate (charts rendered, assembly planned; warm render cache)', seconds: assembled, target: '' });
+cases.push({ name: '  added by rendering and planning (warm)', seconds: assembled - documentsOnly, target: '<= 3 s' });
+cases.push({ name: 'npm run validate, empty render cache (one run; includes unpacking helm)', seconds: cold, target: '' });
 
 const rows = cases.map((c) => `| ${c.name} | ${c.seconds.toFixed(2)} s | ${(c.seconds / base).toFixed(2)}x | ${c.target} |`);
 const table = [

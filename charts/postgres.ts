@@ -101,7 +101,8 @@ export class Postgres extends Construct {
     const isReady: k8s.ExecAction = { command: ['pg_isready', `--host=${POSTGRES_SOCKET_DIR}`, `--port=${POSTGRES_PORT}`] };
 
     new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name, namespace, labels },
+      // Removing it from Git must not take the database down: Argo CD leaves it (its claim is Retain anyway).
+      metadata: { name, namespace, labels, annotations: { ...PRUNE_PROTECTION } },
       spec: {
         serviceName: this.headlessServiceName,
         replicas: 1,

@@ -15,19 +15,23 @@ import { formatFinding, loadTree } from './index';
 import { platformFacts } from './platform-declared';
 import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
 
-const USAGE = 'usage: plan [--env NAME ...] [--config FILE] [DIR ...]';
+const USAGE = 'usage: plan [--env NAME ...] [--config FILE] [--update-readme FILE] [DIR ...]';
+const START = '<!-- plan:start -->';
+const END = '<!-- plan:end -->';
 
 async function run(argv: string[]): Promise<number> {
   const envs: string[] = [];
   const dirs: string[] = [];
   let configFile = DEFAULT_CONFIG;
+  let readme: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--env' || arg === '--config') {
+    if (arg === '--env' || arg === '--config' || arg === '--update-readme') {
       const value = argv[++i];
       if (value === undefined) return usage();
       if (arg === '--env') envs.push(value);
-      else configFile = value;
+      else if (arg === '--config') configFile = value;
+      else readme = value;
     } else if (arg.startsWith('--')) {
       return usage();
     } else {
@@ -67,8 +71,19 @@ async function run(argv: string[]): Promise<number> {
     console.error(`plan: no environment ${unknown.join(', ')} in the tree (environments: ${[...new Set(result.plan.steps.map((s) => s.sync).filter((s) => s.startsWith('env-')).map((s) => s.slice(4)))].join(', ')})`);
     return 2;
   }
-  console.log(formatPlan(result.plan, envs.length ? { syncs: envs.map((e) => `env-${e}`) } : {}));
+  const text = formatPlan(result.plan, envs.length ? { syncs: envs.map((e) => `env-${e}`) } : {});
+  console.log(text);
   for (const f of result.findings) console.log(formatFinding(f));
+  if (readme) {
+    // The README shows the plan as this command prints it, never a hand-written copy.
+    const current = fs.readFileSync(readme, 'utf8');
+    if (!current.includes(START) || !current.includes(END)) {
+      console.error(`plan: ${readme} has no ${START} … ${END} block to replace`);
+      return 2;
+    }
+    const block = `${START}\n\`\`\`\n$ npm run plan\n${text}\n\`\`\`\n`;
+    fs.writeFileSync(readme, current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END)));
+  }
   return result.findings.length ? 1 : 0;
 
   function usage(): number {
