@@ -156,10 +156,12 @@ class Simulation {
       for (const sync of [...this.syncs]) changed = this.advance(sync) || changed;
       changed = this.spreadHealth() || changed;
     }
-    const assembles = this.syncs.every((s) => s.done) && [...this.applied.keys()].every((o) => this.healthy.has(o));
+    const converges = this.syncs.every((s) => s.done) && [...this.applied.keys()].every((o) => this.healthy.has(o));
     this.reportStalls();
+    this.reportNeverHealthy();
     this.reportExternalRisks();
-    return { steps: this.steps, findings: dedupe(this.findings), assembles };
+    const findings = dedupe(this.findings);
+    return { steps: this.steps, findings, assembles: converges && findings.length === 0 };
   }
 
   private start(source: SyncSource, depth: number, parent?: PlanObject): void {
@@ -195,7 +197,8 @@ class Simulation {
       for (const o of group.objects) this.applied.set(o, this.round);
       for (const o of group.objects) {
         const child = o.kind === 'Application' && o.group === 'argoproj.io' ? this.input.children.get(o.name) : undefined;
-        if (child) this.start(child, sync.depth + 1, o);
+        // One sync per Application: a copy of it elsewhere in the tree (or inside itself) is the same sync.
+        if (child && o.name !== sync.source.name && !this.syncs.some((s) => s.source === child)) this.start(child, sync.depth + 1, o);
       }
     }
     const last = !sync.waits(group);
@@ -220,7 +223,7 @@ class Simulation {
     if (o.namespace && !this.namespaceExists(sync, group, o.namespace)) {
       out.push(`namespace "${o.namespace}" does not exist when this step applies it${this.whereIs(this.find({ group: '', kind: 'Namespace', namespace: '', name: o.namespace }))}`);
     }
-    if (o.kind === 'CustomResourceDefinition' && JSON.stringify(o.object).length > LAST_APPLIED_LIMIT
+    if (o.kind === 'CustomResourceDefinition' && Buffer.byteLength(JSON.stringify(o.object)) > LAST_APPLIED_LIMIT
       && !sync.source.serverSideApply && !hasSyncOption(o, 'ServerSideApply=true') && !hasSyncOption(o, 'Replace=true')) {
       out.push(`is larger than 256 KiB, so a client-side apply fails (metadata.annotations: Too long); sync it with ServerSideApply=true`);
     }
@@ -248,7 +251,10 @@ class Simulation {
     if (BUILTIN_NAMESPACES.includes(namespace) || this.input.declared.namespaces.includes(namespace)) return true;
     if (sync.source.createsNamespace === namespace) return true;
     const ns = this.find({ group: '', kind: 'Namespace', namespace: '', name: namespace });
-    return ns !== undefined && (this.applied.has(ns) || group.objects.includes(ns));
+    if (!ns) return false;
+    // Namespaces go first within a wave of the same sync; another sync's counts once applied in an earlier round.
+    if (group.objects.includes(ns)) return true;
+    return this.applied.has(ns) && (this.syncOf.get(ns) === sync || this.applied.get(ns)! < this.round);
   }
 
   /** Health spreads until nothing changes; true when anything became healthy. */
@@ -271,7 +277,7 @@ class Simulation {
     const rule = healthRule(o.group, o.kind);
     if (!rule) return undefined;
     for (const p of rule.waitsOn(o)) {
-      const reason = this.unmetPrereq(p);
+      const reason = this.unmetPrereq(p, o);
       if (reason) return reason;
     }
     // A custom resource is only reconciled once the controller of another Application is up.
@@ -294,7 +300,7 @@ class Simulation {
     return undefined;
   }
 
-  private unmetPrereq(p: Prereq): string | undefined {
+  private unmetPrereq(p: Prereq, waiting: PlanObject): string | undefined {
     switch (p.type) {
       case 'healthy': {
         const target = this.find(p.ref);
@@ -311,7 +317,7 @@ class Simulation {
       case 'storageClass':
         return this.unmetStorageClass(p.name, p.why);
       case 'serviceReady':
-        return this.unmetService(p.namespace, p.name, p.why);
+        return this.unmetService(p.namespace, p.name, p.why, waiting);
     }
   }
 
@@ -338,6 +344,8 @@ class Simulation {
     const classes = this.all().filter((o) => o.group === 'storage.k8s.io' && o.kind === 'StorageClass');
     const chosen = name ?? classes.find((c) => annotation(c, 'storageclass.kubernetes.io/is-default-class') === 'true')?.name
       ?? declared.find((d) => d.endsWith(':default'))?.replace(/:default$/, '');
+    // An empty class name means static binding to a PersistentVolume, which nothing here provisions.
+    if (name === '') return undefined;
     if (!chosen) return `a default StorageClass (${why}), and there is none`;
     if (declared.some((d) => d.replace(/:default$/, '') === chosen)) return undefined;
     const sc = classes.find((c) => c.name === chosen);
@@ -349,7 +357,7 @@ class Simulation {
     return undefined;
   }
 
-  private unmetService(namespace: string, name: string, why: string): string | undefined {
+  private unmetService(namespace: string, name: string, why: string, caller: PlanObject): string | undefined {
     const ref: Ref = { group: '', kind: 'Service', namespace, name };
     const service = this.find(ref);
     if (!service) {
@@ -360,8 +368,13 @@ class Simulation {
     if (!this.applied.has(service)) return `Service ${namespace}/${name} (${why})${this.whereIs(service)}`;
     const selector: Record<string, string> = service.object.spec?.selector ?? {};
     const backends = this.all().filter((o) => o.namespace === namespace && healthRule(o.group, o.kind) && matches(selector, templateLabels(o)));
-    const waiting = backends.find((b) => !this.healthy.has(b));
-    return waiting ? `${describe(waiting)} ready, behind Service ${name} (${why})${this.whereIs(waiting)}` : undefined;
+    // A run-to-completion pod started with its backend may fail before the backend is ready, and a
+    // failed Job stays failed: the backend belongs in an earlier wave than a Job that calls it.
+    const sameStep = (b: PlanObject) => caller.kind === 'Job' && this.syncOf.get(b) === this.syncOf.get(caller) && b.phase === caller.phase && b.wave === caller.wave;
+    const waiting = backends.find((b) => !this.healthy.has(b) || sameStep(b));
+    if (!waiting) return undefined;
+    const when = sameStep(waiting) ? ' in an earlier wave than this Job; it comes in the same one' : '';
+    return `${describe(waiting)} ready, behind Service ${name} (${why})${when}${when ? '' : this.whereIs(waiting)}`;
   }
 
   /** The object whose operator makes `ref` (ECK's Services and Secrets, a chart's certificate Job). */
@@ -377,7 +390,7 @@ class Simulation {
       file: cm?.file ?? this.input.root.name,
       document: cm ? 'ConfigMap/argocd/argocd-cm' : `Application/${this.input.root.name}`,
       path: 'data["resource.customizations.health.argoproj.io_Application"]',
-      message: `the Application health check must be installed by the bootstrap before the root sync${cm ? ', not by the root sync that relies on it' : ''}: without it every Application is healthy at once and no wave waits for its add-ons`,
+      message: `assembly: the Application health check must be installed by the bootstrap before the root sync${cm ? ', not by the root sync that relies on it' : ''}: without it every Application is healthy at once and no wave waits for its add-ons`,
     });
   }
 
@@ -407,24 +420,39 @@ class Simulation {
     }
   }
 
-  /** Objects that can stay Degraded for reasons outside the cluster must never sit where a sync waits on them. */
-  private reportExternalRisks(): void {
-    for (const o of this.all()) {
-      const risk = externalRisk(o, (r) => this.find(r));
-      if (risk && this.waitedOn(o)) {
-        const sync = this.syncOf.get(o)!;
-        this.findings.push(this.finding(o, `${risk}; ${sync.source.name} waits on it at ${o.phase} wave ${o.wave}, so one failure stops the sync for this revision: move it to the last wave`));
+  /** What a finished sync applied but that never becomes healthy (nothing waits on it, yet it never works). */
+  private reportNeverHealthy(): void {
+    // While a sync is stuck, what waits on its later waves is a consequence, not a cause.
+    if (this.syncs.some((s) => !s.done)) return;
+    for (const sync of this.syncs) {
+      for (const o of sync.source.objects) {
+        // Whatever a sync waits on is reported as that sync's stall.
+        if (!this.applied.has(o) || this.healthy.has(o) || this.waiter(o)) continue;
+        if (o.kind === 'Application' && this.childOf.get(o) && !this.childOf.get(o)!.done) continue; // reported inside
+        this.findings.push(this.finding(o, `never becomes healthy: it waits on ${this.unmet(o) ?? 'its own status'}`));
       }
     }
   }
 
-  /** Whether some sync waits on `o`'s health (its wave is not the last, or its Application is waited on). */
-  private waitedOn(o: PlanObject): boolean {
+  /** Objects that can stay Degraded for reasons outside the cluster must never sit where a sync waits on them. */
+  private reportExternalRisks(): void {
+    for (const o of this.all()) {
+      const risk = externalRisk(o, (r) => this.find(r));
+      const waiter = risk ? this.waiter(o) : undefined;
+      if (risk && waiter) {
+        this.findings.push(this.finding(o, `${risk}; ${waiter.sync} waits on it at ${waiter.phase} wave ${waiter.wave}, so one failure stops that sync for this revision: move it to the last wave`));
+      }
+    }
+  }
+
+  /** The sync and wave that wait on `o`'s health: its own (a wave that is not the last), or its Application's parent's. */
+  private waiter(o: PlanObject): { sync: string; phase: Phase; wave: number } | undefined {
     const sync = this.syncOf.get(o);
-    if (!sync) return false;
+    if (!sync) return undefined;
     const group = sync.groups.find((g) => g.objects.includes(o))!;
-    if (sync.waits(group)) return true;
-    return sync.parent !== undefined && annotation(o, 'argocd.argoproj.io/ignore-healthcheck') !== 'true' && this.waitedOn(sync.parent);
+    if (sync.waits(group)) return { sync: sync.source.name, phase: group.phase, wave: group.wave };
+    if (!sync.parent || annotation(o, 'argocd.argoproj.io/ignore-healthcheck') === 'true') return undefined;
+    return this.waiter(sync.parent);
   }
 
   private all(): PlanObject[] {
@@ -444,7 +472,7 @@ class Simulation {
     const sync = this.syncOf.get(o);
     const name = sync?.source.name ?? o.sync;
     const step = this.steps.find((s) => s.objects.includes(o));
-    return `with ${name} (${o.phase === 'Sync' ? '' : `${o.phase} `}wave ${o.wave}${step ? `, step ${step.index}` : ', never applied'})`;
+    return `with ${name} (${o.phase === 'Sync' ? '' : `${o.phase} `}wave ${o.wave}${step && this.applied.has(o) ? `, step ${step.index}` : ', never applied'})`;
   }
 
   private finding(o: PlanObject, message: string): Finding {
