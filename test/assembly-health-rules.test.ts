@@ -5,63 +5,22 @@
  * Hermetic: small PlanObjects built in code, no helm, no files.
  */
 import { calledServices, HEALTH_RULES, healthRule, TEMPORARY_CERTIFICATE } from '../lib/validate/assembly/health-rules';
-import { PlanObject, planObject, Scopes } from '../lib/validate/assembly/plan-object';
-import { AssemblyPlan, DeclaredBeforeSync, planAssembly, SyncSource } from '../lib/validate/assembly/simulate';
-import { ARGO_CD_KINDS } from '../lib/validate/assembly/syncs';
+import { AssemblyPlan } from '../lib/validate/assembly/simulate';
+import { annotated, application, at, expectAssembles, findingsFor, k, lastWave, Manifest, obj, planner, sync } from './assembly-scenarios';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-type Manifest = Record<string, any>;
-
-const BUILTIN = new Set([
-  '/Namespace', '/Pod', '/Service', '/Secret', '/ConfigMap', '/ServiceAccount', '/PersistentVolumeClaim',
-  'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob',
-  'storage.k8s.io/StorageClass', 'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService',
-]);
-
 /** The custom resources these tests use are served before the root sync: only their health matters here. */
-const DECLARED: DeclaredBeforeSync = {
-  crds: [
-    ...ARGO_CD_KINDS, 'ceph.rook.io/CephCluster', 'ceph.rook.io/CephBlockPool', 'cert-manager.io/Certificate', 'cert-manager.io/ClusterIssuer',
+const { declared: DECLARED, plan } = planner(
+  ['/Namespace', '/Pod', '/Service', '/Secret', '/ConfigMap', '/ServiceAccount', '/PersistentVolumeClaim',
+    'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob',
+    'storage.k8s.io/StorageClass', 'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService'],
+  ['ceph.rook.io/CephCluster', 'ceph.rook.io/CephBlockPool', 'cert-manager.io/Certificate', 'cert-manager.io/ClusterIssuer',
     'cert-manager.io/Issuer', 'gateway.networking.k8s.io/GatewayClass', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/HTTPRoute',
-    'monitoring.coreos.com/Prometheus', 'elasticsearch.k8s.elastic.co/Elasticsearch', 'beat.k8s.elastic.co/Beat', 'snapshot.storage.k8s.io/VolumeSnapshot',
-  ],
-  namespaces: ['argocd', 'rook-ceph', 'cert-manager'],
-  secrets: [],
-  storageClasses: [],
-  healthChecks: ['argoproj.io_Application'],
-};
-
-/** Cluster-scoped custom kinds, as their CRDs would say. */
-const scopes = new Scopes();
-for (const [group, kind] of [['cert-manager.io', 'ClusterIssuer'], ['gateway.networking.k8s.io', 'GatewayClass']]) {
-  scopes.addCrd({ spec: { group, names: { kind }, scope: 'Cluster' } });
-}
-
-function obj(sync: string, manifest: Manifest): PlanObject {
-  const o = planObject(manifest, 'test.yaml', sync, 'default', scopes);
-  if (!o) throw new Error(`not a synced object: ${JSON.stringify(manifest)}`);
-  return o;
-}
-
-function sync(name: string, manifests: Manifest[], opts: Partial<SyncSource> = {}): SyncSource {
-  return { name, description: `test ${name}`, objects: manifests.map((m) => obj(name, m)), serverSideApply: false, prunes: true, applicationFile: `${name}.yaml`, ...opts };
-}
-
-function plan(root: Manifest[], opts: { children?: SyncSource[]; declared?: Partial<DeclaredBeforeSync> } = {}): AssemblyPlan {
-  return planAssembly({
-    root: sync('root', root),
-    children: new Map((opts.children ?? []).map((c) => [c.name, c])),
-    isBuiltin: (group, kind) => BUILTIN.has(`${group}/${kind}`),
-    declared: { ...DECLARED, ...opts.declared },
-  });
-}
-
-/** The messages of the findings on one document (`Kind/ns/name`). */
-function findingsFor(p: AssemblyPlan, document: string): string[] {
-  return p.findings.filter((f) => f.document === document).map((f) => f.message);
-}
+    'monitoring.coreos.com/Prometheus', 'elasticsearch.k8s.elastic.co/Elasticsearch', 'beat.k8s.elastic.co/Beat', 'snapshot.storage.k8s.io/VolumeSnapshot'],
+  ['rook-ceph', 'cert-manager'],
+);
 
 function expectStall(p: AssemblyPlan, document: string, ...parts: (string | RegExp)[]): void {
   expect(p.assembles).toBe(false);
@@ -74,27 +33,6 @@ function expectStall(p: AssemblyPlan, document: string, ...parts: (string | RegE
   }
 }
 
-function expectAssembles(p: AssemblyPlan): void {
-  expect(p.findings).toEqual([]);
-  expect(p.assembles).toBe(true);
-}
-
-// Manifests
-
-function k(apiVersion: string, kind: string, name: string, body: Manifest = {}, namespace?: string): Manifest {
-  return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...body };
-}
-
-function at(wave: number, m: Manifest): Manifest {
-  return { ...m, metadata: { ...m.metadata, annotations: { ...m.metadata.annotations, 'argocd.argoproj.io/sync-wave': String(wave) } } };
-}
-
-function annotated(annotations: Record<string, string>, m: Manifest): Manifest {
-  return { ...m, metadata: { ...m.metadata, annotations: { ...m.metadata.annotations, ...annotations } } };
-}
-
-/** A filler in wave `n`, so that every earlier wave is waited on. */
-const lastWave = (n: number) => at(n, k('v1', 'ConfigMap', `filler-${n}`));
 
 const podSpec = (name: string, extra: Manifest = {}) => ({ containers: [{ name, image: 'registry.example/app:1' }], ...extra });
 const template = (name: string, extra: Manifest = {}) => ({ metadata: { labels: { app: name } }, spec: podSpec(name, extra) });
@@ -126,7 +64,6 @@ const httpRoute = (name: string, gatewayName: string, backend: string) =>
   k('gateway.networking.k8s.io/v1', 'HTTPRoute', name, { spec: { parentRefs: [{ name: gatewayName }], rules: [{ backendRefs: [{ name: backend, port: 80 }] }] } });
 const elasticsearch = (name: string, nodeSet: Manifest = {}) =>
   k('elasticsearch.k8s.elastic.co/v1', 'Elasticsearch', name, { spec: { version: '8.15.0', nodeSets: [{ name: 'default', count: 1, ...nodeSet }] } });
-const application = (name: string) => k('argoproj.io/v1alpha1', 'Application', name, { spec: { destination: { namespace: 'default' } } }, 'argocd');
 
 // ---------------------------------------------------------------------------------------------
 // Shared facts of every rule

@@ -5,77 +5,21 @@
  * Hermetic: small PlanObjects built in code, no helm, no files.
  */
 import { formatPlan } from '../lib/validate/assembly/format';
-import { phaseAndWave, PlanObject, planObject, Scopes } from '../lib/validate/assembly/plan-object';
-import { AssemblyInput, AssemblyPlan, DeclaredBeforeSync, planAssembly, SyncSource } from '../lib/validate/assembly/simulate';
-import { ARGO_CD_KINDS } from '../lib/validate/assembly/syncs';
+import { phaseAndWave } from '../lib/validate/assembly/plan-object';
+import { planAssembly } from '../lib/validate/assembly/simulate';
+import { annotated, application, at, expectAssembles, findingsFor, k, lastWave, Manifest, planner, sync } from './assembly-scenarios';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-type Manifest = Record<string, any>;
-
-const BUILTIN = new Set([
-  '/Namespace', '/Service', '/Secret', '/ConfigMap', '/ServiceAccount', '/PersistentVolumeClaim', 'apps/Deployment', 'batch/Job',
-  'storage.k8s.io/StorageClass', 'apiextensions.k8s.io/CustomResourceDefinition',
-]);
-
 /** cert-manager's kinds are served before the root sync; example.com and Gateway API kinds come with their CRDs in the tests. */
-const DECLARED: DeclaredBeforeSync = {
-  crds: [...ARGO_CD_KINDS, 'cert-manager.io/Certificate', 'cert-manager.io/ClusterIssuer'],
-  namespaces: ['argocd'],
-  secrets: [],
-  storageClasses: [],
-  healthChecks: ['argoproj.io_Application'],
-};
+const { input, plan } = planner(
+  ['/Namespace', '/Service', '/Secret', '/ConfigMap', '/ServiceAccount', '/PersistentVolumeClaim', 'apps/Deployment', 'batch/Job',
+    'storage.k8s.io/StorageClass', 'apiextensions.k8s.io/CustomResourceDefinition'],
+  ['cert-manager.io/Certificate', 'cert-manager.io/ClusterIssuer'],
+);
 
-const scopes = new Scopes();
-for (const [group, kind] of [['cert-manager.io', 'ClusterIssuer'], ['gateway.networking.k8s.io', 'GatewayClass']]) {
-  scopes.addCrd({ spec: { group, names: { kind }, scope: 'Cluster' } });
-}
-
-function obj(sync: string, manifest: Manifest): PlanObject {
-  const o = planObject(manifest, 'test.yaml', sync, 'default', scopes);
-  if (!o) throw new Error(`not a synced object: ${JSON.stringify(manifest)}`);
-  return o;
-}
-
-function sync(name: string, manifests: Manifest[], opts: Partial<SyncSource> = {}): SyncSource {
-  return { name, description: `test ${name}`, objects: manifests.map((m) => obj(name, m)), serverSideApply: false, prunes: true, applicationFile: `${name}.yaml`, ...opts };
-}
-
-function input(root: Manifest[] | SyncSource, opts: { children?: SyncSource[]; declared?: Partial<DeclaredBeforeSync> } = {}): AssemblyInput {
-  return {
-    root: Array.isArray(root) ? sync('root', root) : root,
-    children: new Map((opts.children ?? []).map((c) => [c.name, c])),
-    isBuiltin: (group, kind) => BUILTIN.has(`${group}/${kind}`),
-    declared: { ...DECLARED, ...opts.declared },
-  };
-}
-
-const plan = (root: Manifest[] | SyncSource, opts: Parameters<typeof input>[1] = {}): AssemblyPlan => planAssembly(input(root, opts));
-
-function findingsFor(p: AssemblyPlan, document: string): string[] {
-  return p.findings.filter((f) => f.document === document).map((f) => f.message);
-}
-
-function expectAssembles(p: AssemblyPlan): void {
-  expect(p.findings).toEqual([]);
-  expect(p.assembles).toBe(true);
-}
-
-// Manifests
-
-function k(apiVersion: string, kind: string, name: string, body: Manifest = {}, namespace?: string): Manifest {
-  return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...body };
-}
-
-function annotated(annotations: Record<string, string>, m: Manifest): Manifest {
-  return { ...m, metadata: { ...m.metadata, annotations: { ...m.metadata.annotations, ...annotations } } };
-}
-
-const at = (wave: number, m: Manifest) => annotated({ 'argocd.argoproj.io/sync-wave': String(wave) }, m);
 const postSync = (m: Manifest) => annotated({ 'argocd.argoproj.io/hook': 'PostSync' }, m);
-const lastWave = (n: number) => at(n, k('v1', 'ConfigMap', `filler-${n}`));
 
 const crd = (group: string, kind: string, plural: string, extra: Manifest = {}) =>
   k('apiextensions.k8s.io/v1', 'CustomResourceDefinition', `${plural}.${group}`, {
@@ -85,7 +29,6 @@ const widgetCrd = (extra: Manifest = {}) => crd('example.com', 'Widget', 'widget
 const widget = (name = 'w') => k('example.com/v1', 'Widget', name, { spec: {} });
 const namespace = (name: string) => k('v1', 'Namespace', name);
 const configMap = (name: string, ns?: string) => k('v1', 'ConfigMap', name, {}, ns);
-const application = (name: string) => k('argoproj.io/v1alpha1', 'Application', name, { spec: { destination: { namespace: 'default' } } }, 'argocd');
 const deployment = (name: string, podExtra: Manifest = {}, ns?: string) => k('apps/v1', 'Deployment', name, {
   spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.example/app:1' }], ...podExtra } } },
 }, ns);

@@ -5,14 +5,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, DEFAULT_CONFIG } from '../../config/load';
+import { DEFAULT_CONFIG } from '../../config/load';
 import { repoRoot } from '../repo-root';
 import { assemble } from './assemble';
 import { formatPlan } from './assembly/format';
 import { ChartUnavailable } from './charts/chart-archive';
 import { ToolUnavailable } from './charts/helm-binary';
 import { formatFinding, loadTree } from './index';
-import { platformFacts } from './platform-declared';
+import { platformFactsOrReport } from './platform-declared';
 import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
 
 const USAGE = 'usage: plan [--env NAME ...] [--config FILE] [--update-readme FILE] [DIR ...]';
@@ -38,16 +38,8 @@ async function run(argv: string[]): Promise<number> {
       dirs.push(arg);
     }
   }
-  let facts;
-  try {
-    facts = platformFacts(configFile);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const facts = platformFactsOrReport(configFile);
+  if (!facts) return 1;
   const dist = path.join(repoRoot(), 'dist');
   const targets = dirs.length ? dirs : fs.existsSync(dist) ? fs.readdirSync(dist).filter((n) => n !== 'hosts').sort().map((n) => path.join(dist, n)) : [];
   const tree = loadTree(targets);

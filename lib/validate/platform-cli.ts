@@ -3,24 +3,16 @@
  * the objects the platform config declares as existing outside the manifests (Secrets the repo never
  * holds, StorageClasses of the cluster) and the cluster's Kubernetes release for rendering the charts.
  */
-import { ConfigError, DEFAULT_CONFIG } from '../../config/load';
+import { DEFAULT_CONFIG } from '../../config/load';
 import { main } from './cli';
-import { platformFacts } from './platform-declared';
+import { platformFactsOrReport } from './platform-declared';
 
 async function run(argv: string[]): Promise<number> {
   const i = argv.indexOf('--config');
   const configFile = i >= 0 ? argv[i + 1] : DEFAULT_CONFIG;
   const rest = i >= 0 ? [...argv.slice(0, i), ...argv.slice(i + 2)] : argv;
-  let facts;
-  try {
-    facts = platformFacts(configFile);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const facts = platformFactsOrReport(configFile);
+  if (!facts) return 1;
   return main(rest, { declared: { secrets: facts.secrets, storageClasses: facts.storageClasses }, kubeVersion: facts.kubeVersion });
 }
 
