@@ -33,7 +33,7 @@ function cloudInit(): string {
   return 'cloud-init';
 }
 
-const cases = [...userData('config/platform.yaml'), ...userData('examples/ha-cluster.yaml')];
+const cases = [...userData('test/fixtures/berkeleytime.yaml'), ...userData('examples/ha-cluster.yaml')];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'user-data-'));
 
 test('both platforms produce user-data for every host', () => {

@@ -45,7 +45,7 @@ function hosts(p: ClusterBootstrapProps) {
   return out;
 }
 
-const single = hosts(props('config/platform.yaml'));
+const single = hosts(props('test/fixtures/berkeleytime.yaml'));
 const ha = hosts(props('examples/ha-cluster.yaml'));
 const kubeadmCommand = (h: { userData: UserData }) => h.userData.runcmd.find((c) => Array.isArray(c) && c[0] === 'kubeadm');
 
@@ -244,7 +244,7 @@ describe('cloud-init', () => {
   });
 
   test('without the PROXY protocol haproxy forwards plain TCP', () => {
-    const host = hosts(props('config/platform.yaml', (p) => ({ ...p, edge: { ...p.edge, proxyProtocol: false } }))).get('hozer-55')!;
+    const host = hosts(props('test/fixtures/berkeleytime.yaml', (p) => ({ ...p, edge: { ...p.edge, proxyProtocol: false } }))).get('hozer-55')!;
     expect(host.file('/etc/haproxy/haproxy.cfg')).not.toContain('send-proxy');
   });
 
@@ -300,7 +300,7 @@ describe('cloud-init', () => {
 
   test('flannel is allowed with a warning that NetworkPolicies are not enforced', () => {
     drainWarnings();
-    const p = props('config/platform.yaml', (x) => ({ ...x, cluster: { ...x.cluster, cni: 'flannel', network: { ...x.cluster.network, podCidr: '10.244.0.0/16' } } }));
+    const p = props('test/fixtures/berkeleytime.yaml', (x) => ({ ...x, cluster: { ...x.cluster, cni: 'flannel', network: { ...x.cluster.network, podCidr: '10.244.0.0/16' } } }));
     const host = hosts(p).get('hozer-55')!;
     expect(drainWarnings().map((w) => w.id)).toContain('platform:bootstrap:flannelNoPolicies');
     expect(host.userData.runcmd).toContainEqual(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'apply', '-f', versions.manifests.flannel]);
@@ -316,7 +316,7 @@ describe('snapshots (secret values masked)', () => {
       .split(secrets.encryptionKey).join('<encryption-key>')
       .replace(/(-----BEGIN ([A-Z ]+)-----\n)[\s\S]*?(\n\s*-----END \2-----)/g, '$1      <$2>$3');
   test.each([
-    ['config/platform.yaml', 'hozer-55'],
+    ['test/fixtures/berkeleytime.yaml', 'hozer-55'],
     ['examples/ha-cluster.yaml', 'coup'],
     ['examples/ha-cluster.yaml', 'worker-1'],
   ])('%s %s user-data', (configFile, host) => {

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, parseConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
 import { repoRoot } from '../lib/repo-root';
 
-const FILE = 'config/platform.yaml';
+const FILE = 'test/fixtures/berkeleytime.yaml';
 const base = yaml.load(fs.readFileSync(path.join(repoRoot(), FILE), 'utf8'), { schema: yaml.CORE_SCHEMA }) as Record<string, any>;
 
 /** The default platform with `cluster` changed by `edit`; returns the error lines (none when valid). */
@@ -68,17 +68,17 @@ describe('cluster inventory errors', () => {
     [
       'a release out of support',
       (c) => (c.kubernetesVersion = '1.30.14'),
-      'config/platform.yaml: cluster.kubernetesVersion: expected a supported Kubernetes release (1.31 to 1.36): 1.30 is out of upstream support and gets no security fixes; the manifests still use the 1.28 API level, which newer clusters accept, found "1.30.14"',
+      'test/fixtures/berkeleytime.yaml: cluster.kubernetesVersion: expected a supported Kubernetes release (1.31 to 1.36): 1.30 is out of upstream support and gets no security fixes; the manifests still use the 1.28 API level, which newer clusters accept, found "1.30.14"',
     ],
     [
       'a release newer than the newest schema',
       (c) => (c.kubernetesVersion = '1.37.0'),
-      'config/platform.yaml: cluster.kubernetesVersion: expected a Kubernetes release up to 1.36, the newest this project holds a schema for (raise kubernetes.release in config/versions.yaml together with a schema refresh first), found "1.37.0"',
+      'test/fixtures/berkeleytime.yaml: cluster.kubernetesVersion: expected a Kubernetes release up to 1.36, the newest this project holds a schema for (raise kubernetes.release in config/versions.yaml together with a schema refresh first), found "1.37.0"',
     ],
     [
       'a version that is not an exact patch release',
       (c) => (c.kubernetesVersion = '1.36'),
-      'config/platform.yaml: cluster.kubernetesVersion: expected an exact Kubernetes release such as "1.36.2", found "1.36"',
+      'test/fixtures/berkeleytime.yaml: cluster.kubernetesVersion: expected an exact Kubernetes release such as "1.36.2", found "1.36"',
     ],
     [
       'an even number of control-plane hosts',
@@ -86,7 +86,7 @@ describe('cluster inventory errors', () => {
         threeControlPlanes(c);
         c.hosts.push(cp('cp-4', '192.0.2.14'));
       },
-      'config/platform.yaml: cluster.hosts: expected an odd number of control-plane hosts (1, 3 or 5): etcd needs a quorum of ⌊N/2⌋+1 members, so 4 members tolerate 1 failure(s), the same as 3 members; the extra member gains nothing and is one more machine whose loss counts against quorum (cp-1, cp-2, cp-3, cp-4), found 4',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts: expected an odd number of control-plane hosts (1, 3 or 5): etcd needs a quorum of ⌊N/2⌋+1 members, so 4 members tolerate 1 failure(s), the same as 3 members; the extra member gains nothing and is one more machine whose loss counts against quorum (cp-1, cp-2, cp-3, cp-4), found 4',
     ],
     [
       'several control-plane hosts without an endpoint',
@@ -94,12 +94,12 @@ describe('cluster inventory errors', () => {
         threeControlPlanes(c);
         delete c.controlPlaneEndpoint;
       },
-      'config/platform.yaml: cluster.controlPlaneEndpoint: expected { vip, interface } with more than one control-plane host (3 here): kubelets and clients need one stable address in front of all API servers, found nothing (the field is required)',
+      'test/fixtures/berkeleytime.yaml: cluster.controlPlaneEndpoint: expected { vip, interface } with more than one control-plane host (3 here): kubelets and clients need one stable address in front of all API servers, found nothing (the field is required)',
     ],
     [
       'no worker',
       (c) => (c.hosts[0].roles = ['control-plane']),
-      'config/platform.yaml: cluster.hosts: expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run), found 0',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts: expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run), found 0',
     ],
     [
       'a duplicate host name',
@@ -107,7 +107,7 @@ describe('cluster inventory errors', () => {
         threeControlPlanes(c);
         c.hosts[3].name = 'cp-2';
       },
-      'config/platform.yaml: cluster.hosts[3].name: expected a host name unique in cluster.hosts (hosts[1] has it too), found "cp-2"',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts[3].name: expected a host name unique in cluster.hosts (hosts[1] has it too), found "cp-2"',
     ],
     [
       'a duplicate address',
@@ -115,32 +115,32 @@ describe('cluster inventory errors', () => {
         threeControlPlanes(c);
         c.hosts[2].address = '192.0.2.11';
       },
-      'config/platform.yaml: cluster.hosts[2].address: expected an address unique in cluster.hosts (hosts[0] has it too), found "192.0.2.11"',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts[2].address: expected an address unique in cluster.hosts (hosts[0] has it too), found "192.0.2.11"',
     ],
     [
       'a host address that is not IPv4',
       (c) => (c.hosts[0].address = '192.0.2.300'),
-      'config/platform.yaml: cluster.hosts[0].address: expected an IPv4 address such as "192.0.2.10", found "192.0.2.300"',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts[0].address: expected an IPv4 address such as "192.0.2.10", found "192.0.2.300"',
     ],
     [
       'overlapping pod and service networks',
       (c) => (c.network.serviceCidr = '192.168.128.0/20'),
-      'config/platform.yaml: cluster.network.serviceCidr: expected a service CIDR that does not overlap the pod CIDR 192.168.0.0/16, found "192.168.128.0/20"',
+      'test/fixtures/berkeleytime.yaml: cluster.network.serviceCidr: expected a service CIDR that does not overlap the pod CIDR 192.168.0.0/16, found "192.168.128.0/20"',
     ],
     [
       'a host inside the pod network',
       (c) => (c.hosts[0].address = '192.168.10.5'),
-      'config/platform.yaml: cluster.hosts[0].address: expected an address outside the pod CIDR 192.168.0.0/16 (pod routes would shadow it), found "192.168.10.5"',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts[0].address: expected an address outside the pod CIDR 192.168.0.0/16 (pod routes would shadow it), found "192.168.10.5"',
     ],
     [
       'a host network overlapping the service network',
       (c) => (c.network.hostCidr = '10.100.0.0/16'),
-      'config/platform.yaml: cluster.network.hostCidr: expected a host network that does not overlap the service CIDR 10.96.0.0/12, found "10.100.0.0/16"',
+      'test/fixtures/berkeleytime.yaml: cluster.network.hostCidr: expected a host network that does not overlap the service CIDR 10.96.0.0/12, found "10.100.0.0/16"',
     ],
     [
       'a CIDR with host bits set',
       (c) => (c.network.podCidr = '192.168.1.0/16'),
-      'config/platform.yaml: cluster.network.podCidr: expected a network address with the host bits zero ("192.168.0.0/16"), found "192.168.1.0/16"',
+      'test/fixtures/berkeleytime.yaml: cluster.network.podCidr: expected a network address with the host bits zero ("192.168.0.0/16"), found "192.168.1.0/16"',
     ],
     [
       'a VIP equal to a host address',
@@ -148,7 +148,7 @@ describe('cluster inventory errors', () => {
         threeControlPlanes(c);
         c.controlPlaneEndpoint.vip = '192.0.2.12';
       },
-      'config/platform.yaml: cluster.controlPlaneEndpoint.vip: expected a free address for the virtual IP, not the address of hosts[1] (cp-2): keepalived moves the VIP between hosts, found "192.0.2.12"',
+      'test/fixtures/berkeleytime.yaml: cluster.controlPlaneEndpoint.vip: expected a free address for the virtual IP, not the address of hosts[1] (cp-2): keepalived moves the VIP between hosts, found "192.0.2.12"',
     ],
     [
       'the API server port as the VIP port',
@@ -156,32 +156,32 @@ describe('cluster inventory errors', () => {
         threeControlPlanes(c);
         c.controlPlaneEndpoint.port = 6443;
       },
-      'config/platform.yaml: cluster.controlPlaneEndpoint.port: expected a port not already used on the control-plane hosts: 6443 is the kube-apiserver on every control-plane host (haproxy listens on this port and forwards to the API servers on 6443; 8443 is the usual choice), found 6443',
+      'test/fixtures/berkeleytime.yaml: cluster.controlPlaneEndpoint.port: expected a port not already used on the control-plane hosts: 6443 is the kube-apiserver on every control-plane host (haproxy listens on this port and forwards to the API servers on 6443; 8443 is the usual choice), found 6443',
     ],
     [
       'a Ceph disk outside /dev',
       (c) => (c.hosts[0].cephDisks = ['vdb']),
-      'config/platform.yaml: cluster.hosts[0].cephDisks[0]: expected a block device path under /dev/ such as "/dev/vdb", found "vdb"',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts[0].cephDisks[0]: expected a block device path under /dev/ such as "/dev/vdb", found "vdb"',
     ],
     [
       'a Ceph disk listed twice',
       (c) => (c.hosts[0].cephDisks = ['/dev/vdb', '/dev/vdb']),
-      'config/platform.yaml: cluster.hosts[0].cephDisks[1]: expected each Ceph disk once per host, found "/dev/vdb"',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts[0].cephDisks[1]: expected each Ceph disk once per host, found "/dev/vdb"',
     ],
     [
       'flannel on a pod network its manifest does not use',
       (c) => (c.cni = 'flannel'),
-      'config/platform.yaml: cluster.network.podCidr: expected 10.244.0.0/16 with cni "flannel": the pinned upstream kube-flannel manifest hard-codes that network, found "192.168.0.0/16"',
+      'test/fixtures/berkeleytime.yaml: cluster.network.podCidr: expected 10.244.0.0/16 with cni "flannel": the pinned upstream kube-flannel manifest hard-codes that network, found "192.168.0.0/16"',
     ],
     [
       'a node-role label the kubelet may not set',
       (c) => (c.hosts[0].labels = { 'node-role.kubernetes.io/storage': '' }),
-      'config/platform.yaml: cluster.hosts[0].labels.node-role.kubernetes.io/storage: expected a label the kubelet may set on its own Node: under kubernetes.io and k8s.io only kubelet.kubernetes.io/, node.kubernetes.io/ and kubernetes.io/hostname, kubernetes.io/arch, kubernetes.io/os, node.kubernetes.io/instance-type, topology.kubernetes.io/region, topology.kubernetes.io/zone pass the NodeRestriction admission plugin (roles come from "roles"), found "node-role.kubernetes.io/storage"',
+      'test/fixtures/berkeleytime.yaml: cluster.hosts[0].labels.node-role.kubernetes.io/storage: expected a label the kubelet may set on its own Node: under kubernetes.io and k8s.io only kubelet.kubernetes.io/, node.kubernetes.io/ and kubernetes.io/hostname, kubernetes.io/arch, kubernetes.io/os, node.kubernetes.io/instance-type, topology.kubernetes.io/region, topology.kubernetes.io/zone pass the NodeRestriction admission plugin (roles come from "roles"), found "node-role.kubernetes.io/storage"',
     ],
     [
       'fewer than two kept etcd snapshots',
       (c) => (c.etcdSnapshots = { keep: 1 }),
-      'config/platform.yaml: cluster.etcdSnapshots.keep: expected an integer from 2 to 100, found 1',
+      'test/fixtures/berkeleytime.yaml: cluster.etcdSnapshots.keep: expected an integer from 2 to 100, found 1',
     ],
   ])('%s', (_what, edit, expected) => {
     expect(problems(edit)).toContain(expected);

@@ -8,9 +8,14 @@ import { PlatformConfig } from '../config/schema';
 import { repoRoot } from '../lib/repo-root';
 
 export const ROOT = repoRoot(__dirname);
-export const DEFAULT_CONFIG_FILE = path.join(ROOT, 'config', 'platform.yaml');
+/**
+ * The platform the tests synthesize: the Berkeleytime system, as a fixture of the tests' own, so that a
+ * team replacing config/platform.yaml with its own platform keeps a green suite
+ * (test/your-platform.test.ts checks whatever config/platform.yaml holds).
+ */
+export const DEFAULT_CONFIG_FILE = path.join(ROOT, 'test', 'fixtures', 'berkeleytime.yaml');
 
-/** The default platform config as plain data (a fresh copy each call). */
+/** The fixture platform config as plain data (a fresh copy each call). */
 export function defaultConfigData(): any {
   return yaml.load(fs.readFileSync(DEFAULT_CONFIG_FILE, 'utf8'));
 }
