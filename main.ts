@@ -3,28 +3,45 @@
  * Loads the platform config, synthesizes every environment into dist/, prints a summary.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { ConfigError, DEFAULT_CONFIG } from './config/load';
 import { formatSummary, synthesize } from './lib/synth';
 import { SynthError } from './lib/synth-writer';
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+const USAGE = 'usage: synth [--config FILE] [--outdir DIR]';
+const FLAGS = ['--config', '--outdir'] as const;
+
+/** `--flag value` pairs; anything else is a usage error, so a typo never synthesizes the wrong thing. */
+function parseFlags(args: string[]): Partial<Record<(typeof FLAGS)[number], string>> | string {
+  const flags: Partial<Record<(typeof FLAGS)[number], string>> = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1]];
+    if (!(FLAGS as readonly string[]).includes(flag)) return `unknown argument "${flag}"`;
+    if (value === undefined || value.startsWith('--')) return `${flag} needs a value`;
+    flags[flag as (typeof FLAGS)[number]] = value;
+  }
+  return flags;
 }
 
 function main(args: string[]): number {
-  const configFile = option(args, '--config') ?? process.env.PLATFORM_CONFIG ?? DEFAULT_CONFIG;
-  const outdir = option(args, '--outdir') ?? 'dist';
+  const flags = parseFlags(args);
+  if (typeof flags === 'string') {
+    console.error(`synth: ${flags}\n${USAGE}`);
+    return 2;
+  }
+  const configFile = flags['--config'] ?? process.env.PLATFORM_CONFIG ?? DEFAULT_CONFIG;
+  const outdir = flags['--outdir'] ?? 'dist';
+  // Under `cdk8s synth` the CLI reads our stdout (and with --stdout prints only manifests): report on stderr.
+  const cdk8sOutdir = process.env.CDK8S_OUTDIR;
+  const report = cdk8sOutdir ? console.error : console.log;
   try {
     const result = synthesize({ configFile, outdir });
     for (const w of result.warnings) console.warn(`warning [${w.id}]: ${w.message}`);
-    console.log(formatSummary(result.summaries));
-    console.log(`\n${outdir}/ written from ${configFile}`);
+    report(formatSummary(result.summaries));
+    report(`\n${outdir}/ written from ${configFile}`);
     // What the cluster needs before the workloads can start, and the repo must never hold.
-    console.log(`Secrets to create in the cluster (never in git): ${result.externalSecrets.join(', ') || 'none'}`);
-    // `cdk8s synth` empties its own output folder before running us and then expects it to
-    // exist; the manifests themselves go to dist/ through the atomic writer.
-    if (process.env.CDK8S_OUTDIR) fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive: true });
+    report(`Secrets to create in the cluster (never in git): ${result.externalSecrets.join(', ') || 'none'}`);
+    if (cdk8sOutdir) copyManifests(outdir, cdk8sOutdir);
     return 0;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof SynthError) {
@@ -34,6 +51,16 @@ function main(args: string[]): number {
     }
     throw err;
   }
+}
+
+/**
+ * `cdk8s synth` empties its output folder before running us and then lists (or, with --stdout,
+ * prints) the manifests it finds there; dist/ is written atomically by us, so the CLI gets a copy of
+ * the manifests, without the host files (they hold bootstrap secrets).
+ */
+function copyManifests(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  fs.cpSync(from, to, { recursive: true, filter: (src) => path.relative(from, src).split(path.sep)[0] !== 'hosts' });
 }
 
 process.exitCode = main(process.argv.slice(2));

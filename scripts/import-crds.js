@@ -51,7 +51,24 @@ async function main() {
   const cdk8sYaml = fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crds-'));
   const out = path.join(ROOT, 'imports');
-  fs.rmSync(out, { recursive: true, force: true });
+  // Generate beside imports/ and swap it in only when every file generated: a failed import
+  // (offline, a missing CRD) leaves the committed imports/ as it was.
+  const staging = path.join(ROOT, `.imports.tmp-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    await generate(staging, tmp);
+    const old = path.join(ROOT, `.imports.old-${process.pid}`);
+    if (fs.existsSync(out)) fs.renameSync(out, old);
+    fs.renameSync(staging, out);
+    fs.rmSync(old, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.writeFileSync(path.join(ROOT, 'cdk8s.yaml'), cdk8sYaml);
+  }
+}
+
+async function generate(out, tmp) {
   for (const [file, kinds] of Object.entries(SOURCES)) {
     const docs = yaml.loadAll(await readSource(file)).filter((d) => d && d.kind === 'CustomResourceDefinition');
     const wanted = docs.filter((d) => kinds.includes(d.spec.names.kind));
@@ -61,8 +78,6 @@ async function main() {
     fs.writeFileSync(filtered, wanted.map((d) => yaml.dump(d, { noRefs: true, lineWidth: -1 })).join('---\n'));
     execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['import', filtered, '--no-check-upgrade', '--language', 'typescript', '--output', out], { stdio: 'inherit' });
   }
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.writeFileSync(path.join(ROOT, 'cdk8s.yaml'), cdk8sYaml);
 }
 
 main().catch((err) => { console.error(err.message); process.exit(1); });

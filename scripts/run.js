@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Fast TypeScript runner: esbuild bundles our own sources (node_modules stay external)
 // into .build/ and runs the result in this process, far faster than ts-node, which
-// type-checks on every run (type-checking is `npm run typecheck`'s job). The bundle is
-// reused while none of its input files changed since it was written.
+// type-checks on every run (type-checking is `npm run typecheck`'s job). The bundle of an
+// entry is reused while that entry and none of its input files changed since it was written.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -13,20 +13,39 @@ if (!entry) {
   process.exit(2);
 }
 const root = path.resolve(__dirname, '..');
-const relative = path.relative(root, path.resolve(entry));
-// Entries outside the repo are bundled into .build/ too, so node_modules resolve from here.
-const outfile = path.join(root, '.build', (relative.startsWith('..') ? path.basename(entry) : relative).replace(/\.ts$/, '.js'));
+const absolute = path.resolve(entry);
+const relative = path.relative(root, absolute);
+// One bundle per entry file: an entry outside the repo gets a folder named by a hash of its full
+// path, so another `main.ts` can never be run in place of this one (nor this one in its place).
+const external = relative.startsWith('..') || path.isAbsolute(relative);
+const key = require('crypto').createHash('sha256').update(absolute).digest('hex').slice(0, 16);
+const outfile = path.join(root, '.build', external ? `external-${key}` : '', (external ? path.basename(entry) : relative).replace(/\.ts$/, '.js'));
 const inputsFile = `${outfile}.inputs.json`;
 
-/** True when the bundle exists and is newer than every file it was built from. */
+/** Size and mtime of a file, as the fingerprint of an input. */
+function stamp(file) {
+  const s = fs.statSync(path.join(root, file));
+  return `${s.size}:${s.mtimeMs}`;
+}
+
+/** True when the bundle was built from this very entry and every input is unchanged since. */
 function upToDate() {
   try {
-    const built = fs.statSync(outfile).mtimeMs;
-    const inputs = JSON.parse(fs.readFileSync(inputsFile, 'utf8'));
-    return inputs.every((file) => fs.statSync(path.join(root, file)).mtimeMs <= built);
+    const recorded = JSON.parse(fs.readFileSync(inputsFile, 'utf8'));
+    if (recorded.entry !== absolute) return false;
+    if (recorded.bundle !== stamp(path.relative(root, outfile))) return false;
+    return Object.entries(recorded.inputs).every(([file, fingerprint]) => stamp(file) === fingerprint);
   } catch {
     return false;
   }
+}
+
+/** Writes through a temporary file and a rename: a killed run never leaves a half-written bundle. */
+function writeAtomically(file, content) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
 }
 
 if (!upToDate()) {
@@ -41,10 +60,13 @@ if (!upToDate()) {
     // esbuild keeps names, so stack traces stay readable without a (10 MB) source map.
     keepNames: true,
     metafile: true,
+    write: false,
     absWorkingDir: root,
     logLevel: 'warning',
   });
-  fs.writeFileSync(inputsFile, JSON.stringify(Object.keys(result.metafile.inputs)));
+  writeAtomically(outfile, result.outputFiles[0].contents);
+  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, stamp(file)]));
+  writeAtomically(inputsFile, JSON.stringify({ entry: absolute, bundle: stamp(path.relative(root, outfile)), inputs }));
 }
 process.argv = [process.argv[0], outfile, ...args];
 require(outfile);

@@ -79,6 +79,29 @@ describe('atomic output', () => {
     expect(readTree(out)).toEqual(before);
   });
 
+  test('an unknown flag is a usage error, and nothing is synthesized', () => {
+    const out = path.join(tmpDir(), 'dist');
+    const result = cli(['--confg', DEFAULT_CONFIG_FILE, '--outdir', out]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('synth: unknown argument "--confg"');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('under `cdk8s synth` the manifests also land in the CLI folder (no host files), the report on stderr', () => {
+    const root = tmpDir();
+    const [out, cliOut] = [path.join(root, 'dist'), path.join(root, '.cdk8s.out')];
+    const result = spawnSync(process.execPath, [...RUN, '--config', DEFAULT_CONFIG_FILE, '--outdir', out], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: cliOut },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^environment +files +objects by kind$/m);
+    expect(result.stderr).toContain('Secrets to create in the cluster (never in git): ');
+    const copied = [...readTree(cliOut).keys()];
+    expect(copied).toEqual([...readTree(out).keys()].filter((f) => !f.startsWith(`hosts${path.sep}`)));
+    expect(copied.some((f) => f.startsWith('cluster'))).toBe(true);
+  });
+
   test('the CLI prints a summary table per environment', () => {
     const out = path.join(tmpDir(), 'dist');
     const stdout = execFileSync(process.execPath, [...RUN, '--outdir', out], { cwd: ROOT, encoding: 'utf8' });

@@ -1,0 +1,47 @@
+/**
+ * The tooling around synthesis: the fast runner keeps one bundle per entry file (another `main.ts`
+ * never runs in place of ours), and `npm run import` keeps imports/ whole when it fails.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { readTree, ROOT, tmpDir } from './helpers';
+
+const node = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+
+describe('scripts/run.js', () => {
+  test('an entry of the same name elsewhere gets its own bundle, and never runs in place of ours', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'main.ts'), "console.log('the other app');\n");
+    const ours = path.join(tmpDir(), 'dist');
+    expect(node(['scripts/run.js', path.join(dir, 'main.ts')]).stdout).toBe('the other app\n');
+    const result = node(['scripts/run.js', 'main.ts', '--config', path.join(ROOT, 'test', 'fixtures', 'berkeleytime.yaml'), '--outdir', ours]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('written from');
+    expect(node(['scripts/run.js', path.join(dir, 'main.ts')]).stdout).toBe('the other app\n');
+  });
+
+  test('a changed input rebuilds the bundle', () => {
+    const dir = tmpDir();
+    const entry = path.join(dir, 'entry.ts');
+    fs.writeFileSync(entry, "console.log('one');\n");
+    expect(node(['scripts/run.js', entry]).stdout).toBe('one\n');
+    fs.writeFileSync(entry, "console.log('two!');\n");
+    expect(node(['scripts/run.js', entry]).stdout).toBe('two!\n');
+  });
+});
+
+describe('npm run import', () => {
+  test('a failed import leaves imports/ as it was, and no staging folder behind', () => {
+    const before = readTree(path.join(ROOT, 'imports'));
+    const schemas = tmpDir();
+    fs.mkdirSync(path.join(schemas, 'crds'));
+    // An Argo CD CRD file without AppProject: the import stops there, before touching imports/.
+    fs.writeFileSync(path.join(schemas, 'crds', 'argo-cd.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-a-crd\n');
+    const result = node(['scripts/import-crds.js'], { SCHEMA_LOCATION: schemas });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('argo-cd.yaml: no CRD for Application, AppProject');
+    expect(readTree(path.join(ROOT, 'imports'))).toEqual(before);
+    expect(fs.readdirSync(ROOT).filter((f) => f.startsWith('.imports.'))).toEqual([]);
+  });
+});
