@@ -13,17 +13,11 @@ const yaml = require('js-yaml');
 const ROOT = path.resolve(__dirname, '..');
 const SCHEMAS = process.env.SCHEMA_LOCATION ?? path.resolve(ROOT, '../shared/schemas');
 
-/** The kinds we generate, by CRD file (the file names of shared/schemas/crds). */
-const SOURCES = {
-  'argo-cd.yaml': ['Application', 'AppProject'],
-  'gateway-api.yaml': ['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant'],
-  'envoy-gateway.yaml': ['EnvoyProxy', 'ClientTrafficPolicy', 'SecurityPolicy', 'BackendTrafficPolicy'],
-  'cert-manager.yaml': ['ClusterIssuer', 'Issuer', 'Certificate'],
-  'rook-ceph.yaml': ['CephCluster', 'CephBlockPool'],
-  'eck.yaml': ['Elasticsearch', 'Kibana', 'Beat'],
-  'prometheus-operator.yaml': ['ServiceMonitor', 'PodMonitor'],
-  'volume-snapshots.yaml': ['VolumeSnapshotClass'],
-};
+/**
+ * The kinds our constructs emit, by CRD file (the file names of shared/schemas/crds): the classes
+ * generated here, and the CRD schemas `npm run schemas` bundles for the validator.
+ */
+const SOURCES = require('./crd-kinds.json').generate;
 
 /** Upstream URLs by CRD file, from cdk8s.yaml's `imports` (a file may have several). */
 function upstreamUrls(file) {

@@ -9,6 +9,7 @@ import * as yaml from 'js-yaml';
 import { Finding, formatFinding, SourceDocument, validateDocuments, validateTree, ValidateOptions } from '../lib/validate';
 import { main } from '../lib/validate/cli';
 import { loadSchemaStore, pinnedSources, resolveSchemaLocation } from '../lib/validate/schema-store';
+import { withoutDescriptions } from '../lib/validate/schema-bundle';
 
 const FILE = 'shop.yaml';
 
@@ -152,16 +153,21 @@ test('the clean slice has no findings', () => {
   expect(check(clean())).toEqual([]);
 });
 
-test('uses the shared schemas by default: Kubernetes 1.28.0 and 1.36.0 plus the add-on CRDs', () => {
+test('uses the committed schema bundle by default: Kubernetes 1.28.0 and 1.36.0 plus the CRDs of the kinds we emit', () => {
   const configured = process.env.SCHEMA_LOCATION;
   delete process.env.SCHEMA_LOCATION;
   const location = resolveSchemaLocation();
   if (configured !== undefined) process.env.SCHEMA_LOCATION = configured;
-  expect(location).toBe(path.resolve(__dirname, '../../shared/schemas'));
+  expect(location).toBe(path.resolve(__dirname, '../schemas'));
   const store = loadSchemaStore(location);
   expect([...store.kubernetes.keys()]).toEqual(['v1.28.0', 'v1.36.0']);
   expect(store.crds.has('argoproj.io/v1alpha1/Application')).toBe(true);
   expect(store.crds.has('elasticsearch.k8s.elastic.co/v1alpha1/Elasticsearch')).toBe(false); // not served
+});
+
+test('the bundle drops the description keyword, never a property named description', () => {
+  const schema = { type: 'object', description: 'a thing', properties: { description: { type: 'string', description: 'the text' }, items: { type: 'array', items: { type: 'string', description: 'x' } } } };
+  expect(withoutDescriptions(schema)).toEqual({ type: 'object', properties: { description: { type: 'string' }, items: { type: 'array', items: { type: 'string' } } } });
 });
 
 test('the download fallback pins the cdk8s definitions and maps cdk8s.yaml imports to schema files', () => {

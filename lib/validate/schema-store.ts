@@ -48,12 +48,15 @@ const CRD_FILES: ReadonlyArray<[urlPart: string, file: string]> = [
   ['kubernetes-csi/external-snapshotter', 'volume-snapshots.yaml'],
 ];
 
-/** Explicit option, then `SCHEMA_LOCATION`, then `../shared/schemas`, then the download cache (which may not exist yet). */
+/**
+ * Explicit option, then `SCHEMA_LOCATION`, then the bundle committed in `schemas/` (`npm run schemas`),
+ * then the download cache (which may not exist yet).
+ */
 export function resolveSchemaLocation(explicit?: string): string {
   const configured = explicit ?? process.env.SCHEMA_LOCATION;
   if (configured) return path.resolve(configured);
-  const shared = path.resolve(repoRoot(), '../shared/schemas');
-  return fs.existsSync(shared) ? shared : cacheDir(pinnedSources());
+  const bundled = path.join(repoRoot(), 'schemas');
+  return fs.existsSync(path.join(bundled, 'kubernetes')) ? bundled : cacheDir(pinnedSources());
 }
 
 /** Like {@link resolveSchemaLocation}, but downloads the pinned files when it falls back to an empty cache. */
@@ -96,17 +99,26 @@ function cacheDir(sources: PinnedFile[]): string {
   return path.join(base, 'campus-platform', 'schemas', key);
 }
 
+/** The text of every pinned source, downloaded and checked against its pin. */
+export async function downloadSources(sources: readonly PinnedFile[]): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  for (const source of sources) {
+    const text = (await Promise.all(source.urls.map(fetchText))).join('\n---\n');
+    const digest = createHash('sha256').update(text).digest('hex');
+    if (source.sha256 && digest !== source.sha256) {
+      throw new Error(`${source.urls[0]} has sha256 ${digest}, pinned ${source.sha256}`);
+    }
+    texts.set(source.file, text);
+  }
+  return texts;
+}
+
 async function download(sources: PinnedFile[], target: string): Promise<void> {
   const staging = `${target}.partial-${process.pid}`;
   try {
-    for (const source of sources) {
-      const text = (await Promise.all(source.urls.map(fetchText))).join('\n---\n');
-      const digest = createHash('sha256').update(text).digest('hex');
-      if (source.sha256 && digest !== source.sha256) {
-        throw new Error(`${source.urls[0]} has sha256 ${digest}, pinned ${source.sha256}`);
-      }
-      fs.mkdirSync(path.dirname(path.join(staging, source.file)), { recursive: true });
-      fs.writeFileSync(path.join(staging, source.file), text);
+    for (const [file, text] of await downloadSources(sources)) {
+      fs.mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+      fs.writeFileSync(path.join(staging, file), text);
     }
     // Rename last so an interrupted download never looks like a complete cache.
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -148,10 +160,13 @@ export function loadSchemaStore(location: string): SchemaStore {
 
   const crds = new Map<string, CrdVersion>();
   const crdDir = path.join(location, 'crds');
-  const crdFiles = fs.existsSync(crdDir) ? fs.readdirSync(crdDir).filter((name) => /\.ya?ml$/.test(name)).sort() : [];
+  const crdFiles = fs.existsSync(crdDir) ? fs.readdirSync(crdDir).filter((name) => /\.(ya?ml|json)$/.test(name)).sort() : [];
   for (const name of crdFiles) {
+    const text = fs.readFileSync(path.join(crdDir, name), 'utf8');
+    // The bundle is JSON (a list of CRDs; parsing it is several times faster than YAML). YAML with
     // CORE_SCHEMA: YAML 1.2 scalars as the Go parsers read them (bare `=` enum values stay strings).
-    for (const doc of yaml.loadAll(fs.readFileSync(path.join(crdDir, name), 'utf8'), undefined, { schema: yaml.CORE_SCHEMA })) {
+    const docs: unknown[] = name.endsWith('.json') ? JSON.parse(text) : yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA });
+    for (const doc of docs) {
       for (const crd of servedVersions(doc)) crds.set(`${crd.group}/${crd.version}/${crd.kind}`, crd);
     }
   }
