@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { ConfigError, loadConfig, parseConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
+import { resolveSchemaLocation } from '../lib/validate/schema-store';
 import { repoRoot } from '../lib/repo-root';
 
 const FILE = 'test/fixtures/berkeleytime.yaml';
@@ -43,8 +44,7 @@ describe('cluster inventory defaults', () => {
   });
 
   test('kubernetes.release is the newest minor we hold a Kubernetes schema for', () => {
-    const dir = path.join(process.env.SCHEMA_LOCATION ?? path.join(repoRoot(), '..', 'shared', 'schemas'), 'kubernetes');
-    if (!fs.existsSync(dir)) throw new Error(`no Kubernetes schemas in ${dir}: set SCHEMA_LOCATION or put shared/schemas beside the repository`);
+    const dir = path.join(resolveSchemaLocation(), 'kubernetes');
     const minors = fs.readdirSync(dir).flatMap((f) => /^v1\.([0-9]+)\.[0-9]+-definitions\.json$/.exec(f)?.[1] ?? []).map(Number);
     const newest = Math.max(...minors);
     expect(loadVersions().kubernetes.release).toMatch(new RegExp(`^1\\.${newest}\\.[0-9]+$`));
