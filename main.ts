@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, DEFAULT_CONFIG } from './config/load';
-import { formatSummary, synthesize } from './lib/synth';
+import { formatSummary, synthesize } from './app/synth';
 import { SynthError } from './lib/synth-writer';
 
 const USAGE = 'usage: synth [--config FILE] [--outdir DIR]';

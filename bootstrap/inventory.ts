@@ -1,8 +1,9 @@
 /** Facts derived from the cluster inventory that several bootstrap parts need. */
 import type { ClusterConfig, HostConfig } from '../config/schema/cluster';
+import { API_SERVER_PORT } from '../lib/kube';
 
-/** Port every kube-apiserver binds on its own host. */
-export const API_SERVER_PORT = 6443;
+/** Port every kube-apiserver binds on its own host (one home in lib/kube.ts; the network policies use it too). */
+export { API_SERVER_PORT };
 export const CRI_SOCKET = 'unix:///run/containerd/containerd.sock';
 
 export const isControlPlane = (h: HostConfig) => h.roles.includes('control-plane');

@@ -10,13 +10,13 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { API_SERVER_PORT } from '../bootstrap/inventory';
 import { LoggingConfig } from '../config/schema/logging';
 import { chartVersion, imageVersion, Versions } from '../config/versions';
 import { RouteRegistry, StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
 import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
+import { API_SERVER_PORT } from '../lib/kube';
 import { allowIngress, allowTraffic, defaultDeny, NamespacePeer } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';

@@ -2,16 +2,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import { ConfigError } from './errors';
 import { formatIssues } from './format-issues';
 import { PlatformConfig, schema } from './schema';
 
-/** A config that cannot be used; `problems` are `file: path: expected …, found …` lines. */
-export class ConfigError extends Error {
-  constructor(public readonly file: string, public readonly problems: string[]) {
-    super(problems.map((p) => `${file}: ${p}`).join('\n'));
-    this.name = 'ConfigError';
-  }
-}
+// Its own module, so that the pin file's loader (config/versions.ts) can throw it without a cycle.
+export { ConfigError };
 
 export const DEFAULT_CONFIG = path.join('config', 'platform.yaml');
 

@@ -5,7 +5,7 @@ import * as yaml from 'js-yaml';
 import { z } from 'zod';
 import { repoRoot } from '../lib/repo-root';
 import { formatIssues } from './format-issues';
-import { ConfigError } from './load';
+import { ConfigError } from './errors';
 
 const chart = z.strictObject({
   repoURL: z.string().regex(/^(https:\/\/|oci:\/\/)/, { error: 'expected an https:// or oci:// chart repository' }),

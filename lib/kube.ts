@@ -16,3 +16,6 @@ export function quantities(r: Readonly<Record<string, string | undefined>>): Rec
 export function serviceFqdn(name: string, namespace: string, clusterDomain = 'cluster.local'): string {
   return `${name}.${namespace}.svc.${clusterDomain}`;
 }
+
+/** The kube-apiserver's port on every control-plane host (kubeadm's default bind port). */
+export const API_SERVER_PORT = 6443;

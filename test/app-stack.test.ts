@@ -1,6 +1,6 @@
 /** AppStack on the synthesized YAML of the default platform and focused variants. */
 import * as path from 'path';
-import { synthesize } from '../lib/synth';
+import { synthesize } from '../app/synth';
 import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
 function synthManifests(configFile: string) {

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadVersions } from '../config/versions';
-import { synthesize } from '../lib/synth';
+import { synthesize } from '../app/synth';
 import { assemble, AssemblyResult } from '../lib/validate/assemble';
 import { Finding, SourceDocument } from '../lib/validate/document';
 import { formatFinding, loadTree, validateDocuments } from '../lib/validate/index';
@@ -26,7 +26,7 @@ export function synthTree(configFile: string): SynthesizedTree {
   const result = synthesize({ configFile, outdir: path.join(root, 'dist'), secretsDir: TEST_SECRETS });
   drainWarnings();
   const dist = path.join(root, 'dist');
-  const dirs = fs.readdirSync(dist).filter((d) => d !== 'hosts').map((d) => path.join(dist, d));
+  const dirs = fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(dist, e.name));
   return { root, docs: loadTree(dirs).docs, secrets: result.externalSecrets, storageClasses: result.externalStorageClasses };
 }
 

@@ -11,7 +11,7 @@ import { Namespaces } from '../charts/namespaces';
 import { WAVE } from '../lib/argocd';
 import { monitoring as monitoringSchema } from '../config/schema/platform-services';
 import { StorageClassRef } from '../lib/contracts';
-import { synthesize } from '../lib/synth';
+import { synthesize } from '../app/synth';
 import { formatFinding, SourceDocument, validateDocuments } from '../lib/validate';
 import { configError, mutatedConfigText, parsedConfig, readManifests, TEST_SECRETS, tmpDir, writeConfig } from './helpers';
 import { FakeRouteRegistry, versions } from './logging-fixtures';

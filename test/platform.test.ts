@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { synthesize } from '../lib/synth';
+import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate';
 import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
@@ -15,7 +15,7 @@ const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.end
 function synthAndValidate(configFile: string): { out: string; findings: string[] } {
   const out = path.join(tmpDir(), 'dist');
   const result = synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
-  const dirs = fs.readdirSync(out).filter((d) => d !== 'hosts').map((d) => path.join(out, d));
+  const dirs = fs.readdirSync(out, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(out, e.name));
   const findings = validateTree(dirs, { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
   return { out, findings: findings.map(formatFinding) };
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthesize } from '../lib/synth';
+import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate/index';
 import { drainWarnings } from '../lib/warnings';
 import { check, SynthesizedTree, synthTree } from './assembly-fixtures';
@@ -21,7 +21,7 @@ describe('config/platform.yaml', () => {
     synthesize({ configFile: CONFIG, outdir: b, secretsDir: TEST_SECRETS });
     drainWarnings();
     expect(readTree(b)).toEqual(readTree(a));
-    const dirs = fs.readdirSync(a).filter((d) => d !== 'hosts').map((d) => path.join(a, d));
+    const dirs = fs.readdirSync(a, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(a, e.name));
     const findings = validateTree(dirs, { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
     expect(findings.map(formatFinding)).toEqual([]);
   });

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { findExternals } from '../externals';
 import { repoRoot } from '../repo-root';
 import { assemble, AssemblyResult } from './assemble';
 import { ChartUnavailable } from './charts/chart-archive';
@@ -68,6 +69,10 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
     console.error(`validate: no such file or folder: ${missing.join(', ')} (run \`npm run synth\` first?)`);
     return 2;
   }
+  // What a synthesized tree declares beside it: `dist/externals.json`.
+  const externals = findExternals(targets)?.externals;
+  declared.secrets.push(...(externals?.secrets ?? []));
+  declared.storageClasses.push(...(externals?.storageClasses ?? []));
 
   const location = await ensureSchemaLocation(schemas);
   const store = loadSchemaStore(location);
@@ -78,7 +83,7 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
       assembly = assemble(tree.docs, {
         store,
         repoRoot: repoRoot(),
-        kubeVersion: base.kubeVersion ?? [...store.kubernetes.keys()].pop()!.slice(1),
+        kubeVersion: base.kubeVersion ?? externals?.kubernetesRelease ?? [...store.kubernetes.keys()].pop()!.slice(1),
         declaredSecrets: declared.secrets,
         declaredStorageClasses: declared.storageClasses,
       });
@@ -110,9 +115,9 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
   return findings.length ? 1 : 0;
 }
 
-/** `dist/*` except `dist/hosts`, which holds per-host cloud-init files, not manifests. */
+/** The folders of `dist/` except `dist/hosts`, which holds per-host cloud-init files, not manifests. */
 function defaultPaths(): string[] {
   const dist = path.relative(process.cwd(), path.join(repoRoot(), 'dist')) || '.';
   if (!fs.existsSync(dist)) return [dist];
-  return fs.readdirSync(dist).filter((name) => name !== 'hosts').sort().map((name) => path.join(dist, name));
+  return fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(dist, e.name)).sort();
 }

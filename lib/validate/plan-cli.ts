@@ -1,36 +1,33 @@
 /**
- * `npm run plan [-- --env NAME ...] [--config FILE] [DIR ...]`: how Argo CD would assemble a fresh
+ * `npm run plan [-- --env NAME ...] [DIR ...]`: how Argo CD would assemble a fresh
  * cluster from the synthesized tree, step by step (what each step applies, the CRDs it makes
  * available, what it waits for), and where it would stall. Exits 1 when it would.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_CONFIG } from '../../config/load';
+import { EXTERNALS_FILE, findExternals } from '../externals';
 import { repoRoot } from '../repo-root';
 import { assemble } from './assemble';
 import { formatPlan } from './assembly/format';
 import { ChartUnavailable } from './charts/chart-archive';
 import { ToolUnavailable } from './charts/helm-binary';
 import { formatFinding, loadTree } from './index';
-import { platformFactsOrReport } from './platform-declared';
 import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
 
-const USAGE = 'usage: plan [--env NAME ...] [--config FILE] [--update-readme FILE] [DIR ...]';
+const USAGE = 'usage: plan [--env NAME ...] [--update-readme FILE] [DIR ...]';
 const START = '<!-- plan:start -->';
 const END = '<!-- plan:end -->';
 
 async function run(argv: string[]): Promise<number> {
   const envs: string[] = [];
   const dirs: string[] = [];
-  let configFile = DEFAULT_CONFIG;
   let readme: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--env' || arg === '--config' || arg === '--update-readme') {
+    if (arg === '--env' || arg === '--update-readme') {
       const value = argv[++i];
       if (value === undefined) return usage();
       if (arg === '--env') envs.push(value);
-      else if (arg === '--config') configFile = value;
       else readme = value;
     } else if (arg.startsWith('--')) {
       return usage();
@@ -38,15 +35,21 @@ async function run(argv: string[]): Promise<number> {
       dirs.push(arg);
     }
   }
-  const facts = platformFactsOrReport(configFile);
-  if (!facts) return 1;
   const dist = path.join(repoRoot(), 'dist');
-  const targets = dirs.length ? dirs : fs.existsSync(dist) ? fs.readdirSync(dist).filter((n) => n !== 'hosts').sort().map((n) => path.join(dist, n)) : [];
+  const targets = dirs.length
+    ? dirs
+    : fs.existsSync(dist) ? fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(dist, e.name)).sort() : [];
+  const found = findExternals(dirs.length ? dirs : [dist]);
+  if (!found) {
+    console.error(`plan: no ${EXTERNALS_FILE} beside the tree (run \`npm run synth\` first)`);
+    return 2;
+  }
+  const facts = found.externals;
   const tree = loadTree(targets);
   const store = loadSchemaStore(await ensureSchemaLocation());
   let result;
   try {
-    result = assemble(tree.docs, { store, repoRoot: repoRoot(), kubeVersion: facts.kubeVersion, declaredSecrets: facts.secrets, declaredStorageClasses: facts.storageClasses });
+    result = assemble(tree.docs, { store, repoRoot: repoRoot(), kubeVersion: facts.kubernetesRelease, declaredSecrets: facts.secrets, declaredStorageClasses: facts.storageClasses });
   } catch (err) {
     if (err instanceof ChartUnavailable || err instanceof ToolUnavailable) {
       console.error(`plan: cannot render the add-on charts: ${err.message}`);

@@ -2,12 +2,23 @@
  * `npm run charts:pull`: puts every chart pinned in config/versions.yaml where rendering finds it offline, pulling
  * only the ones no search folder has yet. One line per chart; stops at the first failure with exit code 1.
  */
-import { loadVersions } from '../../../config/versions';
-import { ChartUnavailable, locateChart, pullChart } from './chart-archive';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { repoRoot } from '../../repo-root';
+import { ChartRef, ChartUnavailable, locateChart, pullChart } from './chart-archive';
 import { helmBinary } from './helm-binary';
 
+/** The pins as data (the validator reads files, never the config code that checks them). */
+function pinnedCharts(): Record<string, ChartRef> {
+  const file = path.join(repoRoot(), 'config', 'versions.yaml');
+  const charts = (yaml.load(fs.readFileSync(file, 'utf8'), { schema: yaml.CORE_SCHEMA }) as { charts?: Record<string, ChartRef> })?.charts;
+  if (!charts) throw new Error(`${file}: no charts section`);
+  return charts;
+}
+
 function run(): number {
-  const { charts } = loadVersions();
+  const charts = pinnedCharts();
   let helm: string | undefined;
   for (const [name, pin] of Object.entries(charts)) {
     const label = `${name}: ${pin.chart} ${pin.version}`;

@@ -1,6 +1,7 @@
 /**
- * The composition root of the platform: one cdk8s App per output folder (`cluster` and
- * each environment), tiers wired by object reference. Everything here is data-driven.
+ * The composition root of the platform: one cdk8s App per output folder (`bootstrap`, `cluster`
+ * and each environment), tiers wired by object reference, and the host bootstrap. The only module
+ * where constructs (charts/) and host boot files (bootstrap/) meet. Everything here is data-driven.
  */
 import { App } from 'cdk8s';
 import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
@@ -14,14 +15,14 @@ import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
 import { ExtraFile, SynthUnit } from '../lib/synth-writer';
-import { AppStack } from './app-stack';
-import { DataTier, postgresStorageClass } from './data-tier';
-import { EdgeTier } from './edge-tier';
-import { ArgoCdBootstrap, GitOps } from './gitops';
-import { LoggingTier } from './logging-tier';
-import { MonitoringStack } from './monitoring-stack';
-import { Namespaces } from './namespaces';
-import { RookStorage } from './rook-storage';
+import { AppStack } from '../charts/app-stack';
+import { DataTier, postgresStorageClass } from '../charts/data-tier';
+import { EdgeTier } from '../charts/edge-tier';
+import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
+import { LoggingTier } from '../charts/logging-tier';
+import { MonitoringStack } from '../charts/monitoring-stack';
+import { Namespaces } from '../charts/namespaces';
+import { RookStorage } from '../charts/rook-storage';
 
 export interface PlatformBuild {
   readonly units: SynthUnit[];

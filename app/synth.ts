@@ -6,10 +6,11 @@
 import { loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
 import { loadOrCreateBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
-import { buildPlatform } from '../charts/platform';
-import { checkExposure } from './exposure';
-import { render, SynthError, UnitSummary, writeAtomically } from './synth-writer';
-import { drainWarnings, Warning } from './warnings';
+import { buildPlatform } from './platform';
+import { checkExposure } from '../lib/exposure';
+import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
+import { render, SynthError, UnitSummary, writeAtomically } from '../lib/synth-writer';
+import { drainWarnings, Warning } from '../lib/warnings';
 
 export interface SynthOptions {
   readonly configFile: string;
@@ -44,7 +45,8 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const { files, summaries, objects } = render(build.units);
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
-  writeAtomically(opts.outdir ?? 'dist', files, build.extraFiles);
+  const externals = { path: EXTERNALS_FILE, content: externalsJson({ secrets: build.externalSecrets, storageClasses: build.externalStorageClasses, kubernetesRelease: config.cluster.kubernetesVersion }) };
+  writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals]);
   return { summaries, warnings: drainWarnings(), externalSecrets: build.externalSecrets, externalStorageClasses: build.externalStorageClasses };
 }
 

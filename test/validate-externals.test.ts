@@ -1,0 +1,44 @@
+/** The validator reads a synthesized tree as a consumer: what it declares beside it comes from dist/externals.json. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { synthesize } from '../app/synth';
+import { main } from '../lib/validate/cli';
+import { drainWarnings } from '../lib/warnings';
+import { DEFAULT_CONFIG_FILE, TEST_SECRETS, tmpDir } from './helpers';
+
+async function run(args: string[]): Promise<{ code: number; out: string[] }> {
+  const out: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
+  const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void out.push(line));
+  try {
+    return { code: await main(args), out };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe('dist/externals.json', () => {
+  const dist = path.join(tmpDir(), 'dist');
+  beforeAll(() => {
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: dist, secretsDir: TEST_SECRETS });
+    drainWarnings();
+  });
+
+  test('lists the Secrets the manifests need but never hold, and the cluster release', () => {
+    const externals = JSON.parse(fs.readFileSync(path.join(dist, 'externals.json'), 'utf8'));
+    expect(externals.secrets).toContain('berkeleytime-production/postgres-credentials');
+    expect(externals.kubernetesRelease).toMatch(/^1\.[0-9]+\.[0-9]+$/);
+  });
+
+  test('the validator takes them from beside the tree; without the file, those Secrets are findings', async () => {
+    const folders = (root: string) => fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(root, e.name));
+    expect((await run([...folders(dist), '--skip-charts'])).code).toBe(0);
+    const bare = path.join(tmpDir(), 'dist');
+    fs.cpSync(dist, bare, { recursive: true });
+    fs.rmSync(path.join(bare, 'externals.json'));
+    const result = await run([...folders(bare), '--skip-charts']);
+    expect(result.code).toBe(1);
+    expect(result.out.join('\n')).toContain('Secret "berkeleytime-production/postgres-credentials" is not in the documents and not declared external');
+  });
+});
