@@ -56,7 +56,13 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     environments: envs.map((e) => ({ name: e.name, ephemeral: e.apps.every((a) => a.kind === 'preview') })),
   });
   const storage = config.storage.rook
-    ? new RookStorage(cluster, '20-storage', { hosts: config.cluster.hosts, config: config.storage, namespaces, monitoring: config.monitoring.enabled, versions })
+    ? new RookStorage(cluster, '20-storage', {
+        hosts: config.cluster.hosts,
+        config: config.storage,
+        namespaces,
+        monitoring: config.monitoring.enabled,
+        versions,
+      })
     : undefined;
   const classes = declaredStorageClasses(config.storage);
   const retained: StorageClassRef = storage?.storageClasses.retained ?? classes.find((c) => c.reclaimPolicy === 'Retain') ?? classes[0];
@@ -99,7 +105,10 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const argocd = new ArgoCdBootstrap(bootstrap, '00-argocd', { repo: config.gitops });
 
   // Environments: each app's namespace, data tier (where it owns one) and stack.
-  const units: SynthUnit[] = [{ dir: 'bootstrap', app: bootstrap }, { dir: 'cluster', app: cluster }];
+  const units: SynthUnit[] = [
+    { dir: 'bootstrap', app: bootstrap },
+    { dir: 'cluster', app: cluster },
+  ];
   const dataTiers = new Map<string, DataTier>();
   for (const env of envs) {
     const app = new App();

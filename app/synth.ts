@@ -45,7 +45,14 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const { files, summaries, objects } = render(build.units);
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
-  const externals = { path: EXTERNALS_FILE, content: externalsJson({ secrets: build.externalSecrets, storageClasses: build.externalStorageClasses, kubernetesRelease: config.cluster.kubernetesVersion }) };
+  const externals = {
+    path: EXTERNALS_FILE,
+    content: externalsJson({
+      secrets: build.externalSecrets,
+      storageClasses: build.externalStorageClasses,
+      kubernetesRelease: config.cluster.kubernetesVersion,
+    }),
+  };
   writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals]);
   return { summaries, warnings: drainWarnings(), externalSecrets: build.externalSecrets, externalStorageClasses: build.externalStorageClasses };
 }
@@ -55,7 +62,10 @@ export function formatSummary(summaries: readonly UnitSummary[]): string {
   const rows = summaries.map((s) => [
     s.dir,
     String(s.files),
-    Object.entries(s.kinds).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', '),
+    Object.entries(s.kinds)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', '),
   ]);
   const header = ['environment', 'files', 'objects by kind'];
   const widths = [0, 1].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));

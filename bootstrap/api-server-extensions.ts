@@ -33,10 +33,30 @@ export function auditLogging(opts: { maxAgeDays?: number } = {}): ApiServerExten
       // High-volume, low-value traffic first, so it never reaches the broader rules.
       { level: 'None', nonResourceURLs: ['/healthz*', '/livez*', '/readyz*', '/version', '/metrics'] },
       { level: 'None', resources: [{ group: 'coordination.k8s.io', resources: ['leases'] }] },
-      { level: 'None', resources: [{ group: '', resources: ['events'] }, { group: 'events.k8s.io', resources: ['events'] }] },
-      { level: 'None', users: ['system:kube-proxy'], verbs: ['watch'], resources: [{ group: '', resources: ['endpoints', 'services', 'services/status'] }, { group: 'discovery.k8s.io', resources: ['endpointslices'] }] },
+      {
+        level: 'None',
+        resources: [
+          { group: '', resources: ['events'] },
+          { group: 'events.k8s.io', resources: ['events'] },
+        ],
+      },
+      {
+        level: 'None',
+        users: ['system:kube-proxy'],
+        verbs: ['watch'],
+        resources: [
+          { group: '', resources: ['endpoints', 'services', 'services/status'] },
+          { group: 'discovery.k8s.io', resources: ['endpointslices'] },
+        ],
+      },
       // Bodies of these hold secret material: who and when only.
-      { level: 'Metadata', resources: [{ group: '', resources: ['secrets', 'configmaps', 'serviceaccounts/token'] }, { group: 'authentication.k8s.io', resources: ['tokenreviews'] }] },
+      {
+        level: 'Metadata',
+        resources: [
+          { group: '', resources: ['secrets', 'configmaps', 'serviceaccounts/token'] },
+          { group: 'authentication.k8s.io', resources: ['tokenreviews'] },
+        ],
+      },
       { level: 'Request', verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] },
       { level: 'Metadata' },
     ],

@@ -57,8 +57,16 @@ export interface UserDataInputs {
 
 function aptSources(inv: Inventory): Record<string, AptSource> {
   return {
-    kubernetes: { source: `deb [signed-by=$KEY_FILE] https://pkgs.k8s.io/core:/stable:/v${inv.kubernetesMinor}/deb/ /`, keyid: KUBERNETES_APT_KEY, keyserver: KEYSERVER },
-    docker: { source: `deb [signed-by=$KEY_FILE] https://download.docker.com/linux/${inv.cluster.distribution} $RELEASE stable`, keyid: DOCKER_APT_KEY, keyserver: KEYSERVER },
+    kubernetes: {
+      source: `deb [signed-by=$KEY_FILE] https://pkgs.k8s.io/core:/stable:/v${inv.kubernetesMinor}/deb/ /`,
+      keyid: KUBERNETES_APT_KEY,
+      keyserver: KEYSERVER,
+    },
+    docker: {
+      source: `deb [signed-by=$KEY_FILE] https://download.docker.com/linux/${inv.cluster.distribution} $RELEASE stable`,
+      keyid: DOCKER_APT_KEY,
+      keyserver: KEYSERVER,
+    },
   };
 }
 
@@ -97,7 +105,13 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
     caCertHash: caCertHash(secrets.clusterCa.cert),
     apiServer: { extraArgs: apiServer.extraArgs, extraVolumes: apiServer.extraVolumes },
   });
-  const addons = { inventory: inv, gitopsManifests: inputs.gitopsManifests, cniManifest: versions.cniManifest, argoCdManifest: versions.argoCdManifest, approverImage: versions.csrApproverImage };
+  const addons = {
+    inventory: inv,
+    gitopsManifests: inputs.gitopsManifests,
+    cniManifest: versions.cniManifest,
+    argoCdManifest: versions.argoCdManifest,
+    approverImage: versions.csrApproverImage,
+  };
 
   const files: WriteFile[] = [
     ...hostFiles(host, {

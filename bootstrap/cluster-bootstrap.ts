@@ -65,7 +65,10 @@ export class ClusterBootstrap extends Construct {
     const { cluster, versions } = props;
     this.inventory = inventory(cluster);
     if (cluster.cni === 'flannel') {
-      warn('platform:bootstrap:flannelNoPolicies', 'cluster.cni is "flannel": flannel does not enforce NetworkPolicies, so the default-deny and allow policies in dist/ have no effect. Use "calico" to enforce them.');
+      warn(
+        'platform:bootstrap:flannelNoPolicies',
+        'cluster.cni is "flannel": flannel does not enforce NetworkPolicies, so the default-deny and allow policies in dist/ have no effect. Use "calico" to enforce them.',
+      );
     }
     const hostVersions: HostVersions = {
       etcdImage: imageVersion(versions, 'etcd'),
@@ -93,7 +96,11 @@ export class ClusterBootstrap extends Construct {
     this.rendered ??= this.inventory.hosts
       .flatMap((host): BootstrapFile[] => [
         { path: `hosts/${host.name}/user-data`, content: renderCloudConfig(hostCloudConfig(host, this.inputs)), mode: 0o600 },
-        { path: `hosts/${host.name}/meta-data`, content: `instance-id: ${this.inventory.cluster.name}-${host.name}\nlocal-hostname: ${host.name}\n`, mode: 0o600 },
+        {
+          path: `hosts/${host.name}/meta-data`,
+          content: `instance-id: ${this.inventory.cluster.name}-${host.name}\nlocal-hostname: ${host.name}\n`,
+          mode: 0o600,
+        },
       ])
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return this.rendered.map((f) => ({ ...f }));

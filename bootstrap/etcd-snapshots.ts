@@ -23,15 +23,26 @@ export interface EtcdSnapshotOptions {
 /** The argv the service runs, exposed for tests and the README. */
 export function snapshotCommand(image: string): string[] {
   return [
-    '/usr/bin/ctr', '--namespace', 'k8s.io', 'run', '--rm', '--net-host',
-    '--mount', 'type=bind,src=/etc/kubernetes/pki,dst=/etc/kubernetes/pki,options=rbind:ro',
-    '--mount', `type=bind,src=${SNAPSHOT_DIR},dst=/backup,options=rbind:rw`,
-    image, 'etcd-snapshot',
-    'etcdctl', '--endpoints=https://127.0.0.1:2379',
+    '/usr/bin/ctr',
+    '--namespace',
+    'k8s.io',
+    'run',
+    '--rm',
+    '--net-host',
+    '--mount',
+    'type=bind,src=/etc/kubernetes/pki,dst=/etc/kubernetes/pki,options=rbind:ro',
+    '--mount',
+    `type=bind,src=${SNAPSHOT_DIR},dst=/backup,options=rbind:rw`,
+    image,
+    'etcd-snapshot',
+    'etcdctl',
+    '--endpoints=https://127.0.0.1:2379',
     '--cacert=/etc/kubernetes/pki/etcd/ca.crt',
     '--cert=/etc/kubernetes/pki/apiserver-etcd-client.crt',
     '--key=/etc/kubernetes/pki/apiserver-etcd-client.key',
-    'snapshot', 'save', '/backup/etcd-snapshot.db',
+    'snapshot',
+    'save',
+    '/backup/etcd-snapshot.db',
   ];
 }
 

@@ -84,7 +84,12 @@ export function haproxyFiles(inv: Inventory, edge: EdgeForwarding, image: string
       command: ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
       config: { hostPath: HAPROXY_CONFIG, mountPath: '/usr/local/etc/haproxy/haproxy.cfg', readOnly: true },
       // Root inside the container only to bind 80/443; every other capability is dropped.
-      securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+      securityContext: {
+        runAsUser: 0,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+      },
       livenessProbe: { httpGet: { host: '127.0.0.1', port: HEALTH_PORT, path: '/' }, periodSeconds: 10, failureThreshold: 3 },
     }),
   ];

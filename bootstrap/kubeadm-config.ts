@@ -8,8 +8,19 @@ import { CONTROL_PLANE_TAINT_KEY } from '../lib/kube';
 import type { HostConfig } from '../config/schema/cluster';
 import { API_SERVER_PORT, CRI_SOCKET, Inventory, isControlPlane, isWorker } from './inventory';
 import {
-  APIServer, Arg, ClusterConfiguration, InitConfiguration, JoinConfiguration, KUBE_PROXY_API_VERSION, KUBEADM_API_VERSION,
-  KubeadmDocument, KubeletConfiguration, KubeProxyConfiguration, KUBELET_API_VERSION, NodeRegistrationOptions, Taint,
+  APIServer,
+  Arg,
+  ClusterConfiguration,
+  InitConfiguration,
+  JoinConfiguration,
+  KUBE_PROXY_API_VERSION,
+  KUBEADM_API_VERSION,
+  KubeadmDocument,
+  KubeletConfiguration,
+  KubeProxyConfiguration,
+  KUBELET_API_VERSION,
+  NodeRegistrationOptions,
+  Taint,
 } from './kubeadm-types';
 
 export const CERTIFICATES_DIR = '/etc/kubernetes/pki';
@@ -30,7 +41,9 @@ export interface KubeadmInputs {
 
 function nodeRegistration(host: HostConfig): NodeRegistrationOptions {
   const controlPlane = isControlPlane(host);
-  const labels = Object.keys(host.labels).sort().map((k) => `${k}=${host.labels[k]}`);
+  const labels = Object.keys(host.labels)
+    .sort()
+    .map((k) => `${k}=${host.labels[k]}`);
   const kubeletExtraArgs: Arg[] = [{ name: 'node-ip', value: host.address }];
   if (labels.length) kubeletExtraArgs.push({ name: 'node-labels', value: labels.join(',') });
   const own: Taint[] = host.taints.map((t) => (t.value === undefined ? { key: t.key, effect: t.effect } : { key: t.key, value: t.value, effect: t.effect }));

@@ -7,9 +7,25 @@
 import * as crypto from 'crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
-  AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, BasicConstraints, Certificate, Extension, Extensions,
-  id_ce_basicConstraints, id_ce_keyUsage, id_ce_subjectKeyIdentifier, KeyUsage, KeyUsageFlags, Name,
-  RelativeDistinguishedName, SubjectKeyIdentifier, SubjectPublicKeyInfo, TBSCertificate, Validity, Version,
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  BasicConstraints,
+  Certificate,
+  Extension,
+  Extensions,
+  id_ce_basicConstraints,
+  id_ce_keyUsage,
+  id_ce_subjectKeyIdentifier,
+  KeyUsage,
+  KeyUsageFlags,
+  Name,
+  RelativeDistinguishedName,
+  SubjectKeyIdentifier,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
 } from '@peculiar/asn1-x509';
 
 /** A certificate and its private key, PEM-encoded (PKCS#8 key). */
@@ -29,7 +45,10 @@ const COMMON_NAME = '2.5.4.3';
 const CA_YEARS = 10;
 
 function pem(label: string, der: ArrayBuffer | Buffer): string {
-  const lines = Buffer.from(der as ArrayBuffer).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der as ArrayBuffer)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
@@ -42,7 +61,9 @@ const extension = (extnID: string, value: object) =>
 export function createCertificateAuthority(commonName: string, now: Date = new Date()): CertificateAuthority {
   const { publicKey, privateKey } = newEcKey();
   const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
-  const name = new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: commonName }) })])]);
+  const name = new Name([
+    new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: commonName }) })]),
+  ]);
   const serial = crypto.randomBytes(16);
   serial[0] &= 0x7f; // positive INTEGER
   serial[0] |= 0x01; // no leading zero byte to strip
@@ -74,7 +95,10 @@ export function createCertificateAuthority(commonName: string, now: Date = new D
 /** The key pair kube-apiserver signs service-account tokens with (`sa.key`/`sa.pub`). */
 export function createServiceAccountKeyPair(): KeyPair {
   const { publicKey, privateKey } = newEcKey();
-  return { publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return {
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
 /**

@@ -64,27 +64,27 @@ export function generateBootstrapSecrets(now: Date = new Date()): BootstrapSecre
 }
 
 const pemBlock = (label: string) =>
-  z.string({ error: `expected a PEM ${label}` }).regex(new RegExp(`^-----BEGIN ${label}-----\\n[A-Za-z0-9+/=\\n]+-----END ${label}-----\\n?$`), { error: `expected a PEM "${label}" block` });
+  z
+    .string({ error: `expected a PEM ${label}` })
+    .regex(new RegExp(`^-----BEGIN ${label}-----\\n[A-Za-z0-9+/=\\n]+-----END ${label}-----\\n?$`), { error: `expected a PEM "${label}" block` });
 
-const authority = z
-  .strictObject({ cert: pemBlock('CERTIFICATE'), key: pemBlock('PRIVATE KEY') })
-  .superRefine((ca, ctx) => {
-    let cert: crypto.X509Certificate;
-    try {
-      cert = new crypto.X509Certificate(ca.cert);
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a readable X.509 certificate', input: 'unreadable data' });
-      return;
-    }
-    if (!cert.ca) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a CA certificate (basicConstraints CA:TRUE)', input: cert.subject });
-    let matches = false;
-    try {
-      matches = keyMatchesCertificate(ca.cert, ca.key);
-    } catch {
-      /* reported below */
-    }
-    if (!matches) ctx.addIssue({ code: 'custom', path: ['key'], message: 'expected the private key of this entry\'s cert', input: 'another or unreadable key' });
-  });
+const authority = z.strictObject({ cert: pemBlock('CERTIFICATE'), key: pemBlock('PRIVATE KEY') }).superRefine((ca, ctx) => {
+  let cert: crypto.X509Certificate;
+  try {
+    cert = new crypto.X509Certificate(ca.cert);
+  } catch {
+    ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a readable X.509 certificate', input: 'unreadable data' });
+    return;
+  }
+  if (!cert.ca) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a CA certificate (basicConstraints CA:TRUE)', input: cert.subject });
+  let matches = false;
+  try {
+    matches = keyMatchesCertificate(ca.cert, ca.key);
+  } catch {
+    /* reported below */
+  }
+  if (!matches) ctx.addIssue({ code: 'custom', path: ['key'], message: "expected the private key of this entry's cert", input: 'another or unreadable key' });
+});
 
 const secretsSchema = z.strictObject({
   bootstrapToken: z.string().regex(/^[a-z0-9]{6}\.[a-z0-9]{16}$/, { error: 'expected a kubeadm token "[a-z0-9]{6}.[a-z0-9]{16}"' }),

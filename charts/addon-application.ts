@@ -52,12 +52,11 @@ export class AddonApplication extends Construct {
     const { chart } = props;
     // A range would let the cluster change without a commit; config/versions.yaml refuses one too.
     if (!/^v?[0-9]+\.[0-9]+\.[0-9]+$/.test(chart.version)) {
-      throw new Error(`AddonApplication ${props.name}: chart ${chart.chart} version "${chart.version}" is not an exact version; pin one such as "1.2.3" in config/versions.yaml`);
+      throw new Error(
+        `AddonApplication ${props.name}: chart ${chart.chart} version "${chart.version}" is not an exact version; pin one such as "1.2.3" in config/versions.yaml`,
+      );
     }
-    const syncOptions = [
-      ...(props.createNamespace ? ['CreateNamespace=true'] : []),
-      ...(props.serverSideApply ? ['ServerSideApply=true'] : []),
-    ];
+    const syncOptions = [...(props.createNamespace ? ['CreateNamespace=true'] : []), ...(props.serverSideApply ? ['ServerSideApply=true'] : [])];
     const values = props.values && Object.keys(props.values).length ? { valuesObject: props.values } : {};
     // Argo CD 3.1+ reads OCI Helm charts natively from `oci://<registry>/<repo>/<chart>` with path ".".
     const source = chart.repoURL.startsWith('oci://')

@@ -55,7 +55,10 @@ export class AppComponent extends Construct {
       spec,
       configMap,
       connectionEnv: props.connectionEnv ?? [],
-      resources: { requests: { ...DEFAULT_RESOURCES.requests, ...spec.resources?.requests }, limits: { ...DEFAULT_RESOURCES.limits, ...spec.resources?.limits } },
+      resources: {
+        requests: { ...DEFAULT_RESOURCES.requests, ...spec.resources?.requests },
+        limits: { ...DEFAULT_RESOURCES.limits, ...spec.resources?.limits },
+      },
       statsdExporterImage: props.statsdExporterImage,
     }));
 

@@ -23,9 +23,7 @@ export interface MetricsEndpoint {
 export function metricsEndpoints(spec: ComponentSpec): MetricsEndpoint[] {
   return [
     ...(spec.statsd ? [{ portName: STATSD_EXPORTER.metricsPortName, port: STATSD_EXPORTER.metricsPort, path: '/metrics' }] : []),
-    ...(spec.metrics
-      ? [{ portName: spec.metrics.port === spec.port ? 'http' : APP_METRICS_PORT_NAME, port: spec.metrics.port, path: spec.metrics.path }]
-      : []),
+    ...(spec.metrics ? [{ portName: spec.metrics.port === spec.port ? 'http' : APP_METRICS_PORT_NAME, port: spec.metrics.port, path: spec.metrics.path }] : []),
   ];
 }
 

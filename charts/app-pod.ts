@@ -74,7 +74,9 @@ export function podTemplateFor(opts: PodTemplateOptions): k8s.PodSpec {
   const containers = [main];
   if (spec.statsd) {
     if (spec.metrics && ([STATSD_EXPORTER.statsdPort, STATSD_EXPORTER.metricsPort] as number[]).includes(spec.metrics.port)) {
-      throw new Error(`component "${spec.name}": metrics.port ${spec.metrics.port} is taken by the statsd-exporter sidecar (statsd: true); serve the app's metrics on another port`);
+      throw new Error(
+        `component "${spec.name}": metrics.port ${spec.metrics.port} is taken by the statsd-exporter sidecar (statsd: true); serve the app's metrics on another port`,
+      );
     }
     if (!opts.statsdExporterImage) throw new Error(`component "${spec.name}" sets statsd but no statsd-exporter image is pinned`);
     containers.push({
@@ -89,10 +91,7 @@ export function podTemplateFor(opts: PodTemplateOptions): k8s.PodSpec {
       resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ memory: '64Mi' }) },
     });
   }
-  const initContainers =
-    spec.migrations?.mode === 'initContainer'
-      ? [oneShot(main, 'migrate', spec.migrations.command)]
-      : undefined;
+  const initContainers = spec.migrations?.mode === 'initContainer' ? [oneShot(main, 'migrate', spec.migrations.command)] : undefined;
   return {
     // Service links would inject e.g. REDIS_PORT=tcp://… into every pod, breaking apps that read REDIS_PORT.
     enableServiceLinks: false,

@@ -89,7 +89,8 @@ export class AppStack extends PlatformChart {
         dep.secretNames.forEach((s) => secrets.add(s));
       }
       spec.secretEnv.forEach((s) => secrets.add(s.secret));
-      if (spec.internetEgress) new InternetEgress(this, `${spec.name}-internet`, { pods: [component.pods, ...(component.migrationPods ? [component.migrationPods] : [])] });
+      if (spec.internetEgress)
+        new InternetEgress(this, `${spec.name}-internet`, { pods: [component.pods, ...(component.migrationPods ? [component.migrationPods] : [])] });
       if (props.monitoring && metricsEndpoints(spec).length) {
         new AppMetrics(this, `${spec.name}-metrics`, { spec, app: env.app, pods: component.pods, prometheus: props.monitoring.prometheus });
       }

@@ -63,7 +63,13 @@ export class CephBlockClasses extends Construct {
     });
   }
 
-  private storageClass(id: string, props: CephBlockClassesProps, opts: RbdClassOptions, reclaimPolicy: 'Delete' | 'Retain', isDefault: boolean): StorageClassRef {
+  private storageClass(
+    id: string,
+    props: CephBlockClassesProps,
+    opts: RbdClassOptions,
+    reclaimPolicy: 'Delete' | 'Retain',
+    isDefault: boolean,
+  ): StorageClassRef {
     const ns = props.clusterNamespace;
     new k8s.KubeStorageClass(this, id, {
       metadata: {

@@ -91,10 +91,13 @@ export class CephStorageCluster extends Construct {
     const pools = new Map<string, CephBlockPool>();
     const poolScope = new Construct(this, 'Pools');
     for (const pool of layout.pools) {
-      pools.set(pool.name, new CephBlockPool(poolScope, pool.name, {
-        metadata: metadata(pool.name),
-        spec: { failureDomain, enableCrushUpdates, replicated: replicated(pool.replicaSize) },
-      }));
+      pools.set(
+        pool.name,
+        new CephBlockPool(poolScope, pool.name, {
+          metadata: metadata(pool.name),
+          spec: { failureDomain, enableCrushUpdates, replicated: replicated(pool.replicaSize) },
+        }),
+      );
     }
     this.pools = pools;
   }
@@ -105,12 +108,12 @@ export class CephStorageCluster extends Construct {
     return {
       ...(hosts.length
         ? {
-          nodeAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: {
-              nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: hosts }] }],
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: hosts }] }],
+              },
             },
-          },
-        }
+          }
         : {}),
       ...(tolerations.length ? { tolerations: [...tolerations] } : {}),
     };

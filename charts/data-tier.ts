@@ -67,7 +67,8 @@ function deleteClassProblem(storageClass: StorageClassRef, retained: readonly St
  * reclaimPolicy Retain (Rook's `retained` class). Run checkPostgresStorageClass first.
  */
 export function postgresStorageClass(postgres: PostgresConfig, classes: readonly StorageClassRef[]): StorageClassRef {
-  const chosen = postgres.storageClass !== undefined ? classes.find((c) => c.name === postgres.storageClass) : classes.find((c) => c.reclaimPolicy === 'Retain');
+  const chosen =
+    postgres.storageClass !== undefined ? classes.find((c) => c.name === postgres.storageClass) : classes.find((c) => c.reclaimPolicy === 'Retain');
   if (!chosen) {
     throw new Error(
       postgres.storageClass !== undefined
@@ -154,7 +155,13 @@ export class DataTier extends PlatformChart {
     }
 
     if (props.redis) {
-      const cache = new Redis(this, 'Redis', { app, namespace, config: props.redis, image: imageVersion(props.versions, 'redis'), clusterDomain: props.clusterDomain });
+      const cache = new Redis(this, 'Redis', {
+        app,
+        namespace,
+        config: props.redis,
+        image: imageVersion(props.versions, 'redis'),
+        clusterDomain: props.clusterDomain,
+      });
       this.redis = { ...cache.server, connectionEnv: [{ name: 'REDIS_URL', value: `redis://${cache.host}:${REDIS_PORT}/0` }], secretNames: [] };
       this.protectedServices.push({ namespace, name: cache.serviceName, selector: cache.server.selector });
     }
@@ -172,7 +179,9 @@ export class DataTier extends PlatformChart {
    */
   public allowClient(clientScope: Construct, client: PodGroup, service: DataService, opts: AllowClientOptions = {}): void {
     if (service !== this.postgres && service !== this.redis) {
-      throw new Error(`DataTier ${this.namespace}: allowClient(${client.name}) was given ${service.namespace}/${service.name}, which is not a service of this tier`);
+      throw new Error(
+        `DataTier ${this.namespace}: allowClient(${client.name}) was given ${service.namespace}/${service.name}, which is not a service of this tier`,
+      );
     }
     const key = `${client.namespace}/${client.name}>${service.name}`;
     if (this.admitted.has(key)) return;

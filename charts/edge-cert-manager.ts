@@ -92,10 +92,7 @@ export class EdgeCertManager extends Construct {
       'gateway' in props.http01
         ? { gatewayHttpRoute: { parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', ...props.http01.gateway }] } }
         : { ingress: { ingressClassName: props.http01.ingressClassName } };
-    const solvers: ClusterIssuerSpecAcmeSolvers[] = [
-      ...(dns && zones.length ? [{ selector: { dnsZones: zones }, dns01: dns.solver }] : []),
-      { http01 },
-    ];
+    const solvers: ClusterIssuerSpecAcmeSolvers[] = [...(dns && zones.length ? [{ selector: { dnsZones: zones }, dns01: dns.solver }] : []), { http01 }];
     for (const [issuer, server] of Object.entries(ACME_SERVERS)) {
       new ClusterIssuer(this, issuer, {
         metadata: meta(issuer),
@@ -135,12 +132,22 @@ export class EdgeCertManager extends Construct {
 /** cert-manager's DNS-01 provider block from the config, and the Secrets it reads. */
 function dns01Solver(cfg: Dns01Config): { solver: ClusterIssuerSpecAcmeSolversDns01; secrets: string[] } {
   if (cfg.cloudflare) {
-    return { solver: { cloudflare: { apiTokenSecretRef: { name: cfg.cloudflare.apiToken.secret, key: cfg.cloudflare.apiToken.key } } }, secrets: [cfg.cloudflare.apiToken.secret] };
+    return {
+      solver: { cloudflare: { apiTokenSecretRef: { name: cfg.cloudflare.apiToken.secret, key: cfg.cloudflare.apiToken.key } } },
+      secrets: [cfg.cloudflare.apiToken.secret],
+    };
   }
   if (cfg.rfc2136) {
     const r = cfg.rfc2136;
     return {
-      solver: { rfc2136: { nameserver: r.nameserver, tsigKeyName: r.tsigKeyName, tsigAlgorithm: r.tsigAlgorithm, tsigSecretSecretRef: { name: r.tsigSecret.secret, key: r.tsigSecret.key } } },
+      solver: {
+        rfc2136: {
+          nameserver: r.nameserver,
+          tsigKeyName: r.tsigKeyName,
+          tsigAlgorithm: r.tsigAlgorithm,
+          tsigSecretSecretRef: { name: r.tsigSecret.secret, key: r.tsigSecret.key },
+        },
+      },
       secrets: [r.tsigSecret.secret],
     };
   }

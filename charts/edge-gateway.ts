@@ -104,7 +104,9 @@ export class EdgeGateway extends Construct {
     const annotations = syncAnnotations(props.resourceWave, SYNC_OPTION.skipDryRunOnMissingResource);
     const meta = (name: string) => ({ name, namespace, annotations });
     const gatewayMeta = (name: string, extra: Record<string, string> = {}) => ({
-      name, namespace, annotations: { ...syncAnnotations(props.lastWave, SYNC_OPTION.skipDryRunOnMissingResource), ...extra },
+      name,
+      namespace,
+      annotations: { ...syncAnnotations(props.lastWave, SYNC_OPTION.skipDryRunOnMissingResource), ...extra },
     });
 
     const proxyName = `${GATEWAY_NAME}-proxy`;
@@ -124,7 +126,14 @@ export class EdgeGateway extends Construct {
               // Service ports are the listener ports; the patch pins their node ports (merge key: port).
               patch: {
                 type: 'StrategicMerge',
-                value: { spec: { ports: [{ port: 80, nodePort: props.nodePorts.http }, { port: 443, nodePort: props.nodePorts.https }] } },
+                value: {
+                  spec: {
+                    ports: [
+                      { port: 80, nodePort: props.nodePorts.http },
+                      { port: 443, nodePort: props.nodePorts.https },
+                    ],
+                  },
+                },
               },
             },
           },
@@ -174,7 +183,10 @@ export class EdgeGateway extends Construct {
             filters: [
               {
                 type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-                requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301 },
+                requestRedirect: {
+                  scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
+                  statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
+                },
               },
             ],
           },

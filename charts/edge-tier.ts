@@ -20,7 +20,11 @@ import { Namespaces } from './namespaces';
 const EDGE_WAVES = { syncWave: WAVE.operators, resourceWave: WAVE.platform, lastWave: WAVE.edge } as const;
 
 /** cert-manager's HTTP-01 solver pods (label and port), reached by the entry point during a challenge. */
-const ACME_SOLVER: Omit<Server, 'namespace'> = { name: 'acme-http01-solver', selector: { 'acme.cert-manager.io/http01-solver': 'true' }, ports: [{ port: 8089 }] };
+const ACME_SOLVER: Omit<Server, 'namespace'> = {
+  name: 'acme-http01-solver',
+  selector: { 'acme.cert-manager.io/http01-solver': 'true' },
+  ports: [{ port: 8089 }],
+};
 
 export interface EdgeTierProps {
   readonly config: EdgeConfig;
@@ -69,7 +73,8 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     const workload = config.proxy.workload === 'DaemonSet' ? ProxyWorkload.DAEMON_SET : ProxyWorkload.DEPLOYMENT;
     const common = { versions, nodePorts: config.nodePorts, proxyProtocol: config.proxyProtocol, workload, replicas: config.proxy.replicas };
     const waves = EDGE_WAVES;
-    const hsts = config.hsts.maxAgeSeconds > 0 ? `max-age=${config.hsts.maxAgeSeconds}${config.hsts.includeSubDomains ? '; includeSubDomains' : ''}` : undefined;
+    const hsts =
+      config.hsts.maxAgeSeconds > 0 ? `max-age=${config.hsts.maxAgeSeconds}${config.hsts.includeSubDomains ? '; includeSubDomains' : ''}` : undefined;
     const bodyLimit = (size: string) => (size === '0' ? undefined : size);
     let peer: NamespacePeer;
 
@@ -79,24 +84,38 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         podSecurityReason:
           'restricted is enough: Envoy runs as uid 65532 and listens on unprivileged container ports (80/443 become 10080/10443), exposed through a NodePort Service rather than host ports',
       });
-      const gateway = new EdgeGateway(this, 'EnvoyGateway', { ...common, ...waves, certificates: this.tls.certificates, routeNamespaceLabels: this.namespaceLabels() });
+      const gateway = new EdgeGateway(this, 'EnvoyGateway', {
+        ...common,
+        ...waves,
+        certificates: this.tls.certificates,
+        routeNamespaceLabels: this.namespaceLabels(),
+      });
       peer = gateway.peer;
       this.certManager = this.addCertManager(props, { gateway: gateway.http01Listener }, true);
       this.renderer = (s, routes, name, _cert, size) =>
         new HttpRoutes(s, `EdgeRoutes-${routes.namespace}-${name}`, {
-          routes, name, gateway: { name: GATEWAY_NAME, namespace: ENVOY_GATEWAY_NAMESPACE }, hsts, maxRequestBodySize: bodyLimit(size), syncWave: routes.syncWave,
+          routes,
+          name,
+          gateway: { name: GATEWAY_NAME, namespace: ENVOY_GATEWAY_NAMESPACE },
+          hsts,
+          maxRequestBodySize: bodyLimit(size),
+          syncWave: routes.syncWave,
         });
     } else {
       const pin = chartVersion(versions, 'ingress-nginx');
-      warn('platform:edge:ingressNginxRetired',
-        `edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart ${pin.version} is pinned for compatibility only: switch to envoy-gateway, the default`);
+      warn(
+        'platform:edge:ingressNginxRetired',
+        `edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart ${pin.version} is pinned for compatibility only: switch to envoy-gateway, the default`,
+      );
       namespaces.add(INGRESS_NGINX_NAMESPACE, {
         podSecurity: PodSecurityLevel.RESTRICTED,
         // Checked on the rendered chart by `npm run validate`.
-        podSecurityReason: 'restricted is enough: chart 4.15.1 runs the controller non-root with allowPrivilegeEscalation false, all capabilities dropped but NET_BIND_SERVICE, and seccomp RuntimeDefault',
+        podSecurityReason:
+          'restricted is enough: chart 4.15.1 runs the controller non-root with allowPrivilegeEscalation false, all capabilities dropped but NET_BIND_SERVICE, and seccomp RuntimeDefault',
       });
       const nginx = new EdgeIngressNginx(this, 'IngressNginx', {
-        ...common, ...waves,
+        ...common,
+        ...waves,
         hstsMaxAgeSeconds: config.hsts.maxAgeSeconds,
         hstsIncludeSubDomains: config.hsts.includeSubDomains,
         wildcards: this.tls.certificates.filter((c) => c.wildcard),
@@ -105,7 +124,11 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       this.certManager = this.addCertManager(props, { ingressClassName: INGRESS_CLASS }, false);
       this.renderer = (s, routes, name, cert, size) => {
         new IngressRoutes(s, `EdgeRoutes-${routes.namespace}-${name}`, {
-          routes, name, ingressClassName: INGRESS_CLASS, maxRequestBodySize: bodyLimit(size), syncWave: routes.syncWave,
+          routes,
+          name,
+          ingressClassName: INGRESS_CLASS,
+          maxRequestBodySize: bodyLimit(size),
+          syncWave: routes.syncWave,
           tls: cert.wildcard ? 'default-certificate' : { secretName: `${routes.host}-tls`, clusterIssuer: cert.issuer },
         });
         // ingress-shim solves HTTP-01 in the route's namespace: the controller must reach the solver pod there.
@@ -129,13 +152,17 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
   private render(scope: Construct, routes: RouteSet, maxRequestBodySize: string, admitEntryPoint: boolean): void {
     const cert = this.certificateFor(routes.host);
     if (!cert) {
-      throw new Error(`edge: ${routes.owner} routes host "${routes.host}", which has no HTTPS listener; add it to EdgeTierProps.hosts (hosts: ${this.tls.certificates.map((c) => c.hostname).join(', ')})`);
+      throw new Error(
+        `edge: ${routes.owner} routes host "${routes.host}", which has no HTTPS listener; add it to EdgeTierProps.hosts (hosts: ${this.tls.certificates.map((c) => c.hostname).join(', ')})`,
+      );
     }
     if (routes.backends.length === 0) throw new Error(`edge: ${routes.owner} adds a route set for "${routes.host}" without backends`);
     for (const b of routes.backends) {
       if (!b.path.startsWith('/')) throw new Error(`edge: ${routes.owner} routes path "${b.path}" on ${routes.host}; paths start with "/"`);
       if (b.pods.namespace !== routes.namespace) {
-        throw new Error(`edge: ${routes.owner} routes ${b.path} to pods in namespace ${b.pods.namespace}, outside its route namespace ${routes.namespace}; a route and its Service share a namespace`);
+        throw new Error(
+          `edge: ${routes.owner} routes ${b.path} to pods in namespace ${b.pods.namespace}, outside its route namespace ${routes.namespace}; a route and its Service share a namespace`,
+        );
       }
     }
     this.claim(routes);
@@ -189,7 +216,11 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     return { [LABEL.gatewayAccess]: 'true' };
   }
 
-  private addCertManager(props: EdgeTierProps, http01: { gateway: { name: string; namespace: string; sectionName: string } } | { ingressClassName: string }, gatewayApi: boolean) {
+  private addCertManager(
+    props: EdgeTierProps,
+    http01: { gateway: { name: string; namespace: string; sectionName: string } } | { ingressClassName: string },
+    gatewayApi: boolean,
+  ) {
     props.namespaces.add(CERT_MANAGER_NAMESPACE, {
       podSecurity: PodSecurityLevel.RESTRICTED,
       podSecurityReason: 'restricted: the cert-manager chart runs every pod non-root with seccomp RuntimeDefault and no capabilities',
@@ -213,15 +244,34 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     const { service, maxRequestBodySize } = this.config.gitlab;
     if (!host) throw new Error('edge.gitlab: routing /git needs the platform host; set edge.platformHost (or pass EdgeTierProps.platformHost)');
     if (this.config.controller === 'envoy-gateway') {
-      warn('platform:edge:gitlabNamespaceLabel',
-        `edge.gitlab routes /git into namespace ${service.namespace}, which this project does not create: label it ${LABEL.gatewayAccess}=true so the Gateway admits the route`);
+      warn(
+        'platform:edge:gitlabNamespaceLabel',
+        `edge.gitlab routes /git into namespace ${service.namespace}, which this project does not create: label it ${LABEL.gatewayAccess}=true so the Gateway admits the route`,
+      );
     }
     const pods: Server = { name: 'gitlab', namespace: service.namespace, selector: {}, ports: [{ port: service.port }] };
-    this.render(this, { owner: 'gitlab', host, namespace: service.namespace, backends: [{ path: '/git', serviceName: service.name, port: service.port, pods }], syncWave: WAVE.edge }, maxRequestBodySize, false);
+    this.render(
+      this,
+      {
+        owner: 'gitlab',
+        host,
+        namespace: service.namespace,
+        backends: [{ path: '/git', serviceName: service.name, port: service.port, pods }],
+        syncWave: WAVE.edge,
+      },
+      maxRequestBodySize,
+      false,
+    );
   }
 }
 
 /** `berkeleytime/preview-x` → `berkeleytime-preview-x`: a DNS label, short enough for the policy-name suffixes. */
 function routeName(owner: string): string {
-  return owner.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50).replace(/^-+|-+$/g, '') || 'routes';
+  return (
+    owner
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 50)
+      .replace(/^-+|-+$/g, '') || 'routes'
+  );
 }

@@ -92,12 +92,14 @@ function rateLimitWarnings(certificates: readonly PlannedCertificate[]) {
       const previews = certs.filter((c) => c.preview && !c.wildcard).length;
       const worstWeek = certs.length + previews;
       if (previews === 0 || worstWeek <= LETS_ENCRYPT_WEEKLY_LIMIT) return [];
-      return [{
-        id: 'platform:edge:letsEncryptRateLimit',
-        message:
-          `${certs.length} Let's Encrypt certificates for ${domain} (${previews} of them for previews) could become ${worstWeek} requests in one week ` +
-          `(a rebuild plus a new set of preview branches), above Let's Encrypt's ${LETS_ENCRYPT_WEEKLY_LIMIT} per registered domain per week; ` +
-          'configure edge.tls.dns01 so that previews share one wildcard certificate, or put previews on the internal CA (edge.tls.issuerOverrides)',
-      }];
+      return [
+        {
+          id: 'platform:edge:letsEncryptRateLimit',
+          message:
+            `${certs.length} Let's Encrypt certificates for ${domain} (${previews} of them for previews) could become ${worstWeek} requests in one week ` +
+            `(a rebuild plus a new set of preview branches), above Let's Encrypt's ${LETS_ENCRYPT_WEEKLY_LIMIT} per registered domain per week; ` +
+            'configure edge.tls.dns01 so that previews share one wildcard certificate, or put previews on the internal CA (edge.tls.issuerOverrides)',
+        },
+      ];
     });
 }

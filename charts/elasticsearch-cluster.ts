@@ -60,8 +60,19 @@ export function memoryBytes(quantity: string): number {
   const m = /^([0-9.]+(?:[eE][-+]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/.exec(quantity);
   if (!m) throw new Error(`"${quantity}" is not a Kubernetes memory quantity`);
   const factor: Record<string, number> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, m: 1e-3,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    m: 1e-3,
   };
   return Number(m[1]) * (m[2] ? factor[m[2]] : 1);
 }
@@ -110,10 +121,16 @@ export class ElasticsearchCluster extends Construct {
     this.version = props.version;
     this.nodeCount = ElasticsearchCluster.nodeCountFor(props.hostCount);
     if (props.hostCount === 2) {
-      warn('platform:logging:singleNode', `two hosts can run Elasticsearch: it runs one node (an even number of master-eligible nodes cannot keep a quorum when either host fails); logs are unavailable while that host is down`);
+      warn(
+        'platform:logging:singleNode',
+        `two hosts can run Elasticsearch: it runs one node (an even number of master-eligible nodes cannot keep a quorum when either host fails); logs are unavailable while that host is down`,
+      );
     }
     if (props.storageClass.reclaimPolicy !== 'Retain') {
-      warn('platform:logging:volumesNotRetained', `Elasticsearch volumes use StorageClass "${props.storageClass.name}" with reclaimPolicy ${props.storageClass.reclaimPolicy}: deleting a volume claim deletes the logs; prefer a class that retains volumes`);
+      warn(
+        'platform:logging:volumesNotRetained',
+        `Elasticsearch volumes use StorageClass "${props.storageClass.name}" with reclaimPolicy ${props.storageClass.reclaimPolicy}: deleting a volume claim deletes the logs; prefer a class that retains volumes`,
+      );
     }
 
     const selector = { [CLUSTER_NAME_LABEL]: name };
@@ -138,7 +155,13 @@ export class ElasticsearchCluster extends Construct {
         securityContext: restrictedPodSecurityContext({ runAsUser: ELASTIC_UID, fsGroup: ELASTIC_UID }),
         // One node per host: two nodes on one host would lose the quorum together.
         ...(this.nodeCount > 1
-          ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }] } } }
+          ? {
+              affinity: {
+                podAntiAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }],
+                },
+              },
+            }
           : {}),
         containers: [
           {
@@ -209,7 +232,10 @@ export class ElasticsearchCluster extends Construct {
       );
     }
     if (heapBytes > memoryBytes(limit) / 2) {
-      warn('platform:logging:heapAboveHalfMemory', `logging.elasticsearch.heapMiB (${props.heapMiB}) is more than half the memory limit (${limit}): Elasticsearch also needs memory outside the heap for the filesystem cache`);
+      warn(
+        'platform:logging:heapAboveHalfMemory',
+        `logging.elasticsearch.heapMiB (${props.heapMiB}) is more than half the memory limit (${limit}): Elasticsearch also needs memory outside the heap for the filesystem cache`,
+      );
     }
     return { requests, limits };
   }
@@ -220,4 +246,3 @@ export function withOverrides(defaults: Record<string, string>, overrides?: { re
   const set = Object.entries(overrides ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
   return { ...defaults, ...Object.fromEntries(set) };
 }
-

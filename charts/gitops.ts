@@ -108,7 +108,9 @@ export interface GitOpsProps {
 export class GitOps extends PlatformChart {
   constructor(scope: Construct, id: string, props: GitOpsProps) {
     super(scope, id);
-    const chartRepos = [...new Set(Object.values(props.versions.charts).map((c) => (c.repoURL.startsWith('oci://') ? `${c.repoURL}/${c.chart}` : c.repoURL)))].sort();
+    const chartRepos = [
+      ...new Set(Object.values(props.versions.charts).map((c) => (c.repoURL.startsWith('oci://') ? `${c.repoURL}/${c.chart}` : c.repoURL))),
+    ].sort();
     new AppProject(this, 'Project', {
       metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE },
       spec: {

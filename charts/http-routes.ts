@@ -34,7 +34,12 @@ export class HttpRoutes extends Construct {
     const { routes, name } = props;
     const meta = (n: string) => ({ name: n, namespace: routes.namespace, annotations: routeAnnotations(props.syncWave) });
     const filters = props.hsts
-      ? [{ type: HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: props.hsts }] } }]
+      ? [
+          {
+            type: HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER,
+            responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: props.hsts }] },
+          },
+        ]
       : undefined;
 
     this.route = new HttpRoute(this, 'Resource', {

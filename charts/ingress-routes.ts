@@ -45,7 +45,9 @@ export class IngressRoutes extends Construct {
       // 0 switches nginx's default 1m limit off.
       'nginx.ingress.kubernetes.io/proxy-body-size': props.maxRequestBodySize ? nginxSize(props.maxRequestBodySize) : '0',
       // ingress-shim makes the Certificate; a temporary one serves HTTPS until it is issued.
-      ...(props.tls !== 'default-certificate' ? { 'cert-manager.io/cluster-issuer': props.tls.clusterIssuer, [ANNOTATION.issueTemporaryCertificate]: 'true' } : {}),
+      ...(props.tls !== 'default-certificate'
+        ? { 'cert-manager.io/cluster-issuer': props.tls.clusterIssuer, [ANNOTATION.issueTemporaryCertificate]: 'true' }
+        : {}),
       ...(routes.auth
         ? {
             'nginx.ingress.kubernetes.io/auth-type': 'basic',

@@ -55,7 +55,9 @@ export class LoggingKibana extends Construct {
       throw new Error(`Kibana basePath "${basePath}" must start with "/" and not end with "/" (Kibana rejects a trailing slash), e.g. "/kibana"`);
     }
     if (props.version !== props.elasticsearch.version) {
-      throw new Error(`Kibana version ${props.version} differs from Elasticsearch ${props.elasticsearch.version}: pin config/versions.yaml images.kibana and images.elasticsearch to the same release`);
+      throw new Error(
+        `Kibana version ${props.version} differs from Elasticsearch ${props.elasticsearch.version}: pin config/versions.yaml images.kibana and images.elasticsearch to the same release`,
+      );
     }
     this.name = props.name;
     this.basePath = basePath;
@@ -73,7 +75,12 @@ export class LoggingKibana extends Construct {
             name: 'kibana',
             securityContext: RESTRICTED_CONTAINER,
             ...(props.resources
-              ? { resources: { requests: quantities(withOverrides({}, props.resources.requests)), limits: quantities(withOverrides({}, props.resources.limits)) } }
+              ? {
+                  resources: {
+                    requests: quantities(withOverrides({}, props.resources.requests)),
+                    limits: quantities(withOverrides({}, props.resources.limits)),
+                  },
+                }
               : {}),
           },
         ],

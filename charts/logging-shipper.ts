@@ -50,7 +50,9 @@ export class LoggingShipper extends Construct {
     super(scope, id);
     const { name, namespace, elasticsearch: es } = props;
     if (props.version !== es.version) {
-      throw new Error(`Filebeat version ${props.version} differs from Elasticsearch ${es.version}: pin config/versions.yaml images.filebeat and images.elasticsearch to the same release`);
+      throw new Error(
+        `Filebeat version ${props.version} differs from Elasticsearch ${es.version}: pin config/versions.yaml images.filebeat and images.elasticsearch to the same release`,
+      );
     }
     const labels = objectLabels(name, 'filebeat', 'logging', 'log-shipper');
     this.pods = { name: 'filebeat', namespace, selector: { 'beat.k8s.elastic.co/name': name } };
@@ -132,9 +134,7 @@ export class LoggingShipper extends Construct {
               'prospector.scanner.symlinks': true,
               // CRI log lines (`<time> <stdout|stderr> <P|F> <message>`): splits off the stream, joins partial lines.
               parsers: [{ container: {} }],
-              processors: [
-                { add_kubernetes_metadata: { host: '${NODE_NAME}', matchers: [{ logs_path: { logs_path: `${CONTAINER_LOG_DIR}/` } }] } },
-              ],
+              processors: [{ add_kubernetes_metadata: { host: '${NODE_NAME}', matchers: [{ logs_path: { logs_path: `${CONTAINER_LOG_DIR}/` } }] } }],
             },
           ],
           // Filebeat installs this policy only if none of that name exists, so it never undoes the retention Job.

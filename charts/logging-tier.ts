@@ -67,7 +67,9 @@ export class LoggingTier extends PlatformChart {
     super(scope, id);
     const { config, versions } = props;
     if (!config.enabled) {
-      throw new Error('LoggingTier created with logging.enabled: false; the composition should leave it out (what holds data stays in the cluster, see docs/logging.md)');
+      throw new Error(
+        'LoggingTier created with logging.enabled: false; the composition should leave it out (what holds data stays in the cluster, see docs/logging.md)',
+      );
     }
     const partOf = { [LABEL.partOf]: 'logging' };
     props.namespaces.add(ECK_NAMESPACE, { protect: true, labels: partOf });
@@ -75,7 +77,7 @@ export class LoggingTier extends PlatformChart {
     props.namespaces.add(LOG_SHIPPER_NAMESPACE, {
       podSecurity: PodSecurityLevel.PRIVILEGED,
       podSecurityReason:
-        'Filebeat reads every node\'s container log files through read-only hostPath volumes (/var/log/containers, /var/log/pods) as root, and keeps its read positions in a hostPath directory; Pod Security baseline forbids hostPath volumes',
+        "Filebeat reads every node's container log files through read-only hostPath volumes (/var/log/containers, /var/log/pods) as root, and keeps its read positions in a hostPath directory; Pod Security baseline forbids hostPath volumes",
       labels: partOf,
     });
 
@@ -90,7 +92,13 @@ export class LoggingTier extends PlatformChart {
         installCRDs: true,
         telemetry: { disabled: true },
         podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+        },
       },
     });
     // Removing the operator would take ECK's CRDs, and with them the Elasticsearch resource.

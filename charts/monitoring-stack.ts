@@ -70,7 +70,7 @@ export class MonitoringStack extends PlatformChart {
     props.namespaces.add(NODE_EXPORTER_NAMESPACE, {
       podSecurity: PodSecurityLevel.PRIVILEGED,
       podSecurityReason:
-        'node-exporter reports the host itself: it runs in the host network and PID namespaces and reads the host\'s root filesystem, /proc and /sys through read-only hostPath volumes, all of which Pod Security baseline forbids',
+        "node-exporter reports the host itself: it runs in the host network and PID namespaces and reads the host's root filesystem, /proc and /sys through read-only hostPath volumes, all of which Pod Security baseline forbids",
       labels: partOf,
     });
 
@@ -81,7 +81,12 @@ export class MonitoringStack extends PlatformChart {
       podLabels: { [LABEL.name]: 'prometheus' },
     };
     // The grafana chart's selector labels, for the release below.
-    this.grafana = { name: 'grafana', namespace: MONITORING_NAMESPACE, selector: { [LABEL.name]: 'grafana', [LABEL.instance]: RELEASE }, ports: [{ port: GRAFANA_PORT }] };
+    this.grafana = {
+      name: 'grafana',
+      namespace: MONITORING_NAMESPACE,
+      selector: { [LABEL.name]: 'grafana', [LABEL.instance]: RELEASE },
+      ports: [{ port: GRAFANA_PORT }],
+    };
     this.grafanaServiceName = `${RELEASE}-grafana`;
     this.grafanaUrl = config.grafanaRoute ? `https://${props.grafanaHost}${GRAFANA_PATH}/` : undefined;
 

@@ -150,19 +150,31 @@ export class PostgresBackup extends Construct {
    * visible only inside this container, and never written into the manifest.
    */
   private upload(props: PostgresBackupProps, s3: NonNullable<PostgresConfig['backups']['s3']>, jobName: k8s.EnvVar, backups: k8s.VolumeMount): k8s.Container {
-    const key = (envName: string, secretKey: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: s3.credentialsSecret, key: secretKey } } });
+    const key = (envName: string, secretKey: string): k8s.EnvVar => ({
+      name: envName,
+      valueFrom: { secretKeyRef: { name: s3.credentialsSecret, key: secretKey } },
+    });
     const endpoint = s3.endpoint.replace(/\/+$/, '');
     return {
       name: 'upload',
       image: props.uploadImage,
       imagePullPolicy: 'IfNotPresent',
       command: [
-        'curl', '--fail-with-body', '--silent', '--show-error', '--retry', '3',
-        '--aws-sigv4', `aws:amz:${s3.region}:s3`,
-        '--user', '$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)',
+        'curl',
+        '--fail-with-body',
+        '--silent',
+        '--show-error',
+        '--retry',
+        '3',
+        '--aws-sigv4',
+        `aws:amz:${s3.region}:s3`,
+        '--user',
+        '$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)',
         // Streamed, not hashed in memory first: S3 accepts an unsigned payload over TLS.
-        '--header', 'x-amz-content-sha256: UNSIGNED-PAYLOAD',
-        '--upload-file', DUMP,
+        '--header',
+        'x-amz-content-sha256: UNSIGNED-PAYLOAD',
+        '--upload-file',
+        DUMP,
         `${endpoint}/${s3.bucket}/${props.postgres.server.namespace}/$(JOB_NAME).dump`,
       ],
       env: [jobName, key('AWS_ACCESS_KEY_ID', 'accessKeyId'), key('AWS_SECRET_ACCESS_KEY', 'secretAccessKey')],

@@ -80,10 +80,14 @@ export class PostgresRestoreDrill extends Construct {
                     // Local trust only: the server listens on no TCP address and the pod is isolated.
                     container('initdb', ['initdb', `--pgdata=${PGDATA}`, '--username=postgres', '--auth=trust', '--no-sync']),
                     // A native sidecar: the restore starts once it reports ready, and it stops with the restore.
-                    container('server', ['postgres', '-D', PGDATA, '-c', 'listen_addresses=', '-c', `unix_socket_directories=${POSTGRES_SOCKET_DIR}`, '-c', 'fsync=off'], {
-                      restartPolicy: 'Always',
-                      startupProbe: { exec: isReady, periodSeconds: 2, failureThreshold: 150 },
-                    }),
+                    container(
+                      'server',
+                      ['postgres', '-D', PGDATA, '-c', 'listen_addresses=', '-c', `unix_socket_directories=${POSTGRES_SOCKET_DIR}`, '-c', 'fsync=off'],
+                      {
+                        restartPolicy: 'Always',
+                        startupProbe: { exec: isReady, periodSeconds: 2, failureThreshold: 150 },
+                      },
+                    ),
                   ],
                   containers: [
                     // Into initdb's own `postgres` database (no --create, which would clash with a dump of a

@@ -39,7 +39,9 @@ const DEFAULT_RESOURCES = { requests: { cpu: '250m', memory: '512Mi' }, limits: 
 export function postgresImage(versions: Versions, majorVersion: number): string {
   const key = `postgres-${majorVersion}`;
   if (!versions.images[key]) {
-    throw new Error(`config/versions.yaml: images.${key}: expected a pinned image for Postgres ${majorVersion} (apps.<app>.data.postgres.majorVersion), found nothing`);
+    throw new Error(
+      `config/versions.yaml: images.${key}: expected a pinned image for Postgres ${majorVersion} (apps.<app>.data.postgres.majorVersion), found nothing`,
+    );
   }
   const image = imageVersion(versions, key);
   const tag = /:([0-9]+)[^/]*$/.exec(image.split('@')[0]);

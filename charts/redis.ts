@@ -56,7 +56,10 @@ export class Redis extends Construct {
     this.serviceName = name;
     this.host = serviceFqdn(name, namespace, props.clusterDomain);
 
-    const resources = resourcesFrom(config.resources, { requests: { cpu: '50m', memory: defaultMemory(config.maxMemory) }, limits: { memory: defaultMemory(config.maxMemory, 1.5) } });
+    const resources = resourcesFrom(config.resources, {
+      requests: { cpu: '50m', memory: defaultMemory(config.maxMemory) },
+      limits: { memory: defaultMemory(config.maxMemory, 1.5) },
+    });
     checkMemoryLimit(namespace, config, resources);
 
     // Valkey ships `valkey-server`/`valkey-cli`, Redis `redis-server`/`redis-cli`; both take the same flags.
@@ -82,14 +85,20 @@ export class Redis extends Construct {
                   imagePullPolicy: 'IfNotPresent',
                   command: [`${flavour}-server`],
                   args: [
-                    '--port', String(REDIS_PORT),
+                    '--port',
+                    String(REDIS_PORT),
                     // A cache: no RDB snapshots, no append-only file.
-                    '--save', '',
-                    '--appendonly', 'no',
-                    '--maxmemory', config.maxMemory,
-                    '--maxmemory-policy', config.evictionPolicy,
+                    '--save',
+                    '',
+                    '--appendonly',
+                    'no',
+                    '--maxmemory',
+                    config.maxMemory,
+                    '--maxmemory-policy',
+                    config.evictionPolicy,
                     // Reached only through the NetworkPolicies below, from the pods that declared it.
-                    '--protected-mode', 'no',
+                    '--protected-mode',
+                    'no',
                   ],
                   ports: [{ name: 'redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
                   resources,
@@ -109,7 +118,11 @@ export class Redis extends Construct {
 
     new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, namespace, labels },
-      spec: { type: 'ClusterIP', selector: { ...selector }, ports: [{ name: 'redis', port: REDIS_PORT, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...selector },
+        ports: [{ name: 'redis', port: REDIS_PORT, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
+      },
     });
     disruptionBudget(this, this.server, labels);
     isolate(this, this.server, labels);

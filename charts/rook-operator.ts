@@ -4,7 +4,6 @@ import { chartVersion, Versions } from '../config/versions';
 import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 
-
 /** The operator's namespace: Rook prefixes the CSI driver names with it. */
 export const ROOK_NAMESPACE = 'rook-ceph';
 /** RBD CSI driver (and StorageClass provisioner) name: `<operator namespace>.rbd.csi.ceph.com`. */

@@ -1,9 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { HostConfig } from '../config/schema/cluster';
-import {
-  cephLayout, CephLayout, declaredStorageClasses, formatStorageIssues, StorageConfig, storageHostIssues,
-} from '../config/schema/storage';
+import { cephLayout, CephLayout, declaredStorageClasses, formatStorageIssues, StorageConfig, storageHostIssues } from '../config/schema/storage';
 import { imageVersion, Versions } from '../config/versions';
 import { StorageClassRef } from '../lib/contracts';
 import { CONTROL_PLANE_TAINT_KEY } from '../lib/kube';
@@ -18,7 +16,6 @@ import { WAVE } from '../lib/argocd';
 
 export { declaredStorageClasses };
 export type { DeclaredStorageClass } from '../config/schema/storage';
-
 
 const ROOK_POD_SECURITY_REASON =
   'Ceph OSDs run privileged on raw block devices and host paths (/dev, /var/lib/rook); the RBD CSI node plugin maps images into the host kernel and mounts them into the kubelet directory';
@@ -117,9 +114,11 @@ export function tolerationsFor(hosts: readonly HostConfig[]): k8s.Toleration[] {
   const add = (t: k8s.Toleration) => byKey.set(JSON.stringify([t.key, t.operator, t.value ?? '', t.effect]), t);
   if (hosts.some((h) => h.roles.includes('control-plane'))) add({ key: CONTROL_PLANE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' });
   for (const taint of hosts.flatMap((h) => h.taints)) {
-    add(taint.value === undefined
-      ? { key: taint.key, operator: 'Exists', effect: taint.effect }
-      : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect });
+    add(
+      taint.value === undefined
+        ? { key: taint.key, operator: 'Exists', effect: taint.effect }
+        : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect },
+    );
   }
   return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t);
 }

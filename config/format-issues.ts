@@ -20,8 +20,16 @@ export function describeValue(value: unknown): string {
 }
 
 const ARTICLE: Record<string, string> = {
-  string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', object: 'a mapping', array: 'a list',
-  record: 'a mapping', map: 'a mapping', bigint: 'an integer', date: 'a date',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  record: 'a mapping',
+  map: 'a mapping',
+  bigint: 'an integer',
+  date: 'a date',
 };
 
 /** Follows a path through wrappers, objects, records, arrays and unions to the schema there. */
@@ -30,11 +38,19 @@ function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema[] 
   const unwrap = (s: AnySchema): AnySchema[] => {
     const def = s._zod.def as any;
     switch (def.type) {
-      case 'optional': case 'default': case 'nullable': case 'prefault': case 'readonly': case 'catch':
+      case 'optional':
+      case 'default':
+      case 'nullable':
+      case 'prefault':
+      case 'readonly':
+      case 'catch':
         return unwrap(def.innerType);
-      case 'pipe': return unwrap(def.in);
-      case 'union': return def.options.flatMap(unwrap);
-      default: return [s];
+      case 'pipe':
+        return unwrap(def.in);
+      case 'union':
+        return def.options.flatMap(unwrap);
+      default:
+        return [s];
     }
   };
   current = current.flatMap(unwrap);
@@ -57,14 +73,29 @@ function knownKeys(schema: AnySchema, path: readonly PropertyKey[]): string[] {
 function expectedText(issue: Issue): string {
   if (issue.message.startsWith('expected')) return issue.message;
   switch (issue.code) {
-    case 'invalid_type': return `expected ${ARTICLE[issue.expected] ?? issue.expected}`;
-    case 'invalid_value': return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small': return issue.origin === 'array' ? `expected at least ${issue.minimum} item(s)` : issue.origin === 'string' ? `expected at least ${issue.minimum} character(s)` : `expected a number >= ${issue.minimum}`;
-    case 'too_big': return issue.origin === 'array' ? `expected at most ${issue.maximum} item(s)` : issue.origin === 'string' ? `expected at most ${issue.maximum} character(s)` : `expected a number <= ${issue.maximum}`;
-    case 'invalid_union': return 'expected one of the allowed forms';
+    case 'invalid_type':
+      return `expected ${ARTICLE[issue.expected] ?? issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'array'
+        ? `expected at least ${issue.minimum} item(s)`
+        : issue.origin === 'string'
+          ? `expected at least ${issue.minimum} character(s)`
+          : `expected a number >= ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'array'
+        ? `expected at most ${issue.maximum} item(s)`
+        : issue.origin === 'string'
+          ? `expected at most ${issue.maximum} character(s)`
+          : `expected a number <= ${issue.maximum}`;
+    case 'invalid_union':
+      return 'expected one of the allowed forms';
     // A record key that fails its own schema: report that schema's expectation.
-    case 'invalid_key': return issue.issues[0] ? expectedText(issue.issues[0] as Issue) : 'expected a valid key';
-    default: return `expected a valid value (${issue.message})`;
+    case 'invalid_key':
+      return issue.issues[0] ? expectedText(issue.issues[0] as Issue) : 'expected a valid key';
+    default:
+      return `expected a valid value (${issue.message})`;
   }
 }
 

@@ -22,7 +22,9 @@ export function parseConfig(text: string, file: string): PlatformConfig {
     throw new ConfigError(file, [`${where}: expected valid YAML, found a syntax error (${e.reason})`]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [`(top level): expected a mapping with platform, cluster, apps, …, found ${raw === undefined || raw === null ? 'an empty document' : typeof raw}`]);
+    throw new ConfigError(file, [
+      `(top level): expected a mapping with platform, cluster, apps, …, found ${raw === undefined || raw === null ? 'an empty document' : typeof raw}`,
+    ]);
   }
   const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(file, formatIssues(schema, result.error.issues));

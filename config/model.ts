@@ -37,7 +37,11 @@ export interface EnvironmentModel {
   readonly apps: readonly AppEnvironment[];
 }
 
-function resolveComponents(cfg: AppConfig, overrides: Record<string, { replicas?: number; tag?: string }>, fixed?: { replicas: number; tag: string }): ComponentSpec[] {
+function resolveComponents(
+  cfg: AppConfig,
+  overrides: Record<string, { replicas?: number; tag?: string }>,
+  fixed?: { replicas: number; tag: string },
+): ComponentSpec[] {
   return Object.entries(cfg.components).map(([name, c]) => {
     const base = parseImage(c.image) as ImageRef; // validated at load
     const tag = fixed?.tag ?? overrides[name]?.tag;
@@ -48,23 +52,38 @@ function resolveComponents(cfg: AppConfig, overrides: Record<string, { replicas?
 
 function appEnvironments(app: string, cfg: AppConfig): AppEnvironment[] {
   const cron = (env: 'production' | 'staging') =>
-    Object.entries(cfg.cronJobs).filter(([, j]) => j.environments.includes(env)).map(([name, j]) => ({ ...j, name }));
+    Object.entries(cfg.cronJobs)
+      .filter(([, j]) => j.environments.includes(env))
+      .map(([name, j]) => ({ ...j, name }));
   const production = namespaceFor(app, 'production');
   const staging = cfg.environments.staging;
   const envs: AppEnvironment[] = [
     {
-      app, environment: 'production', kind: 'production', namespace: production, host: cfg.environments.production.host,
-      components: resolveComponents(cfg, cfg.environments.production.components), cronJobs: cron('production'),
-      dataNamespace: production, ownsData: true, config: cfg,
+      app,
+      environment: 'production',
+      kind: 'production',
+      namespace: production,
+      host: cfg.environments.production.host,
+      components: resolveComponents(cfg, cfg.environments.production.components),
+      cronJobs: cron('production'),
+      dataNamespace: production,
+      ownsData: true,
+      config: cfg,
     },
   ];
   if (staging) {
     const namespace = namespaceFor(app, 'staging');
     envs.push({
-      app, environment: 'staging', kind: 'staging', namespace, host: staging.host,
-      components: resolveComponents(cfg, staging.components), cronJobs: cron('staging'),
+      app,
+      environment: 'staging',
+      kind: 'staging',
+      namespace,
+      host: staging.host,
+      components: resolveComponents(cfg, staging.components),
+      cronJobs: cron('staging'),
       dataNamespace: staging.shareProductionData ? production : namespace,
-      ownsData: !staging.shareProductionData, config: cfg,
+      ownsData: !staging.shareProductionData,
+      config: cfg,
     });
   }
   const previews = cfg.environments.previews;
@@ -74,10 +93,17 @@ function appEnvironments(app: string, cfg: AppConfig): AppEnvironment[] {
     const environment = `preview-${slug}`;
     const tag = (typeof entry === 'string' ? undefined : entry.tag) ?? slug;
     envs.push({
-      app, environment, kind: 'preview', namespace: namespaceFor(app, environment), host: `${slug}.${previews!.domain}`,
+      app,
+      environment,
+      kind: 'preview',
+      namespace: namespaceFor(app, environment),
+      host: `${slug}.${previews!.domain}`,
       // Previews run one replica of the branch's image and share staging's data tier.
-      components: resolveComponents(cfg, {}, { replicas: 1, tag }), cronJobs: [],
-      dataNamespace: envs[1].dataNamespace, ownsData: false, config: cfg, // envs[1] is staging: required with previews
+      components: resolveComponents(cfg, {}, { replicas: 1, tag }),
+      cronJobs: [],
+      dataNamespace: envs[1].dataNamespace,
+      ownsData: false,
+      config: cfg, // envs[1] is staging: required with previews
     });
   }
   return envs;

@@ -27,7 +27,9 @@ function routedServices(obj: Obj): { namespace: string; name: string }[] {
     return backends.filter((b) => b?.service).map((b) => ({ namespace: ns, name: b.service.name }));
   }
   if (obj.kind === 'HTTPRoute' || obj.kind === 'GRPCRoute' || obj.kind === 'TCPRoute' || obj.kind === 'TLSRoute') {
-    return (obj.spec?.rules ?? []).flatMap((r: any) => r.backendRefs ?? []).filter((b: any) => (b.kind ?? 'Service') === 'Service')
+    return (obj.spec?.rules ?? [])
+      .flatMap((r: any) => r.backendRefs ?? [])
+      .filter((b: any) => (b.kind ?? 'Service') === 'Service')
       .map((b: any) => ({ namespace: b.namespace ?? ns, name: b.name }));
   }
   return [];

@@ -25,7 +25,6 @@ export const ANNOTATION = {
   issueTemporaryCertificate: 'cert-manager.io/issue-temporary-certificate',
 } as const;
 
-
 /** Stable, minimal labels that select one workload's pods. */
 export function selectorLabels(instance: string, name: string): Record<string, string> {
   return { [LABEL.instance]: instance, [LABEL.name]: name };

@@ -73,7 +73,9 @@ export function defaultDeny(scope: Construct, namespace: string): void {
       policyTypes: ['Egress'],
       egress: [
         {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          to: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+          ],
           ports: [
             { port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' },
             { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' },

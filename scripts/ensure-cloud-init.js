@@ -13,7 +13,10 @@ const howTo = 'apt-get update && apt-get install -y --no-install-recommends clou
 if (process.getuid?.() === 0 && has('apt-get', ['--version'])) {
   console.error(`cloud-init is needed by the user-data schema tests; installing it: ${howTo}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'cloud-init']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', 'cloud-init'],
+  ]) {
     const run = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (run.status !== 0) process.exit(run.status ?? 1);
   }

@@ -22,9 +22,16 @@ const SOURCES = require('./crd-kinds.json').generate;
 /** Upstream URLs by CRD file, from cdk8s.yaml's `imports` (a file may have several). */
 function upstreamUrls(file) {
   const config = yaml.load(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
-  const stem = { 'argo-cd.yaml': 'argoproj/argo-cd', 'gateway-api.yaml': 'gateway-api', 'envoy-gateway.yaml': 'envoyproxy/gateway',
-    'cert-manager.yaml': 'cert-manager/cert-manager', 'rook-ceph.yaml': 'rook/rook', 'eck.yaml': 'cloud-on-k8s',
-    'prometheus-operator.yaml': 'prometheus-operator/prometheus-operator', 'volume-snapshots.yaml': 'external-snapshotter' }[file];
+  const stem = {
+    'argo-cd.yaml': 'argoproj/argo-cd',
+    'gateway-api.yaml': 'gateway-api',
+    'envoy-gateway.yaml': 'envoyproxy/gateway',
+    'cert-manager.yaml': 'cert-manager/cert-manager',
+    'rook-ceph.yaml': 'rook/rook',
+    'eck.yaml': 'cloud-on-k8s',
+    'prometheus-operator.yaml': 'prometheus-operator/prometheus-operator',
+    'volume-snapshots.yaml': 'external-snapshotter',
+  }[file];
   return config.imports.filter((url) => url.includes(stem));
 }
 
@@ -70,8 +77,13 @@ async function generate(out, tmp) {
     if (missing.length) throw new Error(`${file}: no CRD for ${missing.join(', ')}`);
     const filtered = path.join(tmp, file);
     fs.writeFileSync(filtered, wanted.map((d) => yaml.dump(d, { noRefs: true, lineWidth: -1 })).join('---\n'));
-    execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['import', filtered, '--no-check-upgrade', '--language', 'typescript', '--output', out], { stdio: 'inherit' });
+    execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['import', filtered, '--no-check-upgrade', '--language', 'typescript', '--output', out], {
+      stdio: 'inherit',
+    });
   }
 }
 
-main().catch((err) => { console.error(err.message); process.exit(1); });
+main().catch((err) => {
+  console.error(err.message);
+  process.exit(1);
+});

@@ -60,7 +60,8 @@ describe('AddonApplication', () => {
   test('refuses a chart pin that is not an exact version', () => {
     const chart = new Chart(Testing.app(), 'test');
     expect(
-      () => new AddonApplication(chart, 'Addon', { name: 'x', chart: { repoURL: 'https://charts.example.org', chart: 'x', version: '^1.2.0' }, namespace: 'x' }),
+      () =>
+        new AddonApplication(chart, 'Addon', { name: 'x', chart: { repoURL: 'https://charts.example.org', chart: 'x', version: '^1.2.0' }, namespace: 'x' }),
     ).toThrow('AddonApplication x: chart x version "^1.2.0" is not an exact version; pin one such as "1.2.3" in config/versions.yaml');
   });
 

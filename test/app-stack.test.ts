@@ -12,8 +12,7 @@ function synthManifests(configFile: string) {
 const find = (docs: { file: string; object: any }[], kind: string, namespace: string, name?: string) =>
   docs.map((d) => d.object).filter((o) => o.kind === kind && o.metadata.namespace === namespace && (name === undefined || o.metadata.name === name));
 
-const podSpecs = (o: any): any[] =>
-  o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template.spec] : o.spec?.template?.spec ? [o.spec.template.spec] : [];
+const podSpecs = (o: any): any[] => (o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template.spec] : o.spec?.template?.spec ? [o.spec.template.spec] : []);
 
 describe('default platform', () => {
   let docs: { file: string; object: any }[];
@@ -60,7 +59,12 @@ describe('default platform', () => {
       for (const pod of podSpecs(w)) {
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
         for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
-          expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+          expect(c.securityContext).toMatchObject({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+          });
         }
       }
     }
@@ -77,7 +81,11 @@ describe('default platform', () => {
 
   test('PodDisruptionBudgets exist exactly for components with more than one replica', () => {
     const components = ['backend', 'frontend'];
-    const pdbs = (ns: string) => find(docs, 'PodDisruptionBudget', ns).map((p) => p.metadata.name).filter((n) => components.includes(n)).sort();
+    const pdbs = (ns: string) =>
+      find(docs, 'PodDisruptionBudget', ns)
+        .map((p) => p.metadata.name)
+        .filter((n) => components.includes(n))
+        .sort();
     expect(pdbs('berkeleytime-production')).toEqual(['backend', 'frontend']);
     expect(pdbs('berkeleytime-staging')).toEqual([]);
     const [pdb] = find(docs, 'PodDisruptionBudget', 'berkeleytime-production', 'backend');
@@ -107,7 +115,9 @@ describe('default platform', () => {
 describe('canary releases', () => {
   test('a canary yields two Deployments (distinct tracks) behind one Service selecting both', () => {
     const file = writeConfig(
-      mutatedConfigText((c) => (c.apps.berkeleytime.components.frontend.canary = { image: 'registry.berkeleytime.com/berkeleytime/frontend:2.5.0', replicas: 1 })),
+      mutatedConfigText(
+        (c) => (c.apps.berkeleytime.components.frontend.canary = { image: 'registry.berkeleytime.com/berkeleytime/frontend:2.5.0', replicas: 1 }),
+      ),
     );
     const { docs } = synthManifests(file);
     const ns = 'berkeleytime-production';
@@ -132,18 +142,27 @@ describe('canary releases', () => {
     const ns = 'berkeleytime-production';
     const [ingress] = find(docs, 'NetworkPolicy', ns, 'ingress-backend-from-frontend');
     expect(ingress.spec.podSelector.matchLabels['app.kubernetes.io/name']).toBe('backend');
-    expect(ingress.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': ns, 'app.kubernetes.io/name': 'frontend' } } }], ports: [{ port: 8000, protocol: 'TCP' }] }]);
+    expect(ingress.spec.ingress).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': ns, 'app.kubernetes.io/name': 'frontend' } } }],
+        ports: [{ port: 8000, protocol: 'TCP' }],
+      },
+    ]);
     const [egress] = find(docs, 'NetworkPolicy', ns, 'egress-frontend-to-backend');
     expect(egress.spec.egress[0].ports).toEqual([{ port: 8000, protocol: 'TCP' }]);
     // Nothing else calls the backend.
-    expect(find(docs, 'NetworkPolicy', ns).filter((p) => p.metadata.name.startsWith('ingress-backend-from-')).map((p) => p.metadata.name).sort()).toEqual([
-      'ingress-backend-from-edge',
-      'ingress-backend-from-frontend',
-    ]);
+    expect(
+      find(docs, 'NetworkPolicy', ns)
+        .filter((p) => p.metadata.name.startsWith('ingress-backend-from-'))
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['ingress-backend-from-edge', 'ingress-backend-from-frontend']);
   });
 
   test('autoscaling adds an HPA and leaves replicas to it', () => {
-    const file = writeConfig(mutatedConfigText((c) => (c.apps.berkeleytime.components.frontend.autoscaling = { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 70 })));
+    const file = writeConfig(
+      mutatedConfigText((c) => (c.apps.berkeleytime.components.frontend.autoscaling = { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 70 })),
+    );
     const { docs } = synthManifests(file);
     const [hpa] = find(docs, 'HorizontalPodAutoscaler', 'berkeleytime-production', 'frontend');
     expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'frontend' } });

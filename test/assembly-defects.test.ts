@@ -40,14 +40,18 @@ describeWithCharts('assembly of the default platform', () => {
     expect(ceph).toBeLessThan(consumers);
     // A step waits for its health before the next one: the Ceph step does.
     expect(steps[ceph - 1].waitsFor.some((o) => o.kind === 'CephCluster')).toBe(true);
-    const certificates = steps.filter(applies('Certificate')).filter((s) => s.objects.some((o) => o.kind === 'Certificate' && o.object.spec?.issuerRef?.name?.startsWith('letsencrypt')));
+    const certificates = steps
+      .filter(applies('Certificate'))
+      .filter((s) => s.objects.some((o) => o.kind === 'Certificate' && o.object.spec?.issuerRef?.name?.startsWith('letsencrypt')));
     expect(stepOf(steps, applies('ClusterIssuer'))).toBeLessThan(certificates[0].index);
   });
 
   test('1: routes and policies in wave 0, before the Envoy Gateway chart brings their CRDs', () => {
     const docs = editing(tree.docs, is('HTTPRoute', 'logging-kibana'), (o) => setWave(o, undefined));
     const found = check(tree, docs).messages.filter((m) => m.includes('HTTPRoute/logging/logging-kibana'));
-    expect(found).toEqual([expect.stringContaining('assembly: gateway.networking.k8s.io/HTTPRoute is not served yet: its CustomResourceDefinition comes with envoy-gateway')]);
+    expect(found).toEqual([
+      expect.stringContaining('assembly: gateway.networking.k8s.io/HTTPRoute is not served yet: its CustomResourceDefinition comes with envoy-gateway'),
+    ]);
     expect(found[0]).toContain('SkipDryRunOnMissingResource only skips the dry run');
   });
 
@@ -62,37 +66,58 @@ describeWithCharts('assembly of the default platform', () => {
   });
 
   test('3: the Gateway and its ACME certificates in a wave that others wait on', () => {
-    const gatewayAndCerts = (o: any) => (o?.kind === 'Gateway' && o.metadata.name === 'platform') || (o?.kind === 'Certificate' && o.metadata.namespace === 'envoy-gateway-system');
+    const gatewayAndCerts = (o: any) =>
+      (o?.kind === 'Gateway' && o.metadata.name === 'platform') || (o?.kind === 'Certificate' && o.metadata.namespace === 'envoy-gateway-system');
     const docs = editing(tree.docs, gatewayAndCerts, (o) => {
       setWave(o, WAVE.platform);
       delete o.metadata.annotations['cert-manager.io/issue-temporary-certificate'];
     });
     const { messages } = check(tree, docs);
-    expect(messages).toContainEqual(expect.stringMatching(/Certificate\/envoy-gateway-system\/berkeleytime\.com-tls: assembly: an ACME certificate is issued only when DNS for berkeleytime\.com reaches the entry point .*move it to the last wave/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /Certificate\/envoy-gateway-system\/berkeleytime\.com-tls: assembly: an ACME certificate is issued only when DNS for berkeleytime\.com reaches the entry point .*move it to the last wave/,
+      ),
+    );
   });
 
   test('4: a root Application that never prunes keeps removed previews forever', () => {
-    const docs = editing(tree.docs, (o) => is('Application', 'platform')(o), (o) => (o.spec.syncPolicy.automated.prune = false));
+    const docs = editing(
+      tree.docs,
+      (o) => is('Application', 'platform')(o),
+      (o) => (o.spec.syncPolicy.automated.prune = false),
+    );
     const { messages } = check(tree, docs);
-    expect(messages).toContainEqual(expect.stringMatching(/bootstrap.*Application\/argocd\/platform: spec\.syncPolicy\.automated\.prune: assembly: platform syncs dist\/cluster without pruning/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /bootstrap.*Application\/argocd\/platform: spec\.syncPolicy\.automated\.prune: assembly: platform syncs dist\/cluster without pruning/,
+      ),
+    );
   });
 
   test('5: snapshot-controller with its default values renders a new webhook certificate each time', () => {
     const docs = editing(tree.docs, is('Application', 'snapshot-controller'), (o) => delete o.spec.source.helm.valuesObject);
     const { messages } = check(tree, docs);
-    expect(messages).toContainEqual(expect.stringMatching(/Application\/argocd\/snapshot-controller: spec\.source\.helm\.valuesObject: chart snapshot-controller 5\.0\.4 renders differently every time \(.*crds\.yaml.*\): Argo CD renders on every refresh, so the Application would be OutOfSync forever/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /Application\/argocd\/snapshot-controller: spec\.source\.helm\.valuesObject: chart snapshot-controller 5\.0\.4 renders differently every time \(.*crds\.yaml.*\): Argo CD renders on every refresh, so the Application would be OutOfSync forever/,
+      ),
+    );
   });
 
   test('7: cert-manager gets gatewayAPI.enabled, and the deprecated enableGatewayAPI is refused', () => {
     const controllerConfig = clean.assembly.rendered.find((d) => d.object.kind === 'ConfigMap' && d.object.metadata.name === 'cert-manager');
     expect(controllerConfig?.object.data['config.yaml']).toMatch(/gatewayAPI:\n\s+enabled: true/);
     const docs = editing(tree.docs, is('Application', 'cert-manager'), (o) => (o.spec.source.helm.valuesObject.config = { enableGatewayAPI: true }));
-    expect(check(tree, docs).messages).toContainEqual(expect.stringContaining('spec.source.helm.valuesObject.config.enableGatewayAPI: deprecated by the chart: use config.gatewayAPI.enabled'));
+    expect(check(tree, docs).messages).toContainEqual(
+      expect.stringContaining('spec.source.helm.valuesObject.config.enableGatewayAPI: deprecated by the chart: use config.gatewayAPI.enabled'),
+    );
   });
 
   test('9: the Application health check arrives only with the root sync that relies on it', () => {
     const docs = tree.docs.filter((d) => !(d.object.kind === 'ConfigMap' && d.file.includes(`${path.sep}bootstrap${path.sep}`)));
-    expect(check(tree, docs).messages).toContainEqual(expect.stringContaining('the Application health check must be installed by the bootstrap before the root sync, not by the root sync that relies on it'));
+    expect(check(tree, docs).messages).toContainEqual(
+      expect.stringContaining('the Application health check must be installed by the bootstrap before the root sync, not by the root sync that relies on it'),
+    );
   });
 
   test('an environment whose migration (wave -1) runs before its namespace, policies and database (wave 0), as first synthesized', () => {
@@ -100,11 +125,17 @@ describeWithCharts('assembly of the default platform', () => {
     const docs = editing(tree.docs, data, (o) => setWave(o, undefined));
     const { messages } = check(tree, docs);
     expect(messages).toEqual([
-      expect.stringMatching(/Job\/berkeleytime-production\/backend-migrate-2-4-1: assembly: namespace "berkeleytime-production" does not exist when this step applies it, which comes with env-production \(wave 0, never applied\)/),
+      expect.stringMatching(
+        /Job\/berkeleytime-production\/backend-migrate-2-4-1: assembly: namespace "berkeleytime-production" does not exist when this step applies it, which comes with env-production \(wave 0, never applied\)/,
+      ),
     ]);
     // With the namespace first, the Job still waits on what comes after it.
     const late = editing(docs, is('Namespace', 'berkeleytime-production'), (o) => setWave(o, -2));
-    expect(check(tree, late).messages).toContainEqual(expect.stringMatching(/backend-migrate-2-4-1: assembly: stalls the sync of env-production at Sync wave -1: it waits on ConfigMap berkeleytime-production\/backend-env/));
+    expect(check(tree, late).messages).toContainEqual(
+      expect.stringMatching(
+        /backend-migrate-2-4-1: assembly: stalls the sync of env-production at Sync wave -1: it waits on ConfigMap berkeleytime-production\/backend-env/,
+      ),
+    );
   });
 });
 
@@ -115,17 +146,30 @@ describeWithCharts('assembly of the ingress-nginx variant (8: its controller run
   test('renders the final ingress-nginx chart and assembles with no finding', () => {
     const { messages, assembly } = check(tree);
     expect(messages).toEqual([]);
-    expect(assembly.rendered.some((d) => ['Deployment', 'DaemonSet'].includes(d.object.kind) && d.object.metadata.name === 'ingress-nginx-controller')).toBe(true);
+    expect(assembly.rendered.some((d) => ['Deployment', 'DaemonSet'].includes(d.object.kind) && d.object.metadata.name === 'ingress-nginx-controller')).toBe(
+      true,
+    );
   });
 
   test('a controller that allows privilege escalation is refused by the restricted namespace', () => {
-    const docs = editing(tree.docs, is('Application', 'ingress-nginx'), (o) => (o.spec.source.helm.valuesObject.controller.image = { allowPrivilegeEscalation: true }));
-    expect(check(tree, docs).messages).toContainEqual(expect.stringMatching(/ingress-nginx chart: .*(Deployment|DaemonSet)\/ingress-nginx\/ingress-nginx-controller: .*allowPrivilegeEscalation: violates Pod Security "restricted" of namespace "ingress-nginx": must be false/));
+    const docs = editing(
+      tree.docs,
+      is('Application', 'ingress-nginx'),
+      (o) => (o.spec.source.helm.valuesObject.controller.image = { allowPrivilegeEscalation: true }),
+    );
+    expect(check(tree, docs).messages).toContainEqual(
+      expect.stringMatching(
+        /ingress-nginx chart: .*(Deployment|DaemonSet)\/ingress-nginx\/ingress-nginx-controller: .*allowPrivilegeEscalation: violates Pod Security "restricted" of namespace "ingress-nginx": must be false/,
+      ),
+    );
   });
 });
 
 describeWithCharts('assembly of every example platform', () => {
-  const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
+  const examples = fs
+    .readdirSync(path.join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
   test.each(examples)('examples/%s renders its charts and assembles with no finding', (file) => {
     const { messages, assembly } = check(synthTree(path.join(ROOT, 'examples', file)));

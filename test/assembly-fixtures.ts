@@ -26,7 +26,10 @@ export function synthTree(configFile: string): SynthesizedTree {
   const result = synthesize({ configFile, outdir: path.join(root, 'dist'), secretsDir: TEST_SECRETS });
   drainWarnings();
   const dist = path.join(root, 'dist');
-  const dirs = fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(dist, e.name));
+  const dirs = fs
+    .readdirSync(dist, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'hosts')
+    .map((e) => path.join(dist, e.name));
   return { root, docs: loadTree(dirs).docs, secrets: result.externalSecrets, storageClasses: result.externalStorageClasses };
 }
 
@@ -48,7 +51,10 @@ export function check(tree: SynthesizedTree, docs: readonly SourceDocument[] = t
   });
   const findings = [
     ...assembly.findings,
-    ...validateDocuments([...docs, ...assembly.rendered], { schemaLocation: location, declared: { secrets: tree.secrets, storageClasses: tree.storageClasses } }),
+    ...validateDocuments([...docs, ...assembly.rendered], {
+      schemaLocation: location,
+      declared: { secrets: tree.secrets, storageClasses: tree.storageClasses },
+    }),
   ];
   return { assembly, findings, messages: findings.map(formatFinding) };
 }

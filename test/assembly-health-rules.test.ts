@@ -13,12 +13,38 @@ import { annotated, application, at, expectAssembles, findingsFor, k, lastWave, 
 
 /** The custom resources these tests use are served before the root sync: only their health matters here. */
 const { declared: DECLARED, plan } = planner(
-  ['/Namespace', '/Pod', '/Service', '/Secret', '/ConfigMap', '/ServiceAccount', '/PersistentVolumeClaim',
-    'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob',
-    'storage.k8s.io/StorageClass', 'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService'],
-  ['ceph.rook.io/CephCluster', 'ceph.rook.io/CephBlockPool', 'cert-manager.io/Certificate', 'cert-manager.io/ClusterIssuer',
-    'cert-manager.io/Issuer', 'gateway.networking.k8s.io/GatewayClass', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/HTTPRoute',
-    'monitoring.coreos.com/Prometheus', 'elasticsearch.k8s.elastic.co/Elasticsearch', 'beat.k8s.elastic.co/Beat', 'snapshot.storage.k8s.io/VolumeSnapshot'],
+  [
+    '/Namespace',
+    '/Pod',
+    '/Service',
+    '/Secret',
+    '/ConfigMap',
+    '/ServiceAccount',
+    '/PersistentVolumeClaim',
+    'apps/Deployment',
+    'apps/StatefulSet',
+    'apps/DaemonSet',
+    'apps/ReplicaSet',
+    'batch/Job',
+    'batch/CronJob',
+    'storage.k8s.io/StorageClass',
+    'apiextensions.k8s.io/CustomResourceDefinition',
+    'apiregistration.k8s.io/APIService',
+  ],
+  [
+    'ceph.rook.io/CephCluster',
+    'ceph.rook.io/CephBlockPool',
+    'cert-manager.io/Certificate',
+    'cert-manager.io/ClusterIssuer',
+    'cert-manager.io/Issuer',
+    'gateway.networking.k8s.io/GatewayClass',
+    'gateway.networking.k8s.io/Gateway',
+    'gateway.networking.k8s.io/HTTPRoute',
+    'monitoring.coreos.com/Prometheus',
+    'elasticsearch.k8s.elastic.co/Elasticsearch',
+    'beat.k8s.elastic.co/Beat',
+    'snapshot.storage.k8s.io/VolumeSnapshot',
+  ],
   ['rook-ceph', 'cert-manager'],
 );
 
@@ -33,20 +59,22 @@ function expectStall(p: AssemblyPlan, document: string, ...parts: (string | RegE
   }
 }
 
-
 const podSpec = (name: string, extra: Manifest = {}) => ({ containers: [{ name, image: 'registry.example/app:1' }], ...extra });
 const template = (name: string, extra: Manifest = {}) => ({ metadata: { labels: { app: name } }, spec: podSpec(name, extra) });
 const workload = (kind: string, name: string, extra: Manifest = {}, namespace?: string) =>
   k('apps/v1', kind, name, { spec: { selector: { matchLabels: { app: name } }, template: template(name, extra) } }, namespace);
 const deployment = (name: string, extra: Manifest = {}, namespace?: string) => workload('Deployment', name, extra, namespace);
-const job = (name: string, extra: Manifest = {}) => k('batch/v1', 'Job', name, { spec: { template: { spec: podSpec(name, { restartPolicy: 'Never', ...extra }) } } });
+const job = (name: string, extra: Manifest = {}) =>
+  k('batch/v1', 'Job', name, { spec: { template: { spec: podSpec(name, { restartPolicy: 'Never', ...extra }) } } });
 const secret = (name: string, namespace?: string) => k('v1', 'Secret', name, {}, namespace);
 const configMap = (name: string) => k('v1', 'ConfigMap', name);
 const serviceAccount = (name: string) => k('v1', 'ServiceAccount', name);
 const service = (name: string, selector: Record<string, string> = { app: name }, namespace?: string) =>
   k('v1', 'Service', name, { spec: { selector, ports: [{ port: 80 }] } }, namespace);
 const pvc = (name: string, storageClassName?: string) =>
-  k('v1', 'PersistentVolumeClaim', name, { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(storageClassName ? { storageClassName } : {}) } });
+  k('v1', 'PersistentVolumeClaim', name, {
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(storageClassName ? { storageClassName } : {}) },
+  });
 const storageClass = (name: string, provisioner = 'example.com/local', parameters: Record<string, string> = {}) =>
   k('storage.k8s.io/v1', 'StorageClass', name, { provisioner, parameters });
 const cephBlock = () => storageClass('ceph-block', 'rook-ceph.rbd.csi.ceph.com', { clusterID: 'rook-ceph', pool: 'replicapool' });
@@ -56,12 +84,15 @@ const clusterIssuer = (name: string, spec: Manifest = { selfSigned: {} }) => k('
 const issuer = (name: string, spec: Manifest) => k('cert-manager.io/v1', 'Issuer', name, { spec });
 const certificate = (name: string, secretName: string, issuerRef: Manifest) =>
   k('cert-manager.io/v1', 'Certificate', name, { spec: { secretName, dnsNames: [`${name}.example.com`], issuerRef } });
-const gatewayClass = () => k('gateway.networking.k8s.io/v1', 'GatewayClass', 'eg', { spec: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' } });
+const gatewayClass = () =>
+  k('gateway.networking.k8s.io/v1', 'GatewayClass', 'eg', { spec: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' } });
 const gateway = (name: string, listeners: Manifest[] = [{ name: 'http', protocol: 'HTTP', port: 80 }]) =>
   k('gateway.networking.k8s.io/v1', 'Gateway', name, { spec: { gatewayClassName: 'eg', listeners } });
 const httpsListener = (secretName: string) => ({ name: 'https', protocol: 'HTTPS', port: 443, tls: { certificateRefs: [{ name: secretName }] } });
 const httpRoute = (name: string, gatewayName: string, backend: string) =>
-  k('gateway.networking.k8s.io/v1', 'HTTPRoute', name, { spec: { parentRefs: [{ name: gatewayName }], rules: [{ backendRefs: [{ name: backend, port: 80 }] }] } });
+  k('gateway.networking.k8s.io/v1', 'HTTPRoute', name, {
+    spec: { parentRefs: [{ name: gatewayName }], rules: [{ backendRefs: [{ name: backend, port: 80 }] }] },
+  });
 const elasticsearch = (name: string, nodeSet: Manifest = {}) =>
   k('elasticsearch.k8s.elastic.co/v1', 'Elasticsearch', name, { spec: { version: '8.15.0', nodeSets: [{ name: 'default', count: 1, ...nodeSet }] } });
 
@@ -96,10 +127,24 @@ describe('every health rule', () => {
 
 /** Rules whose waitsOn can return something, each with a describe block below. */
 const BEHAVIOURAL = [
-  'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', '/Pod', '/PersistentVolumeClaim',
-  'apiregistration.k8s.io/APIService', 'argoproj.io/Application', 'cert-manager.io/Certificate', 'cert-manager.io/ClusterIssuer',
-  'cert-manager.io/Issuer', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/HTTPRoute', 'monitoring.coreos.com/Prometheus',
-  'elasticsearch.k8s.elastic.co/Elasticsearch', 'beat.k8s.elastic.co/Beat', 'snapshot.storage.k8s.io/VolumeSnapshot',
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'apps/ReplicaSet',
+  'batch/Job',
+  '/Pod',
+  '/PersistentVolumeClaim',
+  'apiregistration.k8s.io/APIService',
+  'argoproj.io/Application',
+  'cert-manager.io/Certificate',
+  'cert-manager.io/ClusterIssuer',
+  'cert-manager.io/Issuer',
+  'gateway.networking.k8s.io/Gateway',
+  'gateway.networking.k8s.io/HTTPRoute',
+  'monitoring.coreos.com/Prometheus',
+  'elasticsearch.k8s.elastic.co/Elasticsearch',
+  'beat.k8s.elastic.co/Beat',
+  'snapshot.storage.k8s.io/VolumeSnapshot',
 ];
 
 test('every rule that can wait on something has a behavioural test here', () => {
@@ -112,7 +157,8 @@ test('every rule that can wait on something has a behavioural test here', () => 
 // Behaviour, rule by rule
 
 describe('apps/Deployment', () => {
-  const withSecretEnv = () => deployment('app', { containers: [{ name: 'app', env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } }] }] });
+  const withSecretEnv = () =>
+    deployment('app', { containers: [{ name: 'app', env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } }] }] });
   const withConfigVolume = () => deployment('app', { volumes: [{ name: 'config', configMap: { name: 'settings' } }] });
 
   test('stalls on a Secret that nothing creates', () => {
@@ -214,11 +260,16 @@ describe('/Pod', () => {
 });
 
 describe('batch/Job', () => {
-  const migrate = () => job('migrate', { containers: [{ name: 'migrate', image: 'registry.example/migrate:1', env: [{ name: 'API', value: 'http://api.default.svc:8080/v1' }] }] });
+  const migrate = () =>
+    job('migrate', { containers: [{ name: 'migrate', image: 'registry.example/migrate:1', env: [{ name: 'API', value: 'http://api.default.svc:8080/v1' }] }] });
 
   test('stalls when the Deployment behind a Service it calls comes later', () => {
     const p = plan([at(0, service('api')), at(0, migrate()), at(1, deployment('api'))]);
-    expectStall(p, 'Job/default/migrate', 'Deployment default/api ready, behind Service api (container migrate calls api.default.svc), which comes with root (wave 1, never applied)');
+    expectStall(
+      p,
+      'Job/default/migrate',
+      'Deployment default/api ready, behind Service api (container migrate calls api.default.svc), which comes with root (wave 1, never applied)',
+    );
   });
 
   test('stalls when the Service itself comes later', () => {
@@ -228,7 +279,11 @@ describe('batch/Job', () => {
 
   test('stalls when the Deployment behind the Service comes in the same wave: its pods may fail first, and a failed Job stays failed', () => {
     const p = plan([at(0, service('api')), at(0, deployment('api')), at(0, migrate()), lastWave(1)]);
-    expectStall(p, 'Job/default/migrate', 'Deployment default/api ready, behind Service api (container migrate calls api.default.svc) in an earlier wave than this Job; it comes in the same one');
+    expectStall(
+      p,
+      'Job/default/migrate',
+      'Deployment default/api ready, behind Service api (container migrate calls api.default.svc) in an earlier wave than this Job; it comes in the same one',
+    );
   });
 
   test('assembles with the Service and its Deployment in an earlier wave', () => {
@@ -253,8 +308,12 @@ describe('/PersistentVolumeClaim', () => {
 
   test('stalls when the CephCluster behind its StorageClass is applied only in a later wave', () => {
     const p = plan([at(0, app()), at(0, pvc('data', 'ceph-block')), at(0, cephBlock()), at(1, cephCluster()), at(1, cephPool())]);
-    expectStall(p, 'PersistentVolumeClaim/default/data', 'root at Sync wave 0',
-      "CephCluster rook-ceph/rook-ceph healthy, the backend of StorageClass ceph-block's provisioner rook-ceph.rbd.csi.ceph.com (spec.storageClassName), which comes with root (wave 1, never applied)");
+    expectStall(
+      p,
+      'PersistentVolumeClaim/default/data',
+      'root at Sync wave 0',
+      "CephCluster rook-ceph/rook-ceph healthy, the backend of StorageClass ceph-block's provisioner rook-ceph.rbd.csi.ceph.com (spec.storageClassName), which comes with root (wave 1, never applied)",
+    );
     // The Deployment waits on the claim.
     expectStall(p, 'Deployment/default/app', 'PersistentVolumeClaim default/data healthy (pod template volume data)');
   });
@@ -276,7 +335,9 @@ describe('/PersistentVolumeClaim', () => {
   test('an empty storageClassName binds a PersistentVolume statically: no class, no default is asked for', () => {
     const claim = pvc('data');
     claim.spec.storageClassName = '';
-    expect(findingsFor(plan([at(0, claim), lastWave(1)], { declared: { storageClasses: ['local-path:default'] } }), 'PersistentVolumeClaim/default/data')).toEqual([]);
+    expect(
+      findingsFor(plan([at(0, claim), lastWave(1)], { declared: { storageClasses: ['local-path:default'] } }), 'PersistentVolumeClaim/default/data'),
+    ).toEqual([]);
   });
 
   test('uses the declared default class', () => {
@@ -291,11 +352,18 @@ describe('/PersistentVolumeClaim', () => {
 });
 
 describe('apiregistration.k8s.io/APIService', () => {
-  const api = () => k('apiregistration.k8s.io/v1', 'APIService', 'v1beta1.metrics.k8s.io', { spec: { service: { namespace: 'default', name: 'metrics' }, group: 'metrics.k8s.io', version: 'v1beta1' } });
+  const api = () =>
+    k('apiregistration.k8s.io/v1', 'APIService', 'v1beta1.metrics.k8s.io', {
+      spec: { service: { namespace: 'default', name: 'metrics' }, group: 'metrics.k8s.io', version: 'v1beta1' },
+    });
 
   test('stalls when the pods behind its Service come later', () => {
     const p = plan([at(0, api()), at(0, service('metrics')), at(1, deployment('metrics'))]);
-    expectStall(p, 'APIService/v1beta1.metrics.k8s.io', 'Deployment default/metrics ready, behind Service metrics (spec.service), which comes with root (wave 1, never applied)');
+    expectStall(
+      p,
+      'APIService/v1beta1.metrics.k8s.io',
+      'Deployment default/metrics ready, behind Service metrics (spec.service), which comes with root (wave 1, never applied)',
+    );
   });
 
   test('assembles with the Service and Deployment in an earlier wave', () => {
@@ -308,8 +376,12 @@ describe('argoproj.io/Application', () => {
 
   test("stalls its parent with a chain message when an object of the child's sync never becomes healthy", () => {
     const p = plan([at(0, application('addon')), lastWave(1)], { children: [sync('addon', [stuck()])] });
-    expectStall(p, 'Application/argocd/addon', 'stalls the sync of root at Sync wave 0',
-      'Deployment default/app (addon), which waits on Secret default/registry (pod template imagePullSecrets), which nothing creates');
+    expectStall(
+      p,
+      'Application/argocd/addon',
+      'stalls the sync of root at Sync wave 0',
+      'Deployment default/app (addon), which waits on Secret default/registry (pod template imagePullSecrets), which nothing creates',
+    );
     // The child's last wave is not waited on, so the child itself reports nothing.
     expect(findingsFor(p, 'Deployment/default/app')).toEqual([]);
   });
@@ -374,13 +446,20 @@ describe('cert-manager.io/Issuer', () => {
   });
 
   test('assembles when the Certificate that writes the CA Secret can be issued', () => {
-    expectAssembles(plan([at(0, clusterIssuer('root')), at(1, certificate('ca', 'ca-key', { name: 'root', kind: 'ClusterIssuer' })), at(1, ca()), lastWave(2)]));
+    expectAssembles(
+      plan([at(0, clusterIssuer('root')), at(1, certificate('ca', 'ca-key', { name: 'root', kind: 'ClusterIssuer' })), at(1, ca()), lastWave(2)]),
+    );
   });
 });
 
 describe('gateway.networking.k8s.io/Gateway', () => {
   // The Certificate cannot be issued before wave 1 (its issuer comes then): does the Gateway's listener Secret exist before?
-  const arrangement = (cert: Manifest) => [at(0, gatewayClass()), at(0, gateway('web', [httpsListener('web-tls')])), at(0, cert), at(1, clusterIssuer('internal'))];
+  const arrangement = (cert: Manifest) => [
+    at(0, gatewayClass()),
+    at(0, gateway('web', [httpsListener('web-tls')])),
+    at(0, cert),
+    at(1, clusterIssuer('internal')),
+  ];
   const cert = () => certificate('web', 'web-tls', { name: 'internal', kind: 'ClusterIssuer' });
 
   test('stalls on a certificate Secret written only once the Certificate is issued', () => {
@@ -401,7 +480,9 @@ describe('gateway.networking.k8s.io/Gateway', () => {
   });
 
   test('assembles with the class, the issuer and the Certificate first', () => {
-    expectAssembles(plan([at(0, gatewayClass()), at(0, clusterIssuer('internal')), at(1, cert()), at(2, gateway('web', [httpsListener('web-tls')])), lastWave(3)]));
+    expectAssembles(
+      plan([at(0, gatewayClass()), at(0, clusterIssuer('internal')), at(1, cert()), at(2, gateway('web', [httpsListener('web-tls')])), lastWave(3)]),
+    );
   });
 });
 
@@ -415,7 +496,11 @@ describe('gateway.networking.k8s.io/HTTPRoute', () => {
 
   test('stalls when its backend Service is missing', () => {
     const p = plan([at(0, gatewayClass()), at(0, gateway('web')), at(1, route()), lastWave(2)]);
-    expectStall(p, 'HTTPRoute/default/app', 'Service default/app (spec.rules.backendRefs), which nothing in the tree, the rendered charts or the bootstrap creates');
+    expectStall(
+      p,
+      'HTTPRoute/default/app',
+      'Service default/app (spec.rules.backendRefs), which nothing in the tree, the rendered charts or the bootstrap creates',
+    );
   });
 
   test('assembles with its Gateway and backend first', () => {
@@ -424,9 +509,10 @@ describe('gateway.networking.k8s.io/HTTPRoute', () => {
 });
 
 describe('monitoring.coreos.com/Prometheus', () => {
-  const prometheus = () => k('monitoring.coreos.com/v1', 'Prometheus', 'k8s', {
-    spec: { storage: { volumeClaimTemplate: { spec: { storageClassName: 'ceph-block', resources: { requests: { storage: '10Gi' } } } } } },
-  });
+  const prometheus = () =>
+    k('monitoring.coreos.com/v1', 'Prometheus', 'k8s', {
+      spec: { storage: { volumeClaimTemplate: { spec: { storageClassName: 'ceph-block', resources: { requests: { storage: '10Gi' } } } } } },
+    });
 
   test('stalls when its storage class comes later', () => {
     const p = plan([at(0, prometheus()), at(1, cephBlock())]);
@@ -451,7 +537,9 @@ describe('elasticsearch.k8s.elastic.co/Elasticsearch', () => {
   });
 
   test('stalls on a Secret its pod template mounts, but not on its ServiceAccount', () => {
-    const es = elasticsearch('logs', { podTemplate: { spec: { serviceAccountName: 'es', volumes: [{ name: 'keystore', secret: { secretName: 'keystore' } }] } } });
+    const es = elasticsearch('logs', {
+      podTemplate: { spec: { serviceAccountName: 'es', volumes: [{ name: 'keystore', secret: { secretName: 'keystore' } }] } },
+    });
     const p = plan([at(0, es), lastWave(1)], { declared: { storageClasses: ['local-path:default'] } });
     expectStall(p, 'Elasticsearch/default/logs', 'Secret default/keystore (nodeSet default volume keystore)');
     expectAssembles(plan([at(0, es), lastWave(1)], { declared: { storageClasses: ['local-path:default'], secrets: ['default/keystore'] } }));
@@ -482,7 +570,11 @@ describe('snapshot.storage.k8s.io/VolumeSnapshot', () => {
 
   test('stalls when its claim comes later', () => {
     const p = plan([at(0, snapshot()), at(1, pvc('data'))], { declared });
-    expectStall(p, 'VolumeSnapshot/default/data-snap', 'PersistentVolumeClaim default/data healthy (spec.source.persistentVolumeClaimName), which comes with root (wave 1, never applied)');
+    expectStall(
+      p,
+      'VolumeSnapshot/default/data-snap',
+      'PersistentVolumeClaim default/data healthy (spec.source.persistentVolumeClaimName), which comes with root (wave 1, never applied)',
+    );
   });
 
   test('stalls while its claim cannot bind', () => {

@@ -14,8 +14,18 @@ import { annotated, application, at, expectAssembles, findingsFor, k, lastWave, 
 
 /** cert-manager's kinds are served before the root sync; example.com and Gateway API kinds come with their CRDs in the tests. */
 const { input, plan } = planner(
-  ['/Namespace', '/Service', '/Secret', '/ConfigMap', '/ServiceAccount', '/PersistentVolumeClaim', 'apps/Deployment', 'batch/Job',
-    'storage.k8s.io/StorageClass', 'apiextensions.k8s.io/CustomResourceDefinition'],
+  [
+    '/Namespace',
+    '/Service',
+    '/Secret',
+    '/ConfigMap',
+    '/ServiceAccount',
+    '/PersistentVolumeClaim',
+    'apps/Deployment',
+    'batch/Job',
+    'storage.k8s.io/StorageClass',
+    'apiextensions.k8s.io/CustomResourceDefinition',
+  ],
   ['cert-manager.io/Certificate', 'cert-manager.io/ClusterIssuer'],
 );
 
@@ -23,22 +33,46 @@ const postSync = (m: Manifest) => annotated({ 'argocd.argoproj.io/hook': 'PostSy
 
 const crd = (group: string, kind: string, plural: string, extra: Manifest = {}) =>
   k('apiextensions.k8s.io/v1', 'CustomResourceDefinition', `${plural}.${group}`, {
-    spec: { group, names: { kind, plural }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', ...extra } } }] },
+    spec: {
+      group,
+      names: { kind, plural },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', ...extra } } }],
+    },
   });
 const widgetCrd = (extra: Manifest = {}) => crd('example.com', 'Widget', 'widgets', extra);
 const widget = (name = 'w') => k('example.com/v1', 'Widget', name, { spec: {} });
 const namespace = (name: string) => k('v1', 'Namespace', name);
 const configMap = (name: string, ns?: string) => k('v1', 'ConfigMap', name, {}, ns);
-const deployment = (name: string, podExtra: Manifest = {}, ns?: string) => k('apps/v1', 'Deployment', name, {
-  spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.example/app:1' }], ...podExtra } } },
-}, ns);
+const deployment = (name: string, podExtra: Manifest = {}, ns?: string) =>
+  k(
+    'apps/v1',
+    'Deployment',
+    name,
+    {
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.example/app:1' }], ...podExtra } },
+      },
+    },
+    ns,
+  );
 /** A Deployment that never becomes healthy: it pulls with a Secret nothing creates. */
 const stuckDeployment = (name = 'stuck', ns?: string) => deployment(name, { imagePullSecrets: [{ name: 'missing' }] }, ns);
-const job = (name: string, podExtra: Manifest = {}) => k('batch/v1', 'Job', name, { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name, image: 'registry.example/job:1' }], ...podExtra } } } });
-const acmeIssuer = () => k('cert-manager.io/v1', 'ClusterIssuer', 'letsencrypt', {
-  spec: { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'letsencrypt-account' }, solvers: [{ http01: {} }] } },
-});
-const acmeCertificate = () => k('cert-manager.io/v1', 'Certificate', 'web', { spec: { secretName: 'web-tls', dnsNames: ['web.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } } });
+const job = (name: string, podExtra: Manifest = {}) =>
+  k('batch/v1', 'Job', name, {
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name, image: 'registry.example/job:1' }], ...podExtra } } },
+  });
+const acmeIssuer = () =>
+  k('cert-manager.io/v1', 'ClusterIssuer', 'letsencrypt', {
+    spec: {
+      acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', privateKeySecretRef: { name: 'letsencrypt-account' }, solvers: [{ http01: {} }] },
+    },
+  });
+const acmeCertificate = () =>
+  k('cert-manager.io/v1', 'Certificate', 'web', {
+    spec: { secretName: 'web-tls', dnsNames: ['web.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } },
+  });
 
 // ---------------------------------------------------------------------------------------------
 // (a) When a custom resource's kind is served
@@ -47,7 +81,11 @@ describe('a custom resource needs its CRD established before the step that appli
   test('a CRD that comes with a child Application in a later wave is not served yet', () => {
     const p = plan([at(0, widget()), at(1, application('widgets'))], { children: [sync('widgets', [widgetCrd()])] });
     expect(p.assembles).toBe(false);
-    expect(findingsFor(p, 'Widget/default/w')).toEqual([expect.stringContaining('example.com/Widget is not served yet: its CustomResourceDefinition comes with widgets (wave 0, never applied), not before this step')]);
+    expect(findingsFor(p, 'Widget/default/w')).toEqual([
+      expect.stringContaining(
+        'example.com/Widget is not served yet: its CustomResourceDefinition comes with widgets (wave 0, never applied), not before this step',
+      ),
+    ]);
     expect(findingsFor(p, 'Widget/default/w')[0]).toContain('SkipDryRunOnMissingResource only skips the dry run; the apply still fails');
     // The failed wave stops the root: its Application is never applied.
     expect(p.steps.map((s) => s.sync)).toEqual(['root']);
@@ -55,7 +93,9 @@ describe('a custom resource needs its CRD established before the step that appli
 
   test('a CRD with no source at all says so', () => {
     const p = plan([at(0, widget()), lastWave(1)]);
-    expect(findingsFor(p, 'Widget/default/w')).toEqual([expect.stringContaining('its CustomResourceDefinition comes nowhere in the synthesized tree, the rendered charts or the bootstrap')]);
+    expect(findingsFor(p, 'Widget/default/w')).toEqual([
+      expect.stringContaining('its CustomResourceDefinition comes nowhere in the synthesized tree, the rendered charts or the bootstrap'),
+    ]);
   });
 
   test('a CRD in the same sync and wave is applied first', () => {
@@ -67,7 +107,9 @@ describe('a custom resource needs its CRD established before the step that appli
 
   test('a CRD in a later wave of the same sync is not served yet', () => {
     const p = plan([at(0, widget()), at(1, widgetCrd())]);
-    expect(findingsFor(p, 'Widget/default/w')).toEqual([expect.stringContaining('is not served yet: its CustomResourceDefinition comes with root (wave 1, never applied)')]);
+    expect(findingsFor(p, 'Widget/default/w')).toEqual([
+      expect.stringContaining('is not served yet: its CustomResourceDefinition comes with root (wave 1, never applied)'),
+    ]);
   });
 
   test.each([
@@ -78,10 +120,12 @@ describe('a custom resource needs its CRD established before the step that appli
       children: [sync(crds, [widgetCrd()]), sync(widgets, [widget()])],
     });
     expect(p.assembles).toBe(false);
-    expect(findingsFor(p, 'Widget/default/w')).toEqual([expect.stringContaining(`is not served yet: its CustomResourceDefinition comes with ${crds} (wave 0, `)]);
+    expect(findingsFor(p, 'Widget/default/w')).toEqual([
+      expect.stringContaining(`is not served yet: its CustomResourceDefinition comes with ${crds} (wave 0, `),
+    ]);
   });
 
-  test("a CRD from an Application in an earlier wave of the root is served", () => {
+  test('a CRD from an Application in an earlier wave of the root is served', () => {
     const p = plan([at(0, application('widgets')), at(1, widget()), lastWave(2)], { children: [sync('widgets', [widgetCrd()])] });
     expectAssembles(p);
   });
@@ -106,7 +150,9 @@ describe('a custom resource needs its CRD established before the step that appli
 describe('the last wave is not waited on, unless it holds a hook', () => {
   test('an object that never becomes healthy stalls a wave that is not the last', () => {
     const p = plan([at(0, stuckDeployment()), lastWave(1)]);
-    expect(findingsFor(p, 'Deployment/default/stuck')).toEqual([expect.stringContaining('stalls the sync of root at Sync wave 0: it waits on Secret default/missing')]);
+    expect(findingsFor(p, 'Deployment/default/stuck')).toEqual([
+      expect.stringContaining('stalls the sync of root at Sync wave 0: it waits on Secret default/missing'),
+    ]);
     expect(p.steps.map((s) => s.wave)).toEqual([0]);
   });
 
@@ -114,13 +160,21 @@ describe('the last wave is not waited on, unless it holds a hook', () => {
     const p = plan([at(0, configMap('first')), at(1, stuckDeployment())]);
     expect(p.findings.map((f) => f.message)).toEqual([expect.stringMatching(/^assembly: never becomes healthy: it waits on Secret default\/missing/)]);
     expect(p.assembles).toBe(false);
-    expect(p.steps.map((s) => [s.wave, s.last, s.waitsFor.length])).toEqual([[0, false, 0], [1, true, 0]]);
+    expect(p.steps.map((s) => [s.wave, s.last, s.waitsFor.length])).toEqual([
+      [0, false, 0],
+      [1, true, 0],
+    ]);
   });
 
   test('a hook in the last phase is waited on', () => {
     const p = plan([at(0, configMap('first')), postSync(job('notify', { imagePullSecrets: [{ name: 'missing' }] }))]);
-    expect(findingsFor(p, 'Job/default/notify')).toEqual([expect.stringContaining('stalls the sync of root at PostSync wave 0: it waits on Secret default/missing')]);
-    expect(p.steps.map((s) => [s.phase, s.last, s.waitsFor.map((o) => o.name)])).toEqual([['Sync', false, []], ['PostSync', false, ['notify']]]);
+    expect(findingsFor(p, 'Job/default/notify')).toEqual([
+      expect.stringContaining('stalls the sync of root at PostSync wave 0: it waits on Secret default/missing'),
+    ]);
+    expect(p.steps.map((s) => [s.phase, s.last, s.waitsFor.map((o) => o.name)])).toEqual([
+      ['Sync', false, []],
+      ['PostSync', false, ['notify']],
+    ]);
   });
 
   test('PreSync hooks come before every Sync wave, PostSync after', () => {
@@ -131,7 +185,11 @@ describe('the last wave is not waited on, unless it holds a hook', () => {
   });
 
   test('Helm hooks map to phases with their weight as the wave; test hooks are not synced', () => {
-    expect(phaseAndWave(annotated({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '-2' }, job('certgen')))).toEqual({ phase: 'PreSync', wave: -2, hook: true });
+    expect(phaseAndWave(annotated({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '-2' }, job('certgen')))).toEqual({
+      phase: 'PreSync',
+      wave: -2,
+      hook: true,
+    });
     expect(phaseAndWave(annotated({ 'helm.sh/hook': 'post-install' }, job('seed')))).toEqual({ phase: 'PostSync', wave: 0, hook: true });
     expect(phaseAndWave(annotated({ 'helm.sh/hook': 'test' }, job('smoke')))).toBeUndefined();
     expect(phaseAndWave(annotated({ 'argocd.argoproj.io/hook': 'SyncFail' }, job('cleanup')))).toBeUndefined();
@@ -185,12 +243,16 @@ describe('an object needs its namespace when its step applies it', () => {
   test('a Namespace in a later wave does not exist yet', () => {
     const p = plan([at(0, configMap('settings', 'apps')), at(1, namespace('apps'))]);
     expect(p.assembles).toBe(false);
-    expect(findingsFor(p, 'ConfigMap/apps/settings')).toEqual(['assembly: namespace "apps" does not exist when this step applies it, which comes with root (wave 1, never applied)']);
+    expect(findingsFor(p, 'ConfigMap/apps/settings')).toEqual([
+      'assembly: namespace "apps" does not exist when this step applies it, which comes with root (wave 1, never applied)',
+    ]);
   });
 
   test('a Namespace that nothing creates is named as such', () => {
     const p = plan([at(0, configMap('settings', 'apps')), lastWave(1)]);
-    expect(findingsFor(p, 'ConfigMap/apps/settings')).toEqual([expect.stringContaining('which nothing in the tree, the rendered charts or the bootstrap creates')]);
+    expect(findingsFor(p, 'ConfigMap/apps/settings')).toEqual([
+      expect.stringContaining('which nothing in the tree, the rendered charts or the bootstrap creates'),
+    ]);
   });
 
   test('a Namespace in the same wave is created first', () => {
@@ -204,7 +266,7 @@ describe('an object needs its namespace when its step applies it', () => {
   test.each([
     ['a-ns', 'b-app'],
     ['b-ns', 'a-app'],
-  ])("a Namespace from a sibling Application (%s) is not there yet for %s, whatever their names", (ns, app) => {
+  ])('a Namespace from a sibling Application (%s) is not there yet for %s, whatever their names', (ns, app) => {
     const p = plan([at(0, application(ns)), at(0, application(app)), lastWave(1)], {
       children: [sync(ns, [namespace('apps')]), sync(app, [configMap('settings', 'apps')])],
     });
@@ -286,28 +348,36 @@ describe('an Application that holds itself, or appears twice', () => {
 describe('the Application health check', () => {
   test('missing from the bootstrap is a finding on the root Application', () => {
     const p = plan([at(0, configMap('first'))], { declared: { healthChecks: [] } });
-    expect(p.findings).toEqual([expect.objectContaining({
-      document: 'Application/root',
-      path: 'data["resource.customizations.health.argoproj.io_Application"]',
-      message: expect.stringContaining('the Application health check must be installed by the bootstrap before the root sync: without it every Application is healthy at once'),
-    })]);
+    expect(p.findings).toEqual([
+      expect.objectContaining({
+        document: 'Application/root',
+        path: 'data["resource.customizations.health.argoproj.io_Application"]',
+        message: expect.stringContaining(
+          'the Application health check must be installed by the bootstrap before the root sync: without it every Application is healthy at once',
+        ),
+      }),
+    ]);
   });
 
   test('installed only by the root sync itself is a finding on argocd-cm', () => {
     const cm = k('v1', 'ConfigMap', 'argocd-cm', { data: { 'resource.customizations.health.argoproj.io_Application': 'hs = {}' } }, 'argocd');
     const p = plan([at(0, cm)], { declared: { healthChecks: ['cert-manager.io_Certificate'] } });
-    expect(findingsFor(p, 'ConfigMap/argocd/argocd-cm')).toEqual([expect.stringContaining('installed by the bootstrap before the root sync, not by the root sync that relies on it')]);
+    expect(findingsFor(p, 'ConfigMap/argocd/argocd-cm')).toEqual([
+      expect.stringContaining('installed by the bootstrap before the root sync, not by the root sync that relies on it'),
+    ]);
   });
 });
 
 describe('pruning', () => {
   test('a sync without automated pruning is a finding on its Application', () => {
     const p = plan([at(0, application('addon'))], { children: [sync('addon', [configMap('x')], { prunes: false })] });
-    expect(p.findings).toEqual([expect.objectContaining({
-      file: 'addon.yaml',
-      document: 'Application/argocd/addon',
-      message: expect.stringContaining('addon syncs test addon without pruning'),
-    })]);
+    expect(p.findings).toEqual([
+      expect.objectContaining({
+        file: 'addon.yaml',
+        document: 'Application/argocd/addon',
+        message: expect.stringContaining('addon syncs test addon without pruning'),
+      }),
+    ]);
   });
 });
 
@@ -315,10 +385,17 @@ describe('pruning', () => {
 // (g) The printed plan
 
 describe('formatPlan', () => {
-  const scenario = () => plan(
-    sync('root', [at(0, namespace('apps')), at(0, widgetCrd()), at(0, deployment('app', {}, 'apps')), at(1, application('addon')), lastWave(2)], { description: 'dist/cluster' }),
-    { children: [sync('addon', [at(0, configMap('settings', 'apps')), at(1, deployment('worker', {}, 'apps'))], { description: 'chart addon v1.0.0 → apps' })] },
-  );
+  const scenario = () =>
+    plan(
+      sync('root', [at(0, namespace('apps')), at(0, widgetCrd()), at(0, deployment('app', {}, 'apps')), at(1, application('addon')), lastWave(2)], {
+        description: 'dist/cluster',
+      }),
+      {
+        children: [
+          sync('addon', [at(0, configMap('settings', 'apps')), at(1, deployment('worker', {}, 'apps'))], { description: 'chart addon v1.0.0 → apps' }),
+        ],
+      },
+    );
 
   test('prints each step with what it applies, makes available and waits for', () => {
     const p = scenario();
@@ -363,15 +440,26 @@ describe('formatPlan', () => {
 describe('the plan is deterministic', () => {
   const build = (reverse = false) => {
     const order = <T>(xs: T[]) => (reverse ? [...xs].reverse() : xs);
-    return input(order([
-      at(0, namespace('apps')), at(0, widgetCrd()), at(0, application('b-addon')), at(0, application('a-addon')), at(0, stuckDeployment('s', 'apps')),
-      at(1, widget('w1')), at(1, widget('w2')), at(1, acmeIssuer()), at(1, acmeCertificate()), lastWave(2),
-    ]), {
-      children: order([
-        sync('a-addon', order([at(0, configMap('one', 'apps')), at(1, deployment('worker', {}, 'apps'))])),
-        sync('b-addon', order([at(-1, crd('example.com', 'Gadget', 'gadgets')), k('example.com/v1', 'Gadget', 'g')])),
+    return input(
+      order([
+        at(0, namespace('apps')),
+        at(0, widgetCrd()),
+        at(0, application('b-addon')),
+        at(0, application('a-addon')),
+        at(0, stuckDeployment('s', 'apps')),
+        at(1, widget('w1')),
+        at(1, widget('w2')),
+        at(1, acmeIssuer()),
+        at(1, acmeCertificate()),
+        lastWave(2),
       ]),
-    });
+      {
+        children: order([
+          sync('a-addon', order([at(0, configMap('one', 'apps')), at(1, deployment('worker', {}, 'apps'))])),
+          sync('b-addon', order([at(-1, crd('example.com', 'Gadget', 'gadgets')), k('example.com/v1', 'Gadget', 'g')])),
+        ]),
+      },
+    );
   };
 
   test('the same input twice gives deep-equal results', () => {
@@ -388,6 +476,8 @@ describe('the plan is deterministic', () => {
     const backward = planAssembly(build(true));
     expect(formatPlan(backward)).toBe(formatPlan(forward));
     expect(backward.findings).toEqual(forward.findings);
-    expect(backward.steps.map((s) => s.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`))).toEqual(forward.steps.map((s) => s.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`)));
+    expect(backward.steps.map((s) => s.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`))).toEqual(
+      forward.steps.map((s) => s.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`)),
+    );
   });
 });

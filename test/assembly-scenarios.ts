@@ -15,7 +15,10 @@ export interface ScenarioOptions {
 
 /** Cluster-scoped custom kinds, as their CRDs would say. */
 const scopes = new Scopes();
-for (const [group, kind] of [['cert-manager.io', 'ClusterIssuer'], ['gateway.networking.k8s.io', 'GatewayClass']]) {
+for (const [group, kind] of [
+  ['cert-manager.io', 'ClusterIssuer'],
+  ['gateway.networking.k8s.io', 'GatewayClass'],
+]) {
   scopes.addCrd({ spec: { group, names: { kind }, scope: 'Cluster' } });
 }
 
@@ -26,7 +29,15 @@ export function obj(sync: string, manifest: Manifest): PlanObject {
 }
 
 export function sync(name: string, manifests: Manifest[], opts: Partial<SyncSource> = {}): SyncSource {
-  return { name, description: `test ${name}`, objects: manifests.map((m) => obj(name, m)), serverSideApply: false, prunes: true, applicationFile: `${name}.yaml`, ...opts };
+  return {
+    name,
+    description: `test ${name}`,
+    objects: manifests.map((m) => obj(name, m)),
+    serverSideApply: false,
+    prunes: true,
+    applicationFile: `${name}.yaml`,
+    ...opts,
+  };
 }
 
 /** A planner over the given built-in kinds (`group/Kind`) and extra kinds served before the root sync. */

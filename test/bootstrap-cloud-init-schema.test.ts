@@ -20,9 +20,17 @@ const versions = loadVersions();
 function userData(configFile: string): [string, string][] {
   const config = loadConfig(path.join(repoRoot(), configFile));
   const bootstrap = new ClusterBootstrap(Testing.chart(), 'Bootstrap', {
-    cluster: config.cluster, edge: config.edge, gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(), versions, secrets, elasticsearch: config.logging.enabled,
+    cluster: config.cluster,
+    edge: config.edge,
+    gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(),
+    versions,
+    secrets,
+    elasticsearch: config.logging.enabled,
   });
-  return bootstrap.files().filter((f) => f.path.endsWith('/user-data')).map((f) => [`${configFile} ${f.path}`, f.content]);
+  return bootstrap
+    .files()
+    .filter((f) => f.path.endsWith('/user-data'))
+    .map((f) => [`${configFile} ${f.path}`, f.content]);
 }
 
 function cloudInit(): string {
@@ -47,12 +55,12 @@ test.each(cases)('%s passes cloud-init schema --config-file', (name, content) =>
   const bin = cloudInit();
   const file = path.join(dir, name.replace(/[^A-Za-z0-9.-]+/g, '_'));
   fs.writeFileSync(file, content, { mode: 0o600 });
-  let output = '';
+  let output: string;
   try {
     output = execFileSync(bin, ['schema', '--config-file', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`cloud-init schema rejected ${name}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`cloud-init schema rejected ${name}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
   expect(output).toContain('Valid cloud-config');
 });

@@ -19,7 +19,14 @@ const versions = loadVersions();
 
 function props(configFile: string, edit: (p: ClusterBootstrapProps) => ClusterBootstrapProps = (p) => p): ClusterBootstrapProps {
   const config = loadConfig(path.join(repoRoot(), configFile));
-  return edit({ cluster: config.cluster, edge: config.edge, gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(), versions, secrets, elasticsearch: config.logging.enabled });
+  return edit({
+    cluster: config.cluster,
+    edge: config.edge,
+    gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(),
+    versions,
+    secrets,
+    elasticsearch: config.logging.enabled,
+  });
 }
 
 function synth(p: ClusterBootstrapProps) {
@@ -83,13 +90,18 @@ describe('kubeadm', () => {
   });
 
   test('other control-plane hosts join as control planes, pinned to the CA by hash, without uploaded certs', () => {
-    for (const [name, address] of [['coup', '192.0.2.12'], ['autocrat', '192.0.2.13']]) {
+    for (const [name, address] of [
+      ['coup', '192.0.2.12'],
+      ['autocrat', '192.0.2.13'],
+    ]) {
       const host = ha.get(name)!;
       expect(kubeadmCommand(host)).toEqual(['kubeadm', 'join', '--config', '/etc/kubernetes/bootstrap/kubeadm.yaml']);
       const [join] = host.kubeadm;
       expect(host.kubeadm).toHaveLength(1);
       expect(join.kind).toBe('JoinConfiguration');
-      expect(join.discovery).toEqual({ bootstrapToken: { token: secrets.bootstrapToken, apiServerEndpoint: '192.0.2.10:8443', caCertHashes: [caCertHash(secrets.clusterCa.cert)] } });
+      expect(join.discovery).toEqual({
+        bootstrapToken: { token: secrets.bootstrapToken, apiServerEndpoint: '192.0.2.10:8443', caCertHashes: [caCertHash(secrets.clusterCa.cert)] },
+      });
       // No certificateKey: the CA files are on the host already.
       expect(join.controlPlane).toEqual({ localAPIEndpoint: { advertiseAddress: address, bindPort: 6443 } });
       expect(join.nodeRegistration.taints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
@@ -100,7 +112,14 @@ describe('kubeadm', () => {
     const [join] = ha.get('worker-2')!.kubeadm;
     expect(join.controlPlane).toBeUndefined();
     expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe('192.0.2.10:8443');
-    expect(join.nodeRegistration).toMatchObject({ name: 'worker-2', taints: [], kubeletExtraArgs: [{ name: 'node-ip', value: '192.0.2.22' }, { name: 'node-labels', value: 'topology.kubernetes.io/zone=rack-b' }] });
+    expect(join.nodeRegistration).toMatchObject({
+      name: 'worker-2',
+      taints: [],
+      kubeletExtraArgs: [
+        { name: 'node-ip', value: '192.0.2.22' },
+        { name: 'node-labels', value: 'topology.kubernetes.io/zone=rack-b' },
+      ],
+    });
   });
 
   test('no document skips CA verification', () => {
@@ -150,7 +169,8 @@ describe('kubeadm', () => {
   });
 
   test('the strict schemas refuse unknown fields', () => {
-    const text = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n    caCertHash: sha256:00\n';
+    const text =
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n    caCertHash: sha256:00\n';
     expect(validateKubeadmConfig(text)).toEqual(['document 1 JoinConfiguration /discovery/bootstrapToken: must NOT have additional properties "caCertHash"']);
     expect(validateKubeadmConfig('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDrivr: systemd\n')).toEqual([
       'document 1 KubeletConfiguration /: must NOT have additional properties "cgroupDrivr"',
@@ -176,7 +196,17 @@ describe('cloud-init', () => {
     expect(order.indexOf('modprobe br_netfilter')).toBeLessThan(order.indexOf('sysctl --system'));
     expect(order).toContain('modprobe rbd');
     const sysctl = single.get('hozer-55')!.file('/etc/sysctl.d/90-kubernetes.conf')!;
-    for (const line of ['vm.overcommit_memory = 1', 'vm.panic_on_oom = 0', 'kernel.panic = 10', 'kernel.panic_on_oops = 1', 'kernel.keys.root_maxkeys = 1000000', 'kernel.keys.root_maxbytes = 25000000', 'net.ipv4.ip_forward = 1', 'net.bridge.bridge-nf-call-iptables = 1', 'vm.max_map_count = 262144']) {
+    for (const line of [
+      'vm.overcommit_memory = 1',
+      'vm.panic_on_oom = 0',
+      'kernel.panic = 10',
+      'kernel.panic_on_oops = 1',
+      'kernel.keys.root_maxkeys = 1000000',
+      'kernel.keys.root_maxbytes = 25000000',
+      'net.ipv4.ip_forward = 1',
+      'net.bridge.bridge-nf-call-iptables = 1',
+      'vm.max_map_count = 262144',
+    ]) {
       expect(sysctl).toContain(line);
     }
     expect(Object.keys(userData)).not.toEqual(expect.arrayContaining(['disk_setup']));
@@ -198,7 +228,17 @@ describe('cloud-init', () => {
     for (const name of ['worker-1', 'worker-2', 'worker-3']) {
       const host = ha.get(name)!;
       const paths = host.userData.write_files.map((f) => f.path);
-      expect(paths.filter((p) => p.startsWith('/etc/kubernetes/pki') || p.startsWith('/etc/kubernetes/manifests') || p.includes('keepalived') || p.includes('haproxy') || p.includes('encryption') || p.includes('etcd'))).toEqual([]);
+      expect(
+        paths.filter(
+          (p) =>
+            p.startsWith('/etc/kubernetes/pki') ||
+            p.startsWith('/etc/kubernetes/manifests') ||
+            p.includes('keepalived') ||
+            p.includes('haproxy') ||
+            p.includes('encryption') ||
+            p.includes('etcd'),
+        ),
+      ).toEqual([]);
       expect(host.raw).not.toContain('PRIVATE KEY');
       expect(host.raw).not.toContain(secrets.keepalivedPassword);
       expect(host.raw).not.toContain(secrets.encryptionKey);
@@ -226,9 +266,18 @@ describe('cloud-init', () => {
   test('haproxy forwards 80/443 to every worker with the PROXY protocol, and the VIP port to every API server', () => {
     const cfg = ha.get('coup')!.file('/etc/haproxy/haproxy.cfg')!;
     expect(cfg).toContain('bind :8443');
-    for (const [name, address] of [['deadlock', '192.0.2.11'], ['coup', '192.0.2.12'], ['autocrat', '192.0.2.13']]) expect(cfg).toContain(`server ${name} ${address}:6443`);
+    for (const [name, address] of [
+      ['deadlock', '192.0.2.11'],
+      ['coup', '192.0.2.12'],
+      ['autocrat', '192.0.2.13'],
+    ])
+      expect(cfg).toContain(`server ${name} ${address}:6443`);
     expect(cfg).toContain('http-check send meth GET uri /readyz');
-    for (const [name, address] of [['worker-1', '192.0.2.21'], ['worker-2', '192.0.2.22'], ['worker-3', '192.0.2.23']]) {
+    for (const [name, address] of [
+      ['worker-1', '192.0.2.21'],
+      ['worker-2', '192.0.2.22'],
+      ['worker-3', '192.0.2.23'],
+    ]) {
       expect(cfg).toContain(`server ${name} ${address}:30080`);
       expect(cfg).toContain(`server ${name} ${address}:30443`);
     }
@@ -281,7 +330,12 @@ describe('cloud-init', () => {
       metadata: { name: 'platform', namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': '7' } },
       spec: {
         project: 'default',
-        source: { repoURL: 'https://gitlab.berkeleytime.com/berkeleytime/platform.git', targetRevision: 'main', path: 'dist/cluster', directory: { recurse: true } },
+        source: {
+          repoURL: 'https://gitlab.berkeleytime.com/berkeleytime/platform.git',
+          targetRevision: 'main',
+          path: 'dist/cluster',
+          directory: { recurse: true },
+        },
         destination: { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
         // Pruning on: what leaves dist/cluster (a preview) leaves the cluster; data objects are Prune=false.
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } },
@@ -300,7 +354,10 @@ describe('cloud-init', () => {
 
   test('flannel is allowed with a warning that NetworkPolicies are not enforced', () => {
     drainWarnings();
-    const p = props('test/fixtures/berkeleytime.yaml', (x) => ({ ...x, cluster: { ...x.cluster, cni: 'flannel', network: { ...x.cluster.network, podCidr: '10.244.0.0/16' } } }));
+    const p = props('test/fixtures/berkeleytime.yaml', (x) => ({
+      ...x,
+      cluster: { ...x.cluster, cni: 'flannel', network: { ...x.cluster.network, podCidr: '10.244.0.0/16' } },
+    }));
     const host = hosts(p).get('hozer-55')!;
     expect(drainWarnings().map((w) => w.id)).toContain('platform:bootstrap:flannelNoPolicies');
     expect(host.userData.runcmd).toContainEqual(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'apply', '-f', versions.manifests.flannel]);
@@ -310,10 +367,14 @@ describe('cloud-init', () => {
 describe('snapshots (secret values masked)', () => {
   const mask = (text: string) =>
     text
-      .split(secrets.bootstrapToken).join('<bootstrap-token>')
-      .split(caCertHash(secrets.clusterCa.cert)).join('sha256:<cluster-ca-hash>')
-      .split(secrets.keepalivedPassword).join('<keepalived-password>')
-      .split(secrets.encryptionKey).join('<encryption-key>')
+      .split(secrets.bootstrapToken)
+      .join('<bootstrap-token>')
+      .split(caCertHash(secrets.clusterCa.cert))
+      .join('sha256:<cluster-ca-hash>')
+      .split(secrets.keepalivedPassword)
+      .join('<keepalived-password>')
+      .split(secrets.encryptionKey)
+      .join('<encryption-key>')
       .replace(/(-----BEGIN ([A-Z ]+)-----\n)[\s\S]*?(\n\s*-----END \2-----)/g, '$1      <$2>$3');
   test.each([
     ['test/fixtures/berkeleytime.yaml', 'hozer-55'],
@@ -345,7 +406,13 @@ describe('committed dist/', () => {
     const values: string[] = [];
     if (fs.existsSync(local)) {
       const s = yaml.load(fs.readFileSync(local, 'utf8')) as BootstrapSecrets;
-      values.push(s.bootstrapToken, s.keepalivedPassword, s.encryptionKey, ...[s.clusterCa, s.etcdCa, s.frontProxyCa].map((c) => c.key.split('\n')[1]), s.serviceAccount.privateKey.split('\n')[1]);
+      values.push(
+        s.bootstrapToken,
+        s.keepalivedPassword,
+        s.encryptionKey,
+        ...[s.clusterCa, s.etcdCa, s.frontProxyCa].map((c) => c.key.split('\n')[1]),
+        s.serviceAccount.privateKey.split('\n')[1],
+      );
     }
     const offenders: string[] = [];
     const walk = (dir: string) => {
@@ -356,7 +423,8 @@ describe('committed dist/', () => {
           continue;
         }
         const text = fs.readFileSync(full, 'utf8');
-        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text) || /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/.test(text) || values.some((v) => v && text.includes(v))) offenders.push(path.relative(repoRoot(), full));
+        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text) || /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/.test(text) || values.some((v) => v && text.includes(v)))
+          offenders.push(path.relative(repoRoot(), full));
       }
     };
     walk(dist);

@@ -90,9 +90,7 @@ const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
 
   test('refuses a binary that does not match the pin, and writes nothing', () => {
     const wrong = 'f'.repeat(64);
-    expect(() => bundledHelm({ sha256: wrong })).toThrow(
-      new RegExp(`helm/helm has sha256 ${HELM_SHA256}, expected ${wrong} .*refusing to run it.*npm ci`),
-    );
+    expect(() => bundledHelm({ sha256: wrong })).toThrow(new RegExp(`helm/helm has sha256 ${HELM_SHA256}, expected ${wrong} .*refusing to run it.*npm ci`));
     expect(fs.existsSync(path.join(cacheRoot(), 'helm', wrong))).toBe(false);
   });
 
@@ -213,7 +211,8 @@ describeWithCharts('rendering pinned charts as Argo CD does', () => {
 
   test('the same request again is served from the cache without running helm, with equal objects', () => {
     const first = renderChart(request(NO_WEBHOOK));
-    const childProcess = require('child_process'); // the module object itself, so render.ts's calls go through the spy
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, so render.ts's calls go through the spy
+    const childProcess = require('child_process');
     const spy = jest.spyOn(childProcess, 'execFileSync');
     try {
       const again = renderChart(request({ webhook: { tls: { autogenerate: false }, enabled: false } })); // key order does not matter
@@ -237,11 +236,14 @@ describeWithCharts('rendering pinned charts as Argo CD does', () => {
     expect(names).toEqual(expect.arrayContaining(['gateways.gateway.networking.k8s.io', 'envoyproxies.gateway.envoyproxy.io']));
     expect(crds.every(({ template }) => template.startsWith('gateway-helm/charts/crds/crds/'))).toBe(true);
     // The CRDs of snapshot-controller are templates of its own; they are there too.
-    expect(renderChart(request(NO_WEBHOOK)).objects.filter(({ object }) => object.kind === 'CustomResourceDefinition').map(({ object }) => object.metadata.name))
-      .toEqual(expect.arrayContaining(['volumesnapshots.snapshot.storage.k8s.io', 'volumegroupsnapshots.groupsnapshot.storage.k8s.io']));
+    expect(
+      renderChart(request(NO_WEBHOOK))
+        .objects.filter(({ object }) => object.kind === 'CustomResourceDefinition')
+        .map(({ object }) => object.metadata.name),
+    ).toEqual(expect.arrayContaining(['volumesnapshots.snapshot.storage.k8s.io', 'volumegroupsnapshots.groupsnapshot.storage.k8s.io']));
   });
 
-  test('a helm failure names the chart and carries helm\'s message', () => {
+  test("a helm failure names the chart and carries helm's message", () => {
     expect(() => renderChart({ ...request(NO_WEBHOOK), kubeVersion: '1.20.0' })).toThrow(
       /helm template of chart snapshot-controller 5\.0\.4 \(.*snapshot-controller-5\.0\.4\.tgz\) as release snapshot-controller in namespace kube-system failed:\n.*kubeVersion/,
     );
@@ -332,7 +334,7 @@ describeWithCharts('rendering pinned charts as Argo CD does', () => {
       });
       afterAll(() => server.kill());
 
-      test('downloads into the pull cache, where locateChart then finds it; the user\'s helm settings do not apply', () => {
+      test("downloads into the pull cache, where locateChart then finds it; the user's helm settings do not apply", () => {
         const ref = { repoURL, chart: 'fixture', version: '0.1.0' };
         const userHelm = { HELM_REPOSITORY_CONFIG: '/nonexistent/repositories.yaml', HELM_CACHE_HOME: '/proc/not-writable' };
         const pulled = withEnv(userHelm, () => pullChart(ref, helmBinary()));

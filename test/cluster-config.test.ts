@@ -31,9 +31,11 @@ const threeControlPlanes = (c: Record<string, any>) => {
 };
 
 describe('cluster inventory defaults', () => {
-  test('the default platform is the seeds\' single host with Ceph on /dev/vdb', () => {
+  test("the default platform is the seeds' single host with Ceph on /dev/vdb", () => {
     const { cluster } = loadConfig(path.join(repoRoot(), FILE));
-    expect(cluster.hosts).toEqual([{ name: 'hozer-55', address: '192.0.2.55', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'], labels: {}, taints: [] }]);
+    expect(cluster.hosts).toEqual([
+      { name: 'hozer-55', address: '192.0.2.55', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'], labels: {}, taints: [] },
+    ]);
     expect(cluster.cni).toBe('calico');
     expect(cluster.kubeProxyMode).toBe('iptables');
     expect(cluster.network).toEqual({ podCidr: '192.168.0.0/16', serviceCidr: '10.96.0.0/12', dnsDomain: 'cluster.local' });
@@ -45,7 +47,10 @@ describe('cluster inventory defaults', () => {
 
   test('kubernetes.release is the newest minor we hold a Kubernetes schema for', () => {
     const dir = path.join(resolveSchemaLocation(), 'kubernetes');
-    const minors = fs.readdirSync(dir).flatMap((f) => /^v1\.([0-9]+)\.[0-9]+-definitions\.json$/.exec(f)?.[1] ?? []).map(Number);
+    const minors = fs
+      .readdirSync(dir)
+      .flatMap((f) => /^v1\.([0-9]+)\.[0-9]+-definitions\.json$/.exec(f)?.[1] ?? [])
+      .map(Number);
     const newest = Math.max(...minors);
     expect(loadVersions().kubernetes.release).toMatch(new RegExp(`^1\\.${newest}\\.[0-9]+$`));
   });
@@ -194,6 +199,8 @@ describe('cluster inventory errors', () => {
       c.controlPlaneEndpoint.vip = '192.0.2.13';
       c.network.serviceCidr = '192.168.0.0/24';
     });
-    expect(lines.map((l) => l.split(': ')[1])).toEqual(expect.arrayContaining(['cluster.hosts[3].name', 'cluster.network.serviceCidr', 'cluster.controlPlaneEndpoint.vip']));
+    expect(lines.map((l) => l.split(': ')[1])).toEqual(
+      expect.arrayContaining(['cluster.hosts[3].name', 'cluster.network.serviceCidr', 'cluster.controlPlaneEndpoint.vip']),
+    );
   });
 });

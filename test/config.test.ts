@@ -20,14 +20,26 @@ describe('the default config', () => {
 
 describe('bad configs are rejected with the file, field path, expectation and value', () => {
   const cases: [string, (cfg: any) => void, string][] = [
-    ['a negative replica count', (c) => (backend(c).replicas = -2), `${F}: apps.berkeleytime.components.backend.replicas: expected an integer from 1 to 100, found -2`],
-    ['a replica count that is not a number', (c) => (backend(c).replicas = 'two'), `${F}: apps.berkeleytime.components.backend.replicas: expected an integer from 1 to 100, found "two"`],
+    [
+      'a negative replica count',
+      (c) => (backend(c).replicas = -2),
+      `${F}: apps.berkeleytime.components.backend.replicas: expected an integer from 1 to 100, found -2`,
+    ],
+    [
+      'a replica count that is not a number',
+      (c) => (backend(c).replicas = 'two'),
+      `${F}: apps.berkeleytime.components.backend.replicas: expected an integer from 1 to 100, found "two"`,
+    ],
     [
       'a misspelt key',
       (c) => (backend(c).replcas = 3),
       `${F}: apps.berkeleytime.components.backend.replcas: unknown key (did you mean "replicas"?); expected one of image, command, args, port, paths, replicas, resources, probes, env, secretEnv, writablePaths, calls, uses, migrations, canary, autoscaling, metrics, statsd, runAsUser, internetEgress`,
     ],
-    ['a misspelt top-level section', (c) => ((c.edgee = c.edge), delete c.edge), `${F}: edgee: unknown key (did you mean "edge"?); expected one of platform, cluster, apps, edge, storage, logging, monitoring, gitops`],
+    [
+      'a misspelt top-level section',
+      (c) => ((c.edgee = c.edge), delete c.edge),
+      `${F}: edgee: unknown key (did you mean "edge"?); expected one of platform, cluster, apps, edge, storage, logging, monitoring, gitops`,
+    ],
     [
       'an image tagged latest',
       (c) => (backend(c).image = 'registry.berkeleytime.com/berkeleytime/backend:latest'),
@@ -69,10 +81,26 @@ describe('bad configs are rejected with the file, field path, expectation and va
       (c) => (c.apps.berkeleytime.environments.previews.branches = ['feature/new-ui', 'Feature_New-UI']),
       `${F}: apps.berkeleytime.environments.previews.branches[1]: expected branch names that stay distinct as DNS labels: "Feature_New-UI" and "feature/new-ui" both become "preview-feature-new-ui", found "Feature_New-UI"`,
     ],
-    ['a port out of range', (c) => (backend(c).port = 70000), `${F}: apps.berkeleytime.components.backend.port: expected an integer from 1 to 65535, found 70000`],
-    ['a missing required field', (c) => delete c.apps.berkeleytime.environments.production.host, `${F}: apps.berkeleytime.environments.production.host: expected a string, found nothing (the field is required)`],
-    ['an unquoted number as env value', (c) => (backend(c).env.GUNICORN_WORKERS = 3), `${F}: apps.berkeleytime.components.backend.env.GUNICORN_WORKERS: expected a string (quote numbers and booleans), found 3`],
-    ['an app name that is not a DNS label', (c) => ((c.apps.Berkeley_Time = c.apps.berkeleytime), delete c.apps.berkeleytime), `${F}: apps.Berkeley_Time: expected a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), found "Berkeley_Time"`],
+    [
+      'a port out of range',
+      (c) => (backend(c).port = 70000),
+      `${F}: apps.berkeleytime.components.backend.port: expected an integer from 1 to 65535, found 70000`,
+    ],
+    [
+      'a missing required field',
+      (c) => delete c.apps.berkeleytime.environments.production.host,
+      `${F}: apps.berkeleytime.environments.production.host: expected a string, found nothing (the field is required)`,
+    ],
+    [
+      'an unquoted number as env value',
+      (c) => (backend(c).env.GUNICORN_WORKERS = 3),
+      `${F}: apps.berkeleytime.components.backend.env.GUNICORN_WORKERS: expected a string (quote numbers and booleans), found 3`,
+    ],
+    [
+      'an app name that is not a DNS label',
+      (c) => ((c.apps.Berkeley_Time = c.apps.berkeleytime), delete c.apps.berkeleytime),
+      `${F}: apps.Berkeley_Time: expected a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), found "Berkeley_Time"`,
+    ],
   ];
 
   test.each(cases)('%s', (_name, mutate, expected) => {
@@ -92,7 +120,9 @@ describe('bad configs are rejected with the file, field path, expectation and va
 
   test('YAML syntax errors name the line', () => {
     expect(() => parseConfig('platform:\n  name: [unclosed\n', F)).toThrow(ConfigError);
-    expect(() => parseConfig('platform:\n  name: [unclosed\n', F)).toThrow(/^config\/platform.yaml: line 3, column 1: expected valid YAML, found a syntax error/);
+    expect(() => parseConfig('platform:\n  name: [unclosed\n', F)).toThrow(
+      /^config\/platform.yaml: line 3, column 1: expected valid YAML, found a syntax error/,
+    );
   });
 
   test('an empty file is rejected', () => {

@@ -15,7 +15,11 @@ const PREVIEWS = { name: 'previews', namespaceLabels: { 'platform.campus/preview
 const FULL = dataConfig({
   postgres: {
     ...POSTGRES,
-    backups: { keep: 14, s3: { endpoint: 'https://s3.example.org', bucket: 'berkeleytime-backups', credentialsSecret: 'backup-s3' }, restoreDrill: { enabled: true } },
+    backups: {
+      keep: 14,
+      s3: { endpoint: 'https://s3.example.org', bucket: 'berkeleytime-backups', credentialsSecret: 'backup-s3' },
+      restoreDrill: { enabled: true },
+    },
   },
   redis: { maxMemory: '512mb', evictionPolicy: 'allkeys-lfu' },
 });
@@ -59,7 +63,9 @@ describe('DataTier', () => {
       const pg = (storageClass?: string) => dataConfig({ postgres: { ...POSTGRES, ...(storageClass ? { storageClass } : {}) } }).postgres!;
       expect(postgresStorageClass(pg(), classes)).toEqual(RETAIN);
       expect(postgresStorageClass(pg('ceph-block'), classes)).toEqual(DELETE);
-      expect(() => postgresStorageClass(pg(), [DELETE])).toThrow('no StorageClass with reclaimPolicy Retain for the database volume; declare one (storage.external) or enable Rook');
+      expect(() => postgresStorageClass(pg(), [DELETE])).toThrow(
+        'no StorageClass with reclaimPolicy Retain for the database volume; declare one (storage.external) or enable Rook',
+      );
     });
   });
 
@@ -75,7 +81,9 @@ describe('DataTier', () => {
     expect(tier.postgres!.secretNames).toEqual(['postgres-credentials']);
     expect(tier.redis!.connectionEnv).toEqual([{ name: 'REDIS_URL', value: 'redis://redis.berkeleytime-production.svc.cluster.local:6379/0' }]);
     expect(tier.redis!.secretNames).toEqual([]);
-    expect(synthDataTier({ clusterDomain: 'hozer.internal' }).tier.redis!.connectionEnv[0].value).toBe('redis://redis.berkeleytime-production.svc.hozer.internal:6379/0');
+    expect(synthDataTier({ clusterDomain: 'hozer.internal' }).tier.redis!.connectionEnv[0].value).toBe(
+      'redis://redis.berkeleytime-production.svc.hozer.internal:6379/0',
+    );
   });
 
   test('staging and production get distinct data tiers', () => {
@@ -199,7 +207,9 @@ describe('DataTier', () => {
           spec: { rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'postgres', port: { number: 5432 } } } }] } }] },
         });
       });
-      expect(synth).toThrow('Ingress berkeleytime-production/db routes to data service berkeleytime-production/postgres; databases are never exposed through the entry point');
+      expect(synth).toThrow(
+        'Ingress berkeleytime-production/db routes to data service berkeleytime-production/postgres; databases are never exposed through the entry point',
+      );
     });
 
     test('other NodePorts (the entry point) are not this tier’s to judge', () => {
@@ -216,7 +226,9 @@ describe('DataTier', () => {
 
     test('protectedServices name the client and headless Services and Redis', () => {
       expect(synthDataTier().tier.protectedServices.map((s) => `${s.namespace}/${s.name}`)).toEqual([
-        `${NAMESPACE}/postgres`, `${NAMESPACE}/postgres-headless`, `${NAMESPACE}/redis`,
+        `${NAMESPACE}/postgres`,
+        `${NAMESPACE}/postgres-headless`,
+        `${NAMESPACE}/redis`,
       ]);
     });
   });

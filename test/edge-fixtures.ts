@@ -39,7 +39,14 @@ export function kibanaRoutes(config: PlatformConfig): RouteSet {
     host: platformHost(config),
     namespace: 'logging',
     auth: { secretName: config.logging.kibana.authSecret },
-    backends: [{ path: '/kibana', serviceName: 'kibana-kb-http', port: 5601, pods: { name: 'kibana', namespace: 'logging', selector: { 'kibana.k8s.elastic.co/name': 'kibana' }, ports: [{ port: 5601 }] } }],
+    backends: [
+      {
+        path: '/kibana',
+        serviceName: 'kibana-kb-http',
+        port: 5601,
+        pods: { name: 'kibana', namespace: 'logging', selector: { 'kibana.k8s.elastic.co/name': 'kibana' }, ports: [{ port: 5601 }] },
+      },
+    ],
   };
 }
 
@@ -87,5 +94,8 @@ export const named = (docs: any[], kind: string, name: string, namespace?: strin
 /** Strict schema findings (Kubernetes 1.28 and 1.36, and the CRD schemas in shared/schemas). */
 export function schemaFindings(docs: any[]): string[] {
   const store = loadSchemaStore(resolveSchemaLocation());
-  return checkSchemas(docs.map((object, index) => ({ file: 'edge', index, object })), store).map((f) => `${f.document} ${f.path}: ${f.message}`);
+  return checkSchemas(
+    docs.map((object, index) => ({ file: 'edge', index, object })),
+    store,
+  ).map((f) => `${f.document} ${f.path}: ${f.message}`);
 }

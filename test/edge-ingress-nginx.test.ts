@@ -9,7 +9,8 @@ import { allDocs, buildEdge, named, ofKind, schemaFindings, versions } from './e
 
 const NGINX = (c: any) => (c.edge.controller = 'ingress-nginx');
 const ingressIn = (docs: any[], namespace: string) => ofKind(docs, 'Ingress').find((i) => i.metadata.namespace === namespace);
-const pathsOf = (ingress: any) => ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.pathType, `${p.backend.service.name}:${p.backend.service.port.number}`]);
+const pathsOf = (ingress: any) =>
+  ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.pathType, `${p.backend.service.name}:${p.backend.service.port.number}`]);
 
 describe('EdgeTier (ingress-nginx)', () => {
   const build = buildEdge(NGINX);
@@ -27,12 +28,22 @@ describe('EdgeTier (ingress-nginx)', () => {
 
   test('installs the final ingress-nginx chart, pinned by the versions file, as the NodePort entry point', () => {
     const app = named(docs, 'Application', 'ingress-nginx', 'argocd');
-    expect(app.spec.source).toMatchObject({ repoURL: 'https://kubernetes.github.io/ingress-nginx', chart: 'ingress-nginx', targetRevision: versions.charts['ingress-nginx'].version });
+    expect(app.spec.source).toMatchObject({
+      repoURL: 'https://kubernetes.github.io/ingress-nginx',
+      chart: 'ingress-nginx',
+      targetRevision: versions.charts['ingress-nginx'].version,
+    });
     expect(versions.charts['ingress-nginx'].version).toBe('4.15.1');
     const controller = app.spec.source.helm.valuesObject.controller;
     expect(controller.kind).toBe('DaemonSet');
     expect(controller.service).toEqual({ type: 'NodePort', externalTrafficPolicy: 'Local', nodePorts: { http: 30080, https: 30443 } });
-    expect(controller.config).toEqual({ 'use-proxy-protocol': 'true', hsts: 'true', 'hsts-max-age': '31536000', 'hsts-include-subdomains': 'false', 'hsts-preload': 'false' });
+    expect(controller.config).toEqual({
+      'use-proxy-protocol': 'true',
+      hsts: 'true',
+      'hsts-max-age': '31536000',
+      'hsts-include-subdomains': 'false',
+      'hsts-preload': 'false',
+    });
     expect(ofKind(docs, 'Gateway')).toEqual([]);
     expect(ofKind(docs, 'HTTPRoute')).toEqual([]);
     expect(named(docs, 'Application', 'cert-manager', 'argocd').spec.source.helm.valuesObject.config.gatewayAPI).toEqual({ enabled: false });
@@ -48,7 +59,10 @@ describe('EdgeTier (ingress-nginx)', () => {
       const ingress = ingressIn(docs, namespace);
       expect(ingress.spec.ingressClassName).toBe('nginx');
       expect(ingress.spec.rules[0].host).toBe(host);
-      expect(pathsOf(ingress)).toEqual([['/', 'Prefix', 'frontend:3000'], ['/api', 'Prefix', 'backend:8000']]);
+      expect(pathsOf(ingress)).toEqual([
+        ['/', 'Prefix', 'frontend:3000'],
+        ['/api', 'Prefix', 'backend:8000'],
+      ]);
       expect(ingress.spec.tls).toEqual([{ hosts: [host], secretName: `${host}-tls` }]);
       expect(ingress.metadata.annotations).toEqual({
         'cert-manager.io/cluster-issuer': 'letsencrypt-production',
@@ -86,7 +100,13 @@ describe('EdgeTier (ingress-nginx)', () => {
         from: [
           {
             namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
-            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+            podSelector: {
+              matchLabels: {
+                'app.kubernetes.io/name': 'ingress-nginx',
+                'app.kubernetes.io/instance': 'ingress-nginx',
+                'app.kubernetes.io/component': 'controller',
+              },
+            },
           },
         ],
         ports: [{ port: 3000, protocol: 'TCP' }],
@@ -137,6 +157,13 @@ describe('ingress-nginx with a DNS-01 solver', () => {
 });
 
 describe('nginxSize', () => {
-  test.each([['10Mi', '10m'], ['512Ki', '512k'], ['1Gi', '1g'], ['1048576', '1048576'], ['0', '0']])('%s is %s', (q, size) => expect(nginxSize(q)).toBe(size));
-  test('refuses what nginx cannot express', () => expect(() => nginxSize('10M')).toThrow('edge: "10M" is not a byte size such as "10Mi" that nginx can express'));
+  test.each([
+    ['10Mi', '10m'],
+    ['512Ki', '512k'],
+    ['1Gi', '1g'],
+    ['1048576', '1048576'],
+    ['0', '0'],
+  ])('%s is %s', (q, size) => expect(nginxSize(q)).toBe(size));
+  test('refuses what nginx cannot express', () =>
+    expect(() => nginxSize('10M')).toThrow('edge: "10M" is not a byte size such as "10Mi" that nginx can express'));
 });

@@ -11,8 +11,7 @@ import { parsedConfig } from './helpers';
 
 const GW_NS = 'envoy-gateway-system';
 const routeOf = (docs: any[], namespace: string) => ofKind(docs, 'HTTPRoute').find((r) => r.metadata.namespace === namespace);
-const rulesOf = (route: any) =>
-  route.spec.rules.map((r: any) => ({ match: r.matches[0].path, backend: `${r.backendRefs[0].name}:${r.backendRefs[0].port}` }));
+const rulesOf = (route: any) => route.spec.rules.map((r: any) => ({ match: r.matches[0].path, backend: `${r.backendRefs[0].name}:${r.backendRefs[0].port}` }));
 
 describe('EdgeTier (Envoy Gateway, default platform)', () => {
   const build = buildEdge();
@@ -38,7 +37,10 @@ describe('EdgeTier (Envoy Gateway, default platform)', () => {
     const k = proxy.spec.provider.kubernetes;
     expect(k.envoyDaemonSet).toEqual({});
     expect(k.envoyService).toMatchObject({ type: 'NodePort', externalTrafficPolicy: 'Local' });
-    expect(k.envoyService.patch.value.spec.ports).toEqual([{ port: 80, nodePort: 30080 }, { port: 443, nodePort: 30443 }]);
+    expect(k.envoyService.patch.value.spec.ports).toEqual([
+      { port: 80, nodePort: 30080 },
+      { port: 443, nodePort: 30443 },
+    ]);
     expect(named(docs, 'GatewayClass', 'platform').spec).toEqual({
       controllerName: 'gateway.envoyproxy.io/gatewayclass-controller',
       parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: 'platform-proxy', namespace: GW_NS },
@@ -50,7 +52,10 @@ describe('EdgeTier (Envoy Gateway, default platform)', () => {
     const k = named(d, 'EnvoyProxy', 'platform-proxy', GW_NS).spec.provider.kubernetes;
     expect(k.envoyDeployment).toEqual({ replicas: 3 });
     expect(k.envoyDaemonSet).toBeUndefined();
-    expect(k.envoyService.patch.value.spec.ports).toEqual([{ port: 80, nodePort: 31080 }, { port: 443, nodePort: 31443 }]);
+    expect(k.envoyService.patch.value.spec.ports).toEqual([
+      { port: 80, nodePort: 31080 },
+      { port: 443, nodePort: 31443 },
+    ]);
   });
 
   test('accepts the PROXY protocol from the front proxy (required, so client addresses cannot be forged), and only when configured', () => {
@@ -65,13 +70,22 @@ describe('EdgeTier (Envoy Gateway, default platform)', () => {
     const gw = named(docs, 'Gateway', 'platform', GW_NS);
     const [http, ...https] = gw.spec.listeners;
     expect(http).toEqual({ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } });
-    const hosts = ['berkeleytime.com', 'feature-new-catalog.preview.berkeleytime.com', 'fix-enrollment-sync.preview.berkeleytime.com', 'staging.berkeleytime.com'];
+    const hosts = [
+      'berkeleytime.com',
+      'feature-new-catalog.preview.berkeleytime.com',
+      'fix-enrollment-sync.preview.berkeleytime.com',
+      'staging.berkeleytime.com',
+    ];
     expect(https.map((l: any) => l.hostname)).toEqual(hosts);
     for (const l of https) {
       expect(l).toMatchObject({ port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: `${l.hostname}-tls` }] } });
       expect(l.allowedRoutes.namespaces).toEqual({ from: 'Selector', selector: { matchLabels: build.edge.entryPoint.namespaceLabels } });
       const cert = named(docs, 'Certificate', `${l.hostname}-tls`, GW_NS);
-      expect(cert.spec).toMatchObject({ secretName: `${l.hostname}-tls`, dnsNames: [l.hostname], issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-production' } });
+      expect(cert.spec).toMatchObject({
+        secretName: `${l.hostname}-tls`,
+        dnsNames: [l.hostname],
+        issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-production' },
+      });
     }
     const redirect = named(docs, 'HTTPRoute', 'https-redirect', GW_NS);
     expect(redirect.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'platform', sectionName: 'http' }]);
@@ -79,16 +93,31 @@ describe('EdgeTier (Envoy Gateway, default platform)', () => {
   });
 
   test("ClusterIssuers: Let's Encrypt production and staging solving HTTP-01 through the Gateway, and an internal CA", () => {
-    for (const [name, server] of [['letsencrypt-production', 'https://acme-v02.api.letsencrypt.org/directory'], ['letsencrypt-staging', 'https://acme-staging-v02.api.letsencrypt.org/directory']]) {
+    for (const [name, server] of [
+      ['letsencrypt-production', 'https://acme-v02.api.letsencrypt.org/directory'],
+      ['letsencrypt-staging', 'https://acme-staging-v02.api.letsencrypt.org/directory'],
+    ]) {
       expect(named(docs, 'ClusterIssuer', name).spec.acme).toEqual({
         server,
         email: 'ops@berkeleytime.com',
         privateKeySecretRef: { name: `${name}-account-key` },
-        solvers: [{ http01: { gatewayHTTPRoute: { parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'platform', namespace: GW_NS, sectionName: 'http' }] } } }],
+        solvers: [
+          {
+            http01: {
+              gatewayHTTPRoute: {
+                parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'platform', namespace: GW_NS, sectionName: 'http' }],
+              },
+            },
+          },
+        ],
       });
     }
     expect(named(docs, 'ClusterIssuer', 'self-signed-root').spec).toEqual({ selfSigned: {} });
-    expect(named(docs, 'Certificate', 'platform-ca', 'cert-manager').spec).toMatchObject({ isCA: true, secretName: 'platform-ca', issuerRef: { name: 'self-signed-root' } });
+    expect(named(docs, 'Certificate', 'platform-ca', 'cert-manager').spec).toMatchObject({
+      isCA: true,
+      secretName: 'platform-ca',
+      issuerRef: { name: 'self-signed-root' },
+    });
     expect(named(docs, 'ClusterIssuer', 'self-signed').spec).toEqual({ ca: { secretName: 'platform-ca' } });
   });
 
@@ -124,10 +153,15 @@ describe('EdgeTier (Envoy Gateway, default platform)', () => {
   test('HSTS on every routed response and the body limit on every route, from config', () => {
     for (const route of ofKind(docs, 'HTTPRoute').filter((r) => r.metadata.namespace !== GW_NS)) {
       for (const rule of route.spec.rules) {
-        expect(rule.filters).toEqual([{ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: 'max-age=31536000' }] } }]);
+        expect(rule.filters).toEqual([
+          { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: 'max-age=31536000' }] } },
+        ]);
       }
       const limit = named(docs, 'BackendTrafficPolicy', `${route.metadata.name}-body-limit`, route.metadata.namespace);
-      expect(limit.spec).toEqual({ targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: route.metadata.name }], requestBuffer: { limit: '10Mi' } });
+      expect(limit.spec).toEqual({
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: route.metadata.name }],
+        requestBuffer: { limit: '10Mi' },
+      });
     }
     const d = allDocs(buildEdge((c) => (c.edge = { ...c.edge, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, maxRequestBodySize: '0' })));
     expect(routeOf(d, 'berkeleytime-production').spec.rules[0].filters[0].responseHeaderModifier.set[0].value).toBe('max-age=600; includeSubDomains');
@@ -194,9 +228,19 @@ describe('EdgeTier route rules', () => {
 
   test('two route sets claiming the same host and path are a config error naming both', () => {
     const { edge, chart } = fresh();
-    edge.addRoutes(chart, { owner: 'berkeleytime/production', host: 'berkeleytime.com', namespace: 'bt', backends: [{ path: '/git', serviceName: 'frontend', port: 3000, pods: pods('frontend', 'bt') }] });
+    edge.addRoutes(chart, {
+      owner: 'berkeleytime/production',
+      host: 'berkeleytime.com',
+      namespace: 'bt',
+      backends: [{ path: '/git', serviceName: 'frontend', port: 3000, pods: pods('frontend', 'bt') }],
+    });
     expect(() =>
-      edge.addRoutes(chart, { owner: 'gitlab', host: 'berkeleytime.com', namespace: 'gitlab', backends: [{ path: '/git/', serviceName: 'webservice', port: 8181, pods: pods('webservice', 'gitlab') }] }),
+      edge.addRoutes(chart, {
+        owner: 'gitlab',
+        host: 'berkeleytime.com',
+        namespace: 'gitlab',
+        backends: [{ path: '/git/', serviceName: 'webservice', port: 8181, pods: pods('webservice', 'gitlab') }],
+      }),
     ).toThrow(
       'edge: berkeleytime.com/git is claimed by both berkeleytime/production (service frontend) and gitlab (service webservice); two routes cannot share a host and path: change one of them',
     );
@@ -204,7 +248,10 @@ describe('EdgeTier route rules', () => {
 
   test('the same path on different hosts is fine', () => {
     const { edge, chart } = fresh();
-    for (const [owner, host, ns] of [['a/production', 'berkeleytime.com', 'a'], ['a/staging', 'staging.berkeleytime.com', 'b']]) {
+    for (const [owner, host, ns] of [
+      ['a/production', 'berkeleytime.com', 'a'],
+      ['a/staging', 'staging.berkeleytime.com', 'b'],
+    ]) {
       edge.addRoutes(chart, { owner, host, namespace: ns, backends: [{ path: '/', serviceName: 'web', port: 80, pods: pods('web', ns) }] });
     }
     expect(ofKind(Testing.synth(chart), 'HTTPRoute')).toHaveLength(2);
@@ -212,22 +259,37 @@ describe('EdgeTier route rules', () => {
 
   test('a host without an HTTPS listener is refused', () => {
     const { edge, chart } = fresh();
-    expect(() => edge.addRoutes(chart, { owner: 'x/production', host: 'example.org', namespace: 'x', backends: [{ path: '/', serviceName: 'web', port: 80, pods: pods('web', 'x') }] })).toThrow(
-      'edge: x/production routes host "example.org", which has no HTTPS listener; add it to EdgeTierProps.hosts',
-    );
+    expect(() =>
+      edge.addRoutes(chart, {
+        owner: 'x/production',
+        host: 'example.org',
+        namespace: 'x',
+        backends: [{ path: '/', serviceName: 'web', port: 80, pods: pods('web', 'x') }],
+      }),
+    ).toThrow('edge: x/production routes host "example.org", which has no HTTPS listener; add it to EdgeTierProps.hosts');
   });
 
   test('a backend in another namespace than its route is refused', () => {
     const { edge, chart } = fresh();
-    expect(() => edge.addRoutes(chart, { owner: 'x/production', host: 'berkeleytime.com', namespace: 'x', backends: [{ path: '/', serviceName: 'web', port: 80, pods: pods('web', 'y') }] })).toThrow(
-      'edge: x/production routes / to pods in namespace y, outside its route namespace x; a route and its Service share a namespace',
-    );
+    expect(() =>
+      edge.addRoutes(chart, {
+        owner: 'x/production',
+        host: 'berkeleytime.com',
+        namespace: 'x',
+        backends: [{ path: '/', serviceName: 'web', port: 80, pods: pods('web', 'y') }],
+      }),
+    ).toThrow('edge: x/production routes / to pods in namespace y, outside its route namespace x; a route and its Service share a namespace');
   });
 });
 
 describe('exposure: the entry point is the only way in', () => {
   const docs = allDocs(buildEdge());
-  const extra = (type: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'debug', namespace: 'berkeleytime-production' }, spec: { type, selector: { app: 'backend' }, ports: [{ port: 80 }] } });
+  const extra = (type: string) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'debug', namespace: 'berkeleytime-production' },
+    spec: { type, selector: { app: 'backend' }, ports: [{ port: 80 }] },
+  });
 
   test('the edge synthesizes no Service of its own (Envoy Gateway creates the one NodePort Service)', () => {
     expect(checkExposure(docs, [])).toEqual([]);

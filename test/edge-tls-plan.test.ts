@@ -29,7 +29,10 @@ describe('planTls', () => {
 
   test('without DNS-01, every preview gets its own certificate', () => {
     const plan = planTls({ hosts: previewHosts(2), previewDomains: ['preview.example.org'], tls: tls() });
-    expect(plan.certificates.map((c) => [c.hostname, c.preview])).toEqual([['b0.preview.example.org', true], ['b1.preview.example.org', true]]);
+    expect(plan.certificates.map((c) => [c.hostname, c.preview])).toEqual([
+      ['b0.preview.example.org', true],
+      ['b1.preview.example.org', true],
+    ]);
   });
 
   test('issuer overrides: the most specific host or domain wins', () => {
@@ -89,21 +92,33 @@ describe('EdgeTier with a DNS-01 solver', () => {
     expect(named(docs, 'Certificate', 'wildcard.preview.berkeleytime.com-tls', 'envoy-gateway-system').spec.dnsNames).toEqual(['*.preview.berkeleytime.com']);
     // Each preview's HTTPRoute names its own host; the wildcard listener admits it.
     const previewRoutes = ofKind(docs, 'HTTPRoute').filter((r) => r.metadata.namespace.includes('-preview-'));
-    expect(previewRoutes.map((r) => r.spec.hostnames[0])).toEqual(['feature-new-catalog.preview.berkeleytime.com', 'fix-enrollment-sync.preview.berkeleytime.com']);
+    expect(previewRoutes.map((r) => r.spec.hostnames[0])).toEqual([
+      'feature-new-catalog.preview.berkeleytime.com',
+      'fix-enrollment-sync.preview.berkeleytime.com',
+    ]);
   });
 
   test('the ACME issuers solve the preview zones with DNS-01 and everything else with HTTP-01', () => {
     const solvers = named(docs, 'ClusterIssuer', 'letsencrypt-production').spec.acme.solvers;
-    expect(solvers[0]).toEqual({ selector: { dnsZones: ['preview.berkeleytime.com'] }, dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare-token', key: 'api-token' } } } });
+    expect(solvers[0]).toEqual({
+      selector: { dnsZones: ['preview.berkeleytime.com'] },
+      dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare-token', key: 'api-token' } } },
+    });
     expect(Object.keys(solvers[1])).toEqual(['http01']);
     expect(build.edge.externalSecrets).toEqual(['cert-manager/cloudflare-token', 'logging/kibana-basic-auth']);
   });
 
   test.each([
-    ['rfc2136', { rfc2136: { nameserver: 'ns1.example.org:53', tsigKeyName: 'acme', tsigSecret: { secret: 'tsig', key: 'secret' } } },
-      { rfc2136: { nameserver: 'ns1.example.org:53', tsigKeyName: 'acme', tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } }],
-    ['route53', { route53: { region: 'us-west-2', hostedZoneID: 'Z123', accessKeyID: 'AKIA1', secretAccessKey: { secret: 'aws', key: 'secret-access-key' } } },
-      { route53: { region: 'us-west-2', hostedZoneID: 'Z123', accessKeyID: 'AKIA1', secretAccessKeySecretRef: { name: 'aws', key: 'secret-access-key' } } }],
+    [
+      'rfc2136',
+      { rfc2136: { nameserver: 'ns1.example.org:53', tsigKeyName: 'acme', tsigSecret: { secret: 'tsig', key: 'secret' } } },
+      { rfc2136: { nameserver: 'ns1.example.org:53', tsigKeyName: 'acme', tsigAlgorithm: 'HMACSHA256', tsigSecretSecretRef: { name: 'tsig', key: 'secret' } } },
+    ],
+    [
+      'route53',
+      { route53: { region: 'us-west-2', hostedZoneID: 'Z123', accessKeyID: 'AKIA1', secretAccessKey: { secret: 'aws', key: 'secret-access-key' } } },
+      { route53: { region: 'us-west-2', hostedZoneID: 'Z123', accessKeyID: 'AKIA1', secretAccessKeySecretRef: { name: 'aws', key: 'secret-access-key' } } },
+    ],
   ])('the %s provider', (_name, config, solver) => {
     const d = allDocs(buildEdge((c) => (c.edge.tls.dns01 = config)));
     expect(named(d, 'ClusterIssuer', 'letsencrypt-staging').spec.acme.solvers[0].dns01).toEqual(solver);
@@ -116,7 +131,7 @@ describe('EdgeTier with a DNS-01 solver', () => {
 });
 
 describe('EdgeTier issuers per host', () => {
-  test('previews on the internal CA, production on Let\'s Encrypt', () => {
+  test("previews on the internal CA, production on Let's Encrypt", () => {
     const docs = allDocs(buildEdge((c) => (c.edge.tls.issuerOverrides = { 'preview.berkeleytime.com': 'self-signed' })));
     const issuer = (host: string) => named(docs, 'Certificate', `${host}-tls`, 'envoy-gateway-system').spec.issuerRef.name;
     expect(issuer('berkeleytime.com')).toBe('letsencrypt-production');
@@ -124,9 +139,9 @@ describe('EdgeTier issuers per host', () => {
   });
 
   test('more hosts than a Gateway has listeners is an error that names the fix', () => {
-    expect(() =>
-      buildEdge((c) => (c.apps.berkeleytime.environments.previews.branches = Array.from({ length: 62 }, (_, i) => `branch-${i}`))),
-    ).toThrow(/^edge: 64 HTTPS hosts need 65 Gateway listeners, more than the 64 a Gateway allows; configure edge\.tls\.dns01/);
+    expect(() => buildEdge((c) => (c.apps.berkeleytime.environments.previews.branches = Array.from({ length: 62 }, (_, i) => `branch-${i}`)))).toThrow(
+      /^edge: 64 HTTPS hosts need 65 Gateway listeners, more than the 64 a Gateway allows; configure edge\.tls\.dns01/,
+    );
   });
 
   test('many previews without DNS-01 warn about the rate limit', () => {

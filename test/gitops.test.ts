@@ -19,7 +19,12 @@ describe('GitOps', () => {
 
   test('one Application per environment folder, syncing dist/<environment> after the add-ons', () => {
     const app = find('Application', 'env-production');
-    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.org/platform.git', targetRevision: 'main', path: 'dist/production', directory: { recurse: true } });
+    expect(app.spec.source).toEqual({
+      repoURL: 'https://git.example.org/platform.git',
+      targetRevision: 'main',
+      path: 'dist/production',
+      directory: { recurse: true },
+    });
     expect(Number(app.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(5);
   });
 

@@ -73,5 +73,10 @@ export function readTree(dir: string): Map<string, string> {
 export function readManifests(dir: string): { file: string; object: any }[] {
   return [...readTree(dir)]
     .filter(([file]) => file.endsWith('.yaml') && !file.startsWith('hosts'))
-    .flatMap(([file, text]) => yaml.loadAll(text).filter(Boolean).map((object) => ({ file, object })));
+    .flatMap(([file, text]) =>
+      yaml
+        .loadAll(text)
+        .filter(Boolean)
+        .map((object) => ({ file, object })),
+    );
 }

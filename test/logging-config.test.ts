@@ -16,7 +16,11 @@ describe('logging config', () => {
 
   test.each([
     ['a retention of zero days', (c: any) => (c.logging.retentionDays = 0), `${F}: logging.retentionDays: expected an integer from 1 to 3650, found 0`],
-    ['a heap below 256 MiB', (c: any) => (c.logging.elasticsearch = { heapMiB: 128 }), `${F}: logging.elasticsearch.heapMiB: expected an integer from 256 to 31744, found 128`],
+    [
+      'a heap below 256 MiB',
+      (c: any) => (c.logging.elasticsearch = { heapMiB: 128 }),
+      `${F}: logging.elasticsearch.heapMiB: expected an integer from 256 to 31744, found 128`,
+    ],
     [
       'a toleration with a value and operator Exists',
       (c: any) => (c.logging.shipper = { tolerations: [{ key: 'dedicated', value: 'logs' }] }),

@@ -64,7 +64,8 @@ describe('ElasticsearchCluster', () => {
     expect(synth({ storageClass: { name: 'local-path', reclaimPolicy: 'Delete' } }).warnings).toEqual([
       {
         id: 'platform:logging:volumesNotRetained',
-        message: 'Elasticsearch volumes use StorageClass "local-path" with reclaimPolicy Delete: deleting a volume claim deletes the logs; prefer a class that retains volumes',
+        message:
+          'Elasticsearch volumes use StorageClass "local-path" with reclaimPolicy Delete: deleting a volume claim deletes the logs; prefer a class that retains volumes',
       },
     ]);
   });
@@ -95,7 +96,7 @@ describe('ElasticsearchCluster', () => {
 
     test('a heap that does not fit in the memory limit is refused', () => {
       expect(() => synth({ heapMiB: 4096, resources: { limits: { memory: '4Gi' } } })).toThrow(
-        'logging.elasticsearch.heapMiB (4096) does not fit in the memory limit (4Gi): the JVM heap must stay below the container\'s memory, ideally at most half of it; lower heapMiB or raise logging.elasticsearch.resources.limits.memory',
+        "logging.elasticsearch.heapMiB (4096) does not fit in the memory limit (4Gi): the JVM heap must stay below the container's memory, ideally at most half of it; lower heapMiB or raise logging.elasticsearch.resources.limits.memory",
       );
     });
 
@@ -111,11 +112,16 @@ describe('ElasticsearchCluster', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
-  test('exposes what clients need: the HTTPS URL, ECK\'s Secrets and the pod selector', () => {
+  test("exposes what clients need: the HTTPS URL, ECK's Secrets and the pod selector", () => {
     const { cluster } = synth();
     expect(cluster.url).toBe('https://logging-es-http.logging.svc:9200');
     expect([cluster.elasticUserSecret, cluster.httpCaSecret]).toEqual(['logging-es-elastic-user', 'logging-es-http-certs-public']);
-    expect(cluster.http).toEqual({ name: 'elasticsearch', namespace: 'logging', selector: { 'elasticsearch.k8s.elastic.co/cluster-name': 'logging' }, ports: [{ port: 9200 }] });
+    expect(cluster.http).toEqual({
+      name: 'elasticsearch',
+      namespace: 'logging',
+      selector: { 'elasticsearch.k8s.elastic.co/cluster-name': 'logging' },
+      ports: [{ port: 9200 }],
+    });
     expect(cluster.transport.ports).toEqual([{ port: 9300 }]);
   });
 

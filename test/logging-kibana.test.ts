@@ -7,9 +7,25 @@ import { RETAINED_BLOCK } from './logging-fixtures';
 function synth(props: Partial<Omit<LoggingKibanaProps, 'elasticsearch'>> = {}) {
   const chart = Testing.chart();
   const elasticsearch = new ElasticsearchCluster(chart, 'Elasticsearch', {
-    name: 'logging', namespace: 'logging', version: '9.4.3', hostCount: 1, storageClass: RETAINED_BLOCK, storage: '30Gi', heapMiB: 1024, hostsManaged: true, syncWave: 5,
+    name: 'logging',
+    namespace: 'logging',
+    version: '9.4.3',
+    hostCount: 1,
+    storageClass: RETAINED_BLOCK,
+    storage: '30Gi',
+    heapMiB: 1024,
+    hostsManaged: true,
+    syncWave: 5,
   });
-  const kibana = new LoggingKibana(chart, 'Kibana', { name: 'kibana', namespace: 'logging', version: '9.4.3', elasticsearch, host: 'berkeleytime.com', syncWave: 5, ...props });
+  const kibana = new LoggingKibana(chart, 'Kibana', {
+    name: 'kibana',
+    namespace: 'logging',
+    version: '9.4.3',
+    elasticsearch,
+    host: 'berkeleytime.com',
+    syncWave: 5,
+    ...props,
+  });
   const resource = Testing.synth(chart).find((d: any) => d.kind === 'Kibana');
   return { kibana, resource };
 }
@@ -36,16 +52,21 @@ describe('LoggingKibana', () => {
   test('pods meet the restricted Pod Security level; resources only when configured', () => {
     const pod = synth().resource.spec.podTemplate.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0]).toEqual({ name: 'kibana', securityContext: expect.objectContaining({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }) });
+    expect(pod.containers[0]).toEqual({
+      name: 'kibana',
+      securityContext: expect.objectContaining({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }),
+    });
     const sized = synth({ resources: { requests: { memory: '1Gi' }, limits: { memory: '2Gi' } } }).resource.spec.podTemplate.spec.containers[0];
     expect(sized.resources).toEqual({ requests: { memory: '1Gi' }, limits: { memory: '2Gi' } });
   });
 
   test('refuses a base path Kibana would reject', () => {
-    expect(() => synth({ basePath: '/kibana/' })).toThrow('Kibana basePath "/kibana/" must start with "/" and not end with "/" (Kibana rejects a trailing slash), e.g. "/kibana"');
+    expect(() => synth({ basePath: '/kibana/' })).toThrow(
+      'Kibana basePath "/kibana/" must start with "/" and not end with "/" (Kibana rejects a trailing slash), e.g. "/kibana"',
+    );
   });
 
-  test('refuses a version other than the cluster\'s', () => {
+  test("refuses a version other than the cluster's", () => {
     expect(() => synth({ version: '9.5.1' })).toThrow(
       'Kibana version 9.5.1 differs from Elasticsearch 9.4.3: pin config/versions.yaml images.kibana and images.elasticsearch to the same release',
     );

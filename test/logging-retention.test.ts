@@ -16,23 +16,31 @@ describe('LoggingRetention', () => {
     expect(JSON.parse(synthLogging().one('ConfigMap', 'logging-retention-policy').data['policy.json']).policy.phases.delete.min_age).toBe('14d');
   });
 
-  test('governs the policy Filebeat\'s data streams use', () => {
+  test("governs the policy Filebeat's data streams use", () => {
     expect(LOG_ILM_POLICY).toBe('filebeat');
     expect(pod.containers[0].args.at(-1)).toBe('https://logging-es-http.logging.svc:9200/_ilm/policy/filebeat');
     expect(s.one('Beat').spec.config['setup.ilm.policy_name']).toBe(LOG_ILM_POLICY);
   });
 
   test('runs in its own wave of every Argo CD sync, replacing the previous run', () => {
-    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation', 'argocd.argoproj.io/sync-wave': '5' });
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'Sync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/sync-wave': '5',
+    });
   });
 
   test('PUTs the policy with curl in argv form, credentials and CA from the Secrets ECK creates', () => {
     const container = pod.containers[0];
     expect(container.image).toMatch(/^docker\.io\/curlimages\/curl:/);
     expect(container.command).toEqual(['curl']);
-    expect(container.args).toEqual(expect.arrayContaining(['--request', 'PUT', '--data-binary', '@/etc/retention/policy.json', '--cacert', '/etc/elasticsearch/ca/ca.crt']));
+    expect(container.args).toEqual(
+      expect.arrayContaining(['--request', 'PUT', '--data-binary', '@/etc/retention/policy.json', '--cacert', '/etc/elasticsearch/ca/ca.crt']),
+    );
     // The password never appears in argv or env: curl reads it from the mounted Secret.
-    expect(container.args).toEqual(expect.arrayContaining(['--variable', 'password@/etc/elasticsearch/user/elastic', '--expand-user', 'elastic:{{password:trim}}']));
+    expect(container.args).toEqual(
+      expect.arrayContaining(['--variable', 'password@/etc/elasticsearch/user/elastic', '--expand-user', 'elastic:{{password:trim}}']),
+    );
     expect(container.env).toBeUndefined();
     expect(pod.volumes).toEqual([
       { name: 'policy', configMap: { name: 'logging-retention-policy' } },

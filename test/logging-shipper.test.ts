@@ -20,7 +20,12 @@ describe('LoggingShipper', () => {
         { name: 'varlogpods', hostPath: { path: '/var/log/pods', type: 'Directory' } },
       ]),
     );
-    expect(beat.spec.config['filebeat.inputs'][0]).toMatchObject({ type: 'filestream', paths: ['/var/log/containers/*.log'], 'prospector.scanner.symlinks': true, parsers: [{ container: {} }] });
+    expect(beat.spec.config['filebeat.inputs'][0]).toMatchObject({
+      type: 'filestream',
+      paths: ['/var/log/containers/*.log'],
+      'prospector.scanner.symlinks': true,
+      parsers: [{ container: {} }],
+    });
   });
 
   test('tolerates the control-plane taint by default, so control-plane nodes ship their logs too', () => {
@@ -41,7 +46,11 @@ describe('LoggingShipper', () => {
     ]);
     expect(container.env).toEqual([{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }]);
     expect(pod.serviceAccountName).toBe('filebeat');
-    expect(s.one('ClusterRole', 'logging-filebeat').rules[0]).toEqual({ apiGroups: [''], resources: ['namespaces', 'nodes', 'pods'], verbs: ['get', 'list', 'watch'] });
+    expect(s.one('ClusterRole', 'logging-filebeat').rules[0]).toEqual({
+      apiGroups: [''],
+      resources: ['namespaces', 'nodes', 'pods'],
+      verbs: ['get', 'list', 'watch'],
+    });
     expect(s.one('ClusterRoleBinding', 'logging-filebeat').subjects).toEqual([{ kind: 'ServiceAccount', name: 'filebeat', namespace: 'logging-shipper' }]);
   });
 
@@ -63,7 +72,12 @@ describe('LoggingShipper', () => {
   });
 
   test('writes under the lifecycle policy the retention Job manages, never overwriting it', () => {
-    expect(beat.spec.config).toMatchObject({ 'setup.ilm.enabled': true, 'setup.ilm.policy_name': 'filebeat', 'setup.ilm.overwrite': false, 'setup.ilm.policy_file': '/etc/filebeat-ilm/policy.json' });
+    expect(beat.spec.config).toMatchObject({
+      'setup.ilm.enabled': true,
+      'setup.ilm.policy_name': 'filebeat',
+      'setup.ilm.overwrite': false,
+      'setup.ilm.policy_file': '/etc/filebeat-ilm/policy.json',
+    });
     expect(s.one('ConfigMap', 'filebeat-ilm-policy').data['policy.json']).toBe(s.one('ConfigMap', 'logging-retention-policy').data['policy.json']);
   });
 });

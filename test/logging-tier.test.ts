@@ -15,7 +15,11 @@ describe('LoggingTier', () => {
 
   test('synthesizes the operator Application, Elasticsearch, Kibana, the shipper and the retention policy', () => {
     const operator = platform.one('Application', 'eck-operator');
-    expect(operator.spec.source).toMatchObject({ repoURL: 'https://helm.elastic.co', chart: 'eck-operator', targetRevision: versions.charts['eck-operator'].version });
+    expect(operator.spec.source).toMatchObject({
+      repoURL: 'https://helm.elastic.co',
+      chart: 'eck-operator',
+      targetRevision: versions.charts['eck-operator'].version,
+    });
     expect(operator.spec.destination.namespace).toBe('elastic-system');
     expect(platform.one('Elasticsearch').metadata).toMatchObject({ name: 'logging', namespace: 'logging' });
     expect(platform.one('Kibana').metadata).toMatchObject({ name: 'kibana', namespace: 'logging' });
@@ -90,7 +94,10 @@ describe('LoggingTier', () => {
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elastic-system' } } },
     ]);
     expect(platform.one('NetworkPolicy', 'ingress-elasticsearch-from-filebeat').spec.ingress[0].from).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging-shipper' } }, podSelector: { matchLabels: { 'beat.k8s.elastic.co/name': 'filebeat' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging-shipper' } },
+        podSelector: { matchLabels: { 'beat.k8s.elastic.co/name': 'filebeat' } },
+      },
     ]);
   });
 
@@ -107,7 +114,10 @@ describe('LoggingTier', () => {
     });
 
     test('the policies that keep Elasticsearch closed and clustered stay; the rest may be pruned', () => {
-      const kept = platform.all('NetworkPolicy').filter((p) => syncOptions(p) === PROTECTED).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+      const kept = platform
+        .all('NetworkPolicy')
+        .filter((p) => syncOptions(p) === PROTECTED)
+        .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
       expect(kept.sort()).toEqual([
         'logging/allow-dns',
         'logging/default-deny',
@@ -128,7 +138,9 @@ describe('LoggingTier', () => {
 
   test('declares the Secret a person must create (ECK makes its own) and keeps Elasticsearch out of any route', () => {
     expect(platform.tier.externalSecrets).toEqual(['logging/kibana-basic-auth']);
-    expect(platform.tier.protectedServices).toEqual([{ namespace: 'logging', name: 'logging-es-http', selector: { 'elasticsearch.k8s.elastic.co/cluster-name': 'logging' } }]);
+    expect(platform.tier.protectedServices).toEqual([
+      { namespace: 'logging', name: 'logging-es-http', selector: { 'elasticsearch.k8s.elastic.co/cluster-name': 'logging' } },
+    ]);
   });
 
   describe('validation (Kubernetes 1.28 and 1.36 schemas, the ECK CRDs, references, Pod Security)', () => {
@@ -153,7 +165,13 @@ describe('LoggingTier with the real EdgeTier', () => {
   const withEdge = (controller: 'envoy-gateway' | 'ingress-nginx'): SynthesizedLogging =>
     synthLogging({
       edge: (app, namespaces) =>
-        new EdgeTier(app, '30-edge', { config: edgeSchema.parse({ controller, tls: { acmeEmail: 'ops@berkeleytime.com' } }), namespaces, hosts: ['berkeleytime.com'], previewDomains: [], versions }),
+        new EdgeTier(app, '30-edge', {
+          config: edgeSchema.parse({ controller, tls: { acmeEmail: 'ops@berkeleytime.com' } }),
+          namespaces,
+          hosts: ['berkeleytime.com'],
+          previewDomains: [],
+          versions,
+        }),
     });
 
   test('envoy-gateway: an HTTPRoute for /kibana with a basic-auth SecurityPolicy on it', () => {
@@ -188,7 +206,9 @@ describe('LoggingTier with the real EdgeTier', () => {
 
 /** The entry point (and nothing else routed) may open connections to Kibana on 5601. */
 function expectEntryPointAdmitted(s: SynthesizedLogging): void {
-  const fromEdge = s.all('NetworkPolicy').filter((p) => p.metadata.name.startsWith('ingress-kibana-from-') && p.metadata.name !== 'ingress-kibana-from-eck-operator');
+  const fromEdge = s
+    .all('NetworkPolicy')
+    .filter((p) => p.metadata.name.startsWith('ingress-kibana-from-') && p.metadata.name !== 'ingress-kibana-from-eck-operator');
   expect(fromEdge).toHaveLength(1);
   expect(fromEdge[0].spec.podSelector).toEqual({ matchLabels: { 'kibana.k8s.elastic.co/name': 'kibana' } });
   expect(fromEdge[0].spec.ingress[0].ports).toEqual([{ port: 5601, protocol: 'TCP' }]);
@@ -201,7 +221,10 @@ function fullConfig() {
     kibana: { authSecret: 'kibana-htpasswd', resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '1536Mi' } } },
     shipper: {
       resources: { requests: { cpu: '50m' }, limits: { memory: '512Mi' } },
-      tolerations: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }, { key: 'dedicated', operator: 'Equal', value: 'ceph', effect: 'NoExecute' }],
+      tolerations: [
+        { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+        { key: 'dedicated', operator: 'Equal', value: 'ceph', effect: 'NoExecute' },
+      ],
     },
   };
 }

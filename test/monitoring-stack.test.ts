@@ -55,7 +55,12 @@ describe('MonitoringStack', () => {
     const app = s.one('Application', 'kube-prometheus-stack');
     const pin = versions.charts['kube-prometheus-stack'];
     expect(pin).toEqual({ repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' });
-    expect(app.spec.source).toMatchObject({ repoURL: pin.repoURL, chart: pin.chart, targetRevision: pin.version, helm: { releaseName: 'kube-prometheus-stack' } });
+    expect(app.spec.source).toMatchObject({
+      repoURL: pin.repoURL,
+      chart: pin.chart,
+      targetRevision: pin.version,
+      helm: { releaseName: 'kube-prometheus-stack' },
+    });
     expect(app.spec.destination.namespace).toBe('monitoring');
     expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
     expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(String(WAVE.storageConsumers));
@@ -184,8 +189,14 @@ describe('the monitoring config section', () => {
   test.each([
     [{ retentionDays: 0 }, 'monitoring.retentionDays: expected an integer from 1 to 3650, found 0'],
     [{ storage: '20 GB' }, 'monitoring.storage: expected a Kubernetes quantity such as "500m", "1" or "256Mi", found "20 GB"'],
-    [{ grafanaAdminSecret: 'Grafana_Admin' }, 'monitoring.grafanaAdminSecret: expected a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), found "Grafana_Admin"'],
-    [{ alertmanagr: true }, 'monitoring.alertmanagr: unknown key (did you mean "alertmanager"?); expected one of enabled, retentionDays, storage, grafanaAdminSecret, grafanaRoute, alertmanager'],
+    [
+      { grafanaAdminSecret: 'Grafana_Admin' },
+      'monitoring.grafanaAdminSecret: expected a DNS label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters), found "Grafana_Admin"',
+    ],
+    [
+      { alertmanagr: true },
+      'monitoring.alertmanagr: unknown key (did you mean "alertmanager"?); expected one of enabled, retentionDays, storage, grafanaAdminSecret, grafanaRoute, alertmanager',
+    ],
   ])('refuses %j', (section, message) => {
     expect(configError((c) => (c.monitoring = section))).toBe(`config/platform.yaml: ${message}`);
   });
@@ -202,7 +213,10 @@ describe('the validator knows the Grafana a kube-prometheus-stack Application ru
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name: 'ingress-grafana', namespace: 'monitoring' },
-    spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kube-prometheus-stack' } }, policyTypes: ['Ingress'] },
+    spec: {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kube-prometheus-stack' } },
+      policyTypes: ['Ingress'],
+    },
   };
   const check = (application: any, port = 80) => {
     const docs: SourceDocument[] = [application, route(port), policy].map((object, index) => ({ file: 'monitoring.yaml', index, object }));
@@ -243,7 +257,12 @@ describe('the platform scrapes its apps', () => {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            },
+          ],
           ports: [{ port: 9102, protocol: 'TCP' }],
         },
       ],
@@ -260,17 +279,19 @@ describe('the platform scrapes its apps', () => {
     ]);
   });
 
-  test('/grafana goes to the chart\'s Grafana Service, and the entry point may reach Grafana\'s pods', () => {
+  test("/grafana goes to the chart's Grafana Service, and the entry point may reach Grafana's pods", () => {
     const route = docs.find((o) => o.kind === 'HTTPRoute' && o.metadata.namespace === 'monitoring');
     expect(route.spec.hostnames).toEqual(['berkeleytime.com']);
-    expect(route.spec.rules.map((r: any) => [r.matches[0].path.value, r.backendRefs[0].name, r.backendRefs[0].port])).toEqual([['/grafana', 'kube-prometheus-stack-grafana', 80]]);
+    expect(route.spec.rules.map((r: any) => [r.matches[0].path.value, r.backendRefs[0].name, r.backendRefs[0].port])).toEqual([
+      ['/grafana', 'kube-prometheus-stack-grafana', 80],
+    ]);
     const admit = inNamespace('NetworkPolicy', 'monitoring').find((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'grafana');
     expect(admit.spec.ingress[0].ports).toEqual([{ port: 3000, protocol: 'TCP' }]);
   });
 });
 
 describe('component metrics endpoints', () => {
-  test('an app\'s own metrics port is declared on its container and scraped beside the exporter', () => {
+  test("an app's own metrics port is declared on its container and scraped beside the exporter", () => {
     const docs = synthPlatform((c) => (c.apps.berkeleytime.components.backend.metrics = { port: 8001, path: '/internal/metrics' }));
     const monitor = docs.find((o) => o.kind === 'PodMonitor' && o.metadata.namespace === 'berkeleytime-production');
     expect(monitor.spec.podMetricsEndpoints).toEqual([
@@ -282,8 +303,13 @@ describe('component metrics endpoints', () => {
       { name: 'http', containerPort: 8000, protocol: 'TCP' },
       { name: 'http-metrics', containerPort: 8001, protocol: 'TCP' },
     ]);
-    const policy = docs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'berkeleytime-production' && o.metadata.name === 'ingress-backend-metrics-from-prometheus');
-    expect(policy.spec.ingress[0].ports).toEqual([{ port: 9102, protocol: 'TCP' }, { port: 8001, protocol: 'TCP' }]);
+    const policy = docs.find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'berkeleytime-production' && o.metadata.name === 'ingress-backend-metrics-from-prometheus',
+    );
+    expect(policy.spec.ingress[0].ports).toEqual([
+      { port: 9102, protocol: 'TCP' },
+      { port: 8001, protocol: 'TCP' },
+    ]);
   });
 
   test('metrics on the http port are scraped there; a port taken by the exporter is refused', () => {

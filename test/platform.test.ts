@@ -9,13 +9,19 @@ import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate';
 import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
-const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ROOT, 'examples', f));
+const EXAMPLES = fs
+  .readdirSync(path.join(ROOT, 'examples'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => path.join(ROOT, 'examples', f));
 
 /** Synthesizes a config and returns the findings of `npm run validate` on it, formatted. */
 function synthAndValidate(configFile: string): { out: string; findings: string[] } {
   const out = path.join(tmpDir(), 'dist');
   const result = synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
-  const dirs = fs.readdirSync(out, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(out, e.name));
+  const dirs = fs
+    .readdirSync(out, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'hosts')
+    .map((e) => path.join(out, e.name));
   const findings = validateTree(dirs, { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
   return { out, findings: findings.map(formatFinding) };
 }

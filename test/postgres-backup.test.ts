@@ -24,7 +24,14 @@ describe('PostgresBackup', () => {
   test('pg_dump in custom format to the backup volume, then published under its final name', () => {
     const job = backupJob(synthDataTier().docs);
     expect(containers(podSpec(job)).map((c) => c.name)).toEqual([
-      'clean', 'dump', 'publish', 'link-latest', 'prune-list', 'prune-sort', 'prune-select', 'prune-delete',
+      'clean',
+      'dump',
+      'publish',
+      'link-latest',
+      'prune-list',
+      'prune-sort',
+      'prune-select',
+      'prune-delete',
     ]);
     const dump = step(job, 'dump');
     expect(dump.command).toEqual(['pg_dump', '--format=custom', '--no-password', '--file=/backups/$(JOB_NAME).dump.partial']);
@@ -64,7 +71,18 @@ describe('PostgresBackup', () => {
   ])('keeps the newest %i dumps', (keep, sedProgram) => {
     const job = backupJob(synthDataTier({ postgres: withBackups({ keep }) }).docs);
     expect(step(job, 'prune-list').command).toEqual([
-      'find', '/backups', '-maxdepth', '1', '-name', '*.dump', '!', '-name', 'latest.dump', '-fprintf', '/work/dumps', '%T@ %p\\n',
+      'find',
+      '/backups',
+      '-maxdepth',
+      '1',
+      '-name',
+      '*.dump',
+      '!',
+      '-name',
+      'latest.dump',
+      '-fprintf',
+      '/work/dumps',
+      '%T@ %p\\n',
     ]);
     expect(step(job, 'prune-sort').command).toEqual(['sort', '--numeric-sort', '--reverse', '--output=/work/dumps', '/work/dumps']);
     expect(step(job, 'prune-select').command).toEqual(['sed', '--quiet', `--expression=${sedProgram}`, '/work/dumps']);
@@ -94,7 +112,7 @@ describe('PostgresBackup', () => {
         id: 'platform:data:backupsOnCluster',
         message:
           `DataTier ${NAMESPACE}: postgres backups live only on the cluster's own storage (PVC postgres-backups, StorageClass "ceph-block-retain"); ` +
-          "a lost storage cluster takes the database and its backups together; set apps.berkeleytime.data.postgres.backups.s3 for an off-cluster copy",
+          'a lost storage cluster takes the database and its backups together; set apps.berkeleytime.data.postgres.backups.s3 for an off-cluster copy',
       },
     ]);
     synthDataTier({ postgres: withBackups({ s3: S3 }) });

@@ -59,7 +59,11 @@ describe('Postgres', () => {
   test('restricted Pod Security: uid/gid 999 with fsGroup, read-only root and emptyDirs for the socket and /tmp', () => {
     const spec = statefulSet().spec.template.spec;
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID });
-    expect(spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(spec.containers[0].securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     const emptyDirs = spec.volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name);
     const writable = spec.containers[0].volumeMounts.filter((m: any) => emptyDirs.includes(m.name)).map((m: any) => m.mountPath);
     expect(writable).toEqual(expect.arrayContaining(['/var/run/postgresql', '/tmp']));

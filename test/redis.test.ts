@@ -11,7 +11,20 @@ describe('Redis', () => {
     const deployment = find(docs, 'Deployment', 'redis');
     const c = deployment.spec.template.spec.containers[0];
     expect(c.image).toMatch(/^docker\.io\/library\/(valkey|redis):/);
-    expect(c.args).toEqual(['--port', '6379', '--save', '', '--appendonly', 'no', '--maxmemory', '512mb', '--maxmemory-policy', 'allkeys-lfu', '--protected-mode', 'no']);
+    expect(c.args).toEqual([
+      '--port',
+      '6379',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory',
+      '512mb',
+      '--maxmemory-policy',
+      'allkeys-lfu',
+      '--protected-mode',
+      'no',
+    ]);
     expect(c.readinessProbe.exec.command.slice(-1)).toEqual(['ping']);
     expect(deployment.spec.template.spec.volumes.every((v: any) => v.emptyDir)).toBe(true);
     expect(find(docs, 'Service', 'redis').spec.type).toBe('ClusterIP');
@@ -28,8 +41,19 @@ describe('Redis', () => {
 
   test('replicas spread over nodes when there is more than one', () => {
     const chart = new PlatformChart(Testing.app(), '10-x');
-    const single = new Redis(chart, 'One', { app: 'a', namespace: 'a-one', config: dataConfig({ redis: {} }).redis!, image: 'docker.io/library/valkey:8.1.4-bookworm' });
-    new Redis(chart, 'Two', { app: 'a', namespace: 'a-two', config: dataConfig({ redis: {} }).redis!, image: 'docker.io/library/redis:8.2.1-bookworm', replicas: 2 });
+    const single = new Redis(chart, 'One', {
+      app: 'a',
+      namespace: 'a-one',
+      config: dataConfig({ redis: {} }).redis!,
+      image: 'docker.io/library/valkey:8.1.4-bookworm',
+    });
+    new Redis(chart, 'Two', {
+      app: 'a',
+      namespace: 'a-two',
+      config: dataConfig({ redis: {} }).redis!,
+      image: 'docker.io/library/redis:8.2.1-bookworm',
+      replicas: 2,
+    });
     const deployments = chart.toJson().filter((d) => d.kind === 'Deployment');
     expect(deployments[0].spec.template.spec.affinity).toBeUndefined();
     expect(deployments[1].spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm).toEqual({

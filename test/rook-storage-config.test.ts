@@ -10,8 +10,7 @@ function storageErrors(raw: unknown): string[] {
   return formatIssues(storage, result.error.issues);
 }
 
-const inventoryErrors = (hosts: ReturnType<typeof inventory>, raw: unknown = {}) =>
-  formatStorageIssues(storageInventoryIssues({ hosts }, storageConfig(raw)));
+const inventoryErrors = (hosts: ReturnType<typeof inventory>, raw: unknown = {}) => formatStorageIssues(storageInventoryIssues({ hosts }, storageConfig(raw)));
 
 describe('storage config', () => {
   test('defaults: Rook on, one pool, ceph-block and ceph-block-retain on it', () => {
@@ -38,7 +37,12 @@ describe('storage config', () => {
   });
 
   test('two classes with one name, the reserved pool name, external classes next to Rook', () => {
-    expect(storageErrors({ pools: { 'builtin-mgr': {} }, classes: { general: { name: 'block', pool: 'builtin-mgr' }, retained: { name: 'block', pool: 'builtin-mgr' } } })).toEqual([
+    expect(
+      storageErrors({
+        pools: { 'builtin-mgr': {} },
+        classes: { general: { name: 'block', pool: 'builtin-mgr' }, retained: { name: 'block', pool: 'builtin-mgr' } },
+      }),
+    ).toEqual([
       'pools.builtin-mgr: expected another pool name ("builtin-mgr" holds Ceph\'s .mgr pool), found "builtin-mgr"',
       'classes.retained.name: expected a name different from classes.general.name, found "block"',
     ]);
@@ -51,9 +55,15 @@ describe('storage config', () => {
     expect(storage.parse({ rook: false, external: [{ name: 'local-path', reclaimPolicy: 'Delete', default: true }] }).external).toEqual([
       { name: 'local-path', reclaimPolicy: 'Delete', default: true },
     ]);
-    expect(storageErrors({ rook: false, external: [{ name: 'a', reclaimPolicy: 'Delete', default: true }, { name: 'b', reclaimPolicy: 'Retain', default: true }] })).toEqual([
-      'external: expected at most one external StorageClass with default: true, found a list (["a","b"])',
-    ]);
+    expect(
+      storageErrors({
+        rook: false,
+        external: [
+          { name: 'a', reclaimPolicy: 'Delete', default: true },
+          { name: 'b', reclaimPolicy: 'Retain', default: true },
+        ],
+      }),
+    ).toEqual(['external: expected at most one external StorageClass with default: true, found a list (["a","b"])']);
   });
 });
 

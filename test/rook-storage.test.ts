@@ -120,7 +120,11 @@ describe('RookStorage on three hosts', () => {
 });
 
 describe('layout by number of storage hosts', () => {
-  const two = () => inventory([{ name: 'a', cephDisks: ['/dev/vdb'] }, { name: 'b', cephDisks: ['/dev/vdb'] }]);
+  const two = () =>
+    inventory([
+      { name: 'a', cephDisks: ['/dev/vdb'] },
+      { name: 'b', cephDisks: ['/dev/vdb'] },
+    ]);
 
   test('two hosts: one mon (never more mons than hosts), two mgrs, two copies on different hosts', () => {
     const out = synth(two());
@@ -156,8 +160,17 @@ describe('layout by number of storage hosts', () => {
     expect(spec.placement.all.tolerations).toBeUndefined();
   });
 
-  test('storage hosts\' own taints are tolerated', () => {
-    const hosts = inventory([{ name: 'a', cephDisks: ['/dev/vdb'], taints: [{ key: 'storage', value: 'ceph', effect: 'NoSchedule' }, { key: 'dedicated', effect: 'NoExecute' }] }]);
+  test("storage hosts' own taints are tolerated", () => {
+    const hosts = inventory([
+      {
+        name: 'a',
+        cephDisks: ['/dev/vdb'],
+        taints: [
+          { key: 'storage', value: 'ceph', effect: 'NoSchedule' },
+          { key: 'dedicated', effect: 'NoExecute' },
+        ],
+      },
+    ]);
     expect(tolerationsFor(hosts)).toEqual([
       { key: 'dedicated', operator: 'Exists', effect: 'NoExecute' },
       { key: 'storage', operator: 'Equal', value: 'ceph', effect: 'NoSchedule' },
@@ -203,7 +216,10 @@ describe('StorageClasses', () => {
   });
 
   test('configured names and pools', () => {
-    const config = storageConfig({ pools: { replicapool: {}, databases: {} }, classes: { general: { name: 'block' }, retained: { name: 'block-keep', pool: 'databases' } } });
+    const config = storageConfig({
+      pools: { replicapool: {}, databases: {} },
+      classes: { general: { name: 'block' }, retained: { name: 'block-keep', pool: 'databases' } },
+    });
     const custom = synth(threeHosts(), config);
     expect(custom.chart.storageClasses.retained).toEqual({ name: 'block-keep', reclaimPolicy: 'Retain' });
     expect(custom.one('StorageClass', 'block-keep').parameters.pool).toBe('databases');
@@ -261,15 +277,26 @@ describe('ordering and safety', () => {
     expect(app.metadata.namespace).toBe('argocd');
     expect(app.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     expect(app.spec.destination.namespace).toBe('rook-ceph');
-    expect(app.spec.source).toMatchObject({ repoURL: 'https://charts.rook.io/release', chart: 'rook-ceph', targetRevision: versions.charts['rook-ceph'].version });
+    expect(app.spec.source).toMatchObject({
+      repoURL: 'https://charts.rook.io/release',
+      chart: 'rook-ceph',
+      targetRevision: versions.charts['rook-ceph'].version,
+    });
     expect(app.spec.source.helm.valuesObject).toMatchObject({ crds: { enabled: true }, csi: { installCsiOperator: true }, monitoring: { enabled: true } });
   });
 
-  test('the CSI drivers: pinned ceph-csi-drivers chart with Rook\'s values, RBD only, snapshots on', () => {
+  test("the CSI drivers: pinned ceph-csi-drivers chart with Rook's values, RBD only, snapshots on", () => {
     const app = out.one('Application', 'ceph-csi-drivers');
-    expect(app.spec.source).toMatchObject({ repoURL: 'https://ceph.github.io/ceph-csi-operator', chart: 'ceph-csi-drivers', targetRevision: versions.charts['ceph-csi-drivers'].version });
+    expect(app.spec.source).toMatchObject({
+      repoURL: 'https://ceph.github.io/ceph-csi-operator',
+      chart: 'ceph-csi-drivers',
+      targetRevision: versions.charts['ceph-csi-drivers'].version,
+    });
     const values = app.spec.source.helm.valuesObject;
-    expect(values.operatorConfig).toMatchObject({ namespace: 'rook-ceph', driverSpecDefaults: { imageSet: { name: 'rook-csi-operator-image-set-configmap' } } });
+    expect(values.operatorConfig).toMatchObject({
+      namespace: 'rook-ceph',
+      driverSpecDefaults: { imageSet: { name: 'rook-csi-operator-image-set-configmap' } },
+    });
     expect(values.drivers.rbd).toMatchObject({ enabled: true, name: 'rook-ceph.rbd.csi.ceph.com', snapshotPolicy: 'volumeSnapshot' });
     expect(values.drivers.rbd.nodePlugin.tolerations).toEqual([CONTROL_PLANE_TOLERATION]);
     expect([values.drivers.cephfs.enabled, values.drivers.nfs.enabled, values.drivers.nvmeof.enabled]).toEqual([false, false, false]);
@@ -286,10 +313,7 @@ describe('ordering and safety', () => {
 
 describe('validation', () => {
   test('construct validations report inventory errors with field paths', () => {
-    const hosts = inventory([
-      { name: 'a', cephDisks: ['vdb'] },
-      { name: 'b' },
-    ]);
+    const hosts = inventory([{ name: 'a', cephDisks: ['vdb'] }, { name: 'b' }]);
     const { chart } = build(hosts, storageConfig({ hosts: ['a', 'b'], pools: { replicapool: { replicaSize: 3 } } }));
     expect(chart.node.validate()).toEqual([
       'cluster.hosts[0].cephDisks[0]: expected an absolute device path under /dev such as "/dev/vdb", found "vdb"',
@@ -299,7 +323,11 @@ describe('validation', () => {
   });
 
   test('construct validations repeat the section rules for a config built in code', () => {
-    const config = { ...storageConfig(), monCount: 2, classes: { general: { name: 'ceph-block', pool: 'replicapool' }, retained: { name: 'ceph-block-retain', pool: 'databases' } } };
+    const config = {
+      ...storageConfig(),
+      monCount: 2,
+      classes: { general: { name: 'ceph-block', pool: 'replicapool' }, retained: { name: 'ceph-block-retain', pool: 'databases' } },
+    };
     expect(build(threeHosts(), config).chart.node.validate()).toEqual([
       'storage.classes.retained.pool: expected a pool declared under storage.pools (replicapool), found "databases"',
       'storage.monCount: expected an odd number (monitors need a majority to form a quorum), found 2',
@@ -313,9 +341,9 @@ describe('validation', () => {
   test('refuses to build when Rook is off', () => {
     const app = Testing.app();
     const namespaces = new Namespaces(app);
-    expect(() => new RookStorage(app, '20-storage', { hosts: singleHost(), config: storageConfig({ rook: false }), namespaces, monitoring: false, versions })).toThrow(
-      'RookStorage: storage.rook is false; do not create the storage chart, and declare the classes with declaredStorageClasses(storage)',
-    );
+    expect(
+      () => new RookStorage(app, '20-storage', { hosts: singleHost(), config: storageConfig({ rook: false }), namespaces, monitoring: false, versions }),
+    ).toThrow('RookStorage: storage.rook is false; do not create the storage chart, and declare the classes with declaredStorageClasses(storage)');
   });
 });
 

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readTree, ROOT, tmpDir } from './helpers';
 
-const node = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('scripts/run.js', () => {
   test('an entry of the same name elsewhere gets its own bundle, and never runs in place of ours', () => {

@@ -30,9 +30,18 @@ describe('synthesis', () => {
   });
 
   test('one folder per environment plus cluster, chart folders in apply order, one object per file', () => {
-    const dirs = fs.readdirSync(first, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const dirs = fs
+      .readdirSync(first, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     // Beside the folders, only what the manifests refer to but never create (read by the validator).
-    expect(fs.readdirSync(first, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name)).toEqual(['externals.json']);
+    expect(
+      fs
+        .readdirSync(first, { withFileTypes: true })
+        .filter((e) => !e.isDirectory())
+        .map((e) => e.name),
+    ).toEqual(['externals.json']);
     expect(dirs).toEqual(expect.arrayContaining(['cluster', 'production', 'staging', 'preview-feature-new-catalog', 'preview-fix-enrollment-sync']));
     expect(fs.readdirSync(path.join(first, 'bootstrap'))).toEqual(['00-argocd']);
     for (const env of dirs.filter((d) => d !== 'hosts' && d !== 'bootstrap')) {
@@ -93,7 +102,9 @@ describe('atomic output', () => {
     const root = tmpDir();
     const [out, cliOut] = [path.join(root, 'dist'), path.join(root, '.cdk8s.out')];
     const result = spawnSync(process.execPath, [...RUN, '--config', DEFAULT_CONFIG_FILE, '--outdir', out], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: cliOut },
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK8S_OUTDIR: cliOut },
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('');

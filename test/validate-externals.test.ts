@@ -32,7 +32,11 @@ describe('dist/externals.json', () => {
   });
 
   test('the validator takes them from beside the tree; without the file, those Secrets are findings', async () => {
-    const folders = (root: string) => fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(root, e.name));
+    const folders = (root: string) =>
+      fs
+        .readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && e.name !== 'hosts')
+        .map((e) => path.join(root, e.name));
     expect((await run([...folders(dist), '--skip-charts'])).code).toBe(0);
     const bare = path.join(tmpDir(), 'dist');
     fs.cpSync(dist, bare, { recursive: true });

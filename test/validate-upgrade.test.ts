@@ -38,12 +38,23 @@ function statefulSet(spec: any = {}, metadata: any = {}) {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: meta('db', metadata),
-    spec: { serviceName: 'db-headless', selector: { matchLabels: { app: 'db' } }, template: podTemplate('postgres:16', { app: 'db' }), volumeClaimTemplates: [claimTemplate()], ...spec },
+    spec: {
+      serviceName: 'db-headless',
+      selector: { matchLabels: { app: 'db' } },
+      template: podTemplate('postgres:16', { app: 'db' }),
+      volumeClaimTemplates: [claimTemplate()],
+      ...spec,
+    },
   };
 }
 
 function job(spec: any = {}, metadata: any = {}) {
-  return { apiVersion: 'batch/v1', kind: 'Job', metadata: meta('migrate', metadata), spec: { backoffLimit: 2, template: podTemplate('shop/api:1.0'), ...spec } };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta('migrate', metadata),
+    spec: { backoffLimit: 2, template: podTemplate('shop/api:1.0'), ...spec },
+  };
 }
 
 function claim(spec: any = {}, metadata: any = {}) {
@@ -92,7 +103,10 @@ describe('immutable selectors of apps/v1 workloads', () => {
   test('objects are matched by group, not version: a moved apiVersion is the same object', () => {
     const before = { ...workload('Deployment', { app: 'web' }), apiVersion: 'apps/v1beta2' };
     expect(messages(upgrade([before], [workload('Deployment', { app: 'api' })]))).toEqual([
-      ['spec.selector.matchLabels.app', immutable('spec.selector.matchLabels.app', 'web', 'api', 'delete the Deployment and let Argo CD recreate it (its pods restart)')],
+      [
+        'spec.selector.matchLabels.app',
+        immutable('spec.selector.matchLabels.app', 'web', 'api', 'delete the Deployment and let Argo CD recreate it (its pods restart)'),
+      ],
     ]);
   });
 });
@@ -106,7 +120,12 @@ describe('StatefulSet fields outside the updatable few', () => {
       ['spec.podManagementPolicy', immutable('spec.podManagementPolicy', 'OrderedReady', 'Parallel', ORPHAN)],
       [
         'spec.selector.matchLabels.app',
-        immutable('spec.selector.matchLabels.app', 'db', 'postgres', 'delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its claims stay), then its old pods, and let Argo CD recreate it'),
+        immutable(
+          'spec.selector.matchLabels.app',
+          'db',
+          'postgres',
+          'delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its claims stay), then its old pods, and let Argo CD recreate it',
+        ),
       ],
       ['spec.serviceName', immutable('spec.serviceName', 'db-headless', 'db', ORPHAN)],
     ]);
@@ -129,7 +148,12 @@ describe('StatefulSet fields outside the updatable few', () => {
     expect(messages(findings)).toEqual([
       [
         path,
-        immutable(path, '10Gi', '20Gi', 'resize each existing claim (`kubectl patch pvc`), then delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its pods and claims stay) and let Argo CD recreate it'),
+        immutable(
+          path,
+          '10Gi',
+          '20Gi',
+          'resize each existing claim (`kubectl patch pvc`), then delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its pods and claims stay) and let Argo CD recreate it',
+        ),
       ],
     ]);
   });
@@ -139,13 +163,23 @@ describe('StatefulSet fields outside the updatable few', () => {
     expect(messages(upgrade([statefulSet()], [after]))).toEqual([
       [
         'spec.volumeClaimTemplates',
-        immutable('spec.volumeClaimTemplates', '[data]', '[data, wal]', 'delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its pods and claims stay) and let Argo CD recreate it'),
+        immutable(
+          'spec.volumeClaimTemplates',
+          '[data]',
+          '[data, wal]',
+          'delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its pods and claims stay) and let Argo CD recreate it',
+        ),
       ],
     ]);
   });
 
   test('claim templates compare only what the manifests say: server defaults and equal quantities are no change', () => {
-    const written = { ...claimTemplate('10240Mi', { volumeMode: 'Filesystem' }), apiVersion: 'v1', kind: 'PersistentVolumeClaim', status: { phase: 'Pending' } };
+    const written = {
+      ...claimTemplate('10240Mi', { volumeMode: 'Filesystem' }),
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      status: { phase: 'Pending' },
+    };
     expect(upgrade([statefulSet()], [statefulSet({ volumeClaimTemplates: [written] })])).toEqual([]);
   });
 });
@@ -162,14 +196,21 @@ describe('Job selector and pod template', () => {
 
   test('a selector that appears in the manifest is refused (the live Job has a generated one)', () => {
     const after = job({ manualSelector: true, selector: { matchLabels: { app: 'migrate' } } });
-    expect(messages(upgrade([job()], [after]))).toEqual([['spec.selector', immutable('spec.selector', '(unset)', '{"matchLabels":{"app":"migrate"}}', RECREATE)]]);
+    expect(messages(upgrade([job()], [after]))).toEqual([
+      ['spec.selector', immutable('spec.selector', '(unset)', '{"matchLabels":{"app":"migrate"}}', RECREATE)],
+    ]);
   });
 
   test('mutable Job fields, Argo CD hooks (recreated each sync) and CronJob templates may change', () => {
     expect(upgrade([job()], [job({ backoffLimit: 5, activeDeadlineSeconds: 600 })])).toEqual([]);
     const hook = { annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' } };
     expect(upgrade([job({}, hook)], [job({ template: podTemplate('shop/api:1.1') }, hook)])).toEqual([]);
-    const cronJob = (image: string) => ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta('refresh'), spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: podTemplate(image) } } } });
+    const cronJob = (image: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: meta('refresh'),
+      spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: podTemplate(image) } } },
+    });
     expect(upgrade([cronJob('shop/api:1.0')], [cronJob('shop/api:1.1')])).toEqual([]);
   });
 
@@ -263,13 +304,33 @@ describe('CustomResourceDefinition versions', () => {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: 'widgets.example.com' },
-      spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: versions.map(([name, served]) => ({ name, served, storage: name === 'v2' })) },
+      spec: {
+        group: 'example.com',
+        names: { kind: 'Widget', plural: 'widgets' },
+        scope: 'Namespaced',
+        versions: versions.map(([name, served]) => ({ name, served, storage: name === 'v2' })),
+      },
     };
   }
   const widget = (version: string) => ({ apiVersion: `example.com/${version}`, kind: 'Widget', metadata: meta('gadget') });
 
   test('an object still written in a version the CRD stops serving is refused', () => {
-    const findings = upgrade([crd([['v1', true], ['v2', true]]), widget('v1')], [crd([['v1', false], ['v2', true]]), widget('v1')]);
+    const findings = upgrade(
+      [
+        crd([
+          ['v1', true],
+          ['v2', true],
+        ]),
+        widget('v1'),
+      ],
+      [
+        crd([
+          ['v1', false],
+          ['v2', true],
+        ]),
+        widget('v1'),
+      ],
+    );
     expect(findings).toEqual([
       {
         file: 'v2.yaml',
@@ -282,7 +343,18 @@ describe('CustomResourceDefinition versions', () => {
   });
 
   test('dropping a version nobody uses any more is allowed', () => {
-    expect(upgrade([crd([['v1', true], ['v2', true]]), widget('v1')], [crd([['v2', true]]), widget('v2')])).toEqual([]);
+    expect(
+      upgrade(
+        [
+          crd([
+            ['v1', true],
+            ['v2', true],
+          ]),
+          widget('v1'),
+        ],
+        [crd([['v2', true]]), widget('v2')],
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -291,7 +363,9 @@ describe('data destroyed by pruning', () => {
     `removed while Argo CD prunes: ${kind} ${label} and its data would be deleted; keep it, or mark it Prune=false first and remove it by hand after a backup`;
 
   test('a removed PersistentVolumeClaim is reported on the old document', () => {
-    expect(upgrade([claim()], [])).toEqual([{ file: 'v1.yaml', document: 'PersistentVolumeClaim/shop/data', path: '', message: pruned('PersistentVolumeClaim', 'shop/data') }]);
+    expect(upgrade([claim()], [])).toEqual([
+      { file: 'v1.yaml', document: 'PersistentVolumeClaim/shop/data', path: '', message: pruned('PersistentVolumeClaim', 'shop/data') },
+    ]);
   });
 
   test('a removed Prune=false claim, a removed ConfigMap and a StatefulSet without claims are not data loss', () => {
@@ -347,7 +421,10 @@ describe('data destroyed by pruning', () => {
 });
 
 test('findings of several rules come sorted by file, document, path', () => {
-  const findings = upgrade([claim(), workload('Deployment', { app: 'web' }), service({ clusterIP: '10.96.0.10' })], [workload('Deployment', { app: 'api' }), service({ clusterIP: '10.96.0.11' })]);
+  const findings = upgrade(
+    [claim(), workload('Deployment', { app: 'web' }), service({ clusterIP: '10.96.0.10' })],
+    [workload('Deployment', { app: 'api' }), service({ clusterIP: '10.96.0.11' })],
+  );
   expect(findings.map((f) => `${f.file} ${f.document} ${f.path}`)).toEqual([
     'v1.yaml PersistentVolumeClaim/shop/data ',
     'v2.yaml Deployment/shop/web spec.selector.matchLabels.app',
@@ -371,13 +448,19 @@ describe('loadTreeAtRef', () => {
     git('config', 'user.name', 'Upgrade Test');
     git('config', 'user.email', 'upgrade-test@example.invalid');
     git('config', 'commit.gpgsign', 'false');
-    write('dist/shop/PersistentVolumeClaim.data.yaml', 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n');
+    write(
+      'dist/shop/PersistentVolumeClaim.data.yaml',
+      'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n',
+    );
     write('dist/shop/ConfigMap.web.yml', '---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: shop}\ndata: {since: 2024-01-01}\n');
     write('dist/README.md', 'not a manifest\n');
     write('other/Secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n');
     git('add', '.');
     git('commit', '-q', '-m', 'first');
-    write('dist/shop/PersistentVolumeClaim.data.yaml', 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 5Gi}}\n');
+    write(
+      'dist/shop/PersistentVolumeClaim.data.yaml',
+      'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 5Gi}}\n',
+    );
     write('dist/shop/Broken.yaml', 'kind: [unclosed\n');
     git('add', '.');
     git('commit', '-q', '-m', 'second');
@@ -397,10 +480,14 @@ describe('loadTreeAtRef', () => {
 
     const second = loadTreeAtRef('HEAD', ['dist/'], path.join(repo, 'dist'));
     expect(second.files).toEqual(['HEAD:dist/shop/Broken.yaml', 'HEAD:dist/shop/ConfigMap.web.yml', 'HEAD:dist/shop/PersistentVolumeClaim.data.yaml']);
-    expect(second.parseErrors).toEqual([{ file: 'HEAD:dist/shop/Broken.yaml', document: '', path: '', message: expect.stringMatching(/^not valid YAML at line 2, column 1: /) }]);
+    expect(second.parseErrors).toEqual([
+      { file: 'HEAD:dist/shop/Broken.yaml', document: '', path: '', message: expect.stringMatching(/^not valid YAML at line 2, column 1: /) },
+    ]);
     expect(second.docs[1].object.spec.resources.requests.storage).toBe('5Gi');
 
-    expect(checkUpgrade(first.docs, second.docs).map((f) => `${f.file}: ${f.path}`)).toEqual(['HEAD:dist/shop/PersistentVolumeClaim.data.yaml: spec.resources.requests.storage']);
+    expect(checkUpgrade(first.docs, second.docs).map((f) => `${f.file}: ${f.path}`)).toEqual([
+      'HEAD:dist/shop/PersistentVolumeClaim.data.yaml: spec.resources.requests.storage',
+    ]);
   });
 
   test('a path that did not exist at the ref gives no documents', () => {

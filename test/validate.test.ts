@@ -121,7 +121,8 @@ spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } 
 `;
 
 function parse(text: string, file = FILE): SourceDocument[] {
-  return yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA })
+  return yaml
+    .loadAll(text, undefined, { schema: yaml.CORE_SCHEMA })
     .map((object, index) => ({ file, index, object }))
     .filter((doc) => doc.object);
 }
@@ -166,53 +167,110 @@ test('uses the committed schema bundle by default: Kubernetes 1.28.0 and 1.36.0 
 });
 
 test('the bundle drops the description keyword, never a property named description', () => {
-  const schema = { type: 'object', description: 'a thing', properties: { description: { type: 'string', description: 'the text' }, items: { type: 'array', items: { type: 'string', description: 'x' } } } };
-  expect(withoutDescriptions(schema)).toEqual({ type: 'object', properties: { description: { type: 'string' }, items: { type: 'array', items: { type: 'string' } } } });
+  const schema = {
+    type: 'object',
+    description: 'a thing',
+    properties: { description: { type: 'string', description: 'the text' }, items: { type: 'array', items: { type: 'string', description: 'x' } } },
+  };
+  expect(withoutDescriptions(schema)).toEqual({
+    type: 'object',
+    properties: { description: { type: 'string' }, items: { type: 'array', items: { type: 'string' } } },
+  });
 });
 
 test('the download fallback pins the cdk8s definitions and maps cdk8s.yaml imports to schema files', () => {
   const sources = pinnedSources('imports:\n  - https://raw.githubusercontent.com/rook/rook/v1.20.6/deploy/examples/crds.yaml\n  - /tmp/local.yaml\n');
   expect(sources.map((s) => s.file)).toEqual(['kubernetes/v1.28.0-definitions.json', 'kubernetes/v1.36.0-definitions.json', 'crds/rook-ceph.yaml']);
-  expect(sources[0].urls[0]).toMatch(/^https:\/\/raw\.githubusercontent\.com\/cdk8s-team\/cdk8s\/[0-9a-f]{40}\/kubernetes-schemas\/v1\.28\.0\/_definitions\.json$/);
+  expect(sources[0].urls[0]).toMatch(
+    /^https:\/\/raw\.githubusercontent\.com\/cdk8s-team\/cdk8s\/[0-9a-f]{40}\/kubernetes-schemas\/v1\.28\.0\/_definitions\.json$/,
+  );
 });
 
 describe('strict schemas', () => {
   test('unknown fields, at the top level and nested', () => {
-    expect(check(clean({ 'Deployment/web': (d) => { d.spec.replica = 3; web(d).imagePullPolicyy = 'Always'; } }))).toEqual([
+    expect(
+      check(
+        clean({
+          'Deployment/web': (d) => {
+            d.spec.replica = 3;
+            web(d).imagePullPolicyy = 'Always';
+          },
+        }),
+      ),
+    ).toEqual([
       found('Deployment/shop/web', 'spec.replica', 'unknown field "replica"'),
       found('Deployment/shop/web', `${WEB}.imagePullPolicyy`, 'unknown field "imagePullPolicyy"'),
     ]);
-    expect(check(clean({ 'ConfigMap/web-config': (d) => { d.spec = {}; } }))).toEqual([
-      found('ConfigMap/shop/web-config', 'spec', 'unknown field "spec"'),
-    ]);
+    expect(
+      check(
+        clean({
+          'ConfigMap/web-config': (d) => {
+            d.spec = {};
+          },
+        }),
+      ),
+    ).toEqual([found('ConfigMap/shop/web-config', 'spec', 'unknown field "spec"')]);
   });
 
   test('wrong types and missing required fields', () => {
-    expect(check(clean({ 'Deployment/web': (d) => { d.spec.replicas = '2'; delete web(d).name; } }))).toEqual([
+    expect(
+      check(
+        clean({
+          'Deployment/web': (d) => {
+            d.spec.replicas = '2';
+            delete web(d).name;
+          },
+        }),
+      ),
+    ).toEqual([
       found('Deployment/shop/web', 'spec.replicas', 'must be integer, got "2"'),
       found('Deployment/shop/web', `${WEB}.name`, 'required field is missing'),
     ]);
-    expect(check(clean({ 'Secret/web-db': (d) => { d.data.password = 'secret!'; } }))).toEqual([
-      found('Secret/shop/web-db', 'data.password', '"secret!" is not a valid base64 string'),
-    ]);
+    expect(
+      check(
+        clean({
+          'Secret/web-db': (d) => {
+            d.data.password = 'secret!';
+          },
+        }),
+      ),
+    ).toEqual([found('Secret/shop/web-db', 'data.password', '"secret!" is not a valid base64 string')]);
   });
 
   test('int-or-string fields take a number or a name, nothing else', () => {
-    const docs = clean({ 'Service/web': (d) => { d.spec.ports.push({ name: 'metrics', port: 9090, targetPort: 8080 }); } });
+    const docs = clean({
+      'Service/web': (d) => {
+        d.spec.ports.push({ name: 'metrics', port: 9090, targetPort: 8080 });
+      },
+    });
     expect(check(docs)).toEqual([]);
-    expect(check(clean({ 'Service/web': (d) => { d.spec.ports[0].targetPort = true; } }))).toEqual([
-      found('Service/shop/web', 'spec.ports[0].targetPort', 'must be string or integer, got true'),
-    ]);
+    expect(
+      check(
+        clean({
+          'Service/web': (d) => {
+            d.spec.ports[0].targetPort = true;
+          },
+        }),
+      ),
+    ).toEqual([found('Service/shop/web', 'spec.ports[0].targetPort', 'must be string or integer, got true')]);
   });
 
   test('quantities follow the Kubernetes grammar', () => {
-    expect(check(clean({ 'Deployment/web': (d) => { web(d).resources.limits.memory = '256MB'; } }))).toEqual([
-      found('Deployment/shop/web', `${WEB}.resources.limits.memory`, '"256MB" is not a valid quantity (such as 500m, 2, 1.5Gi, 10G)'),
-    ]);
+    expect(
+      check(
+        clean({
+          'Deployment/web': (d) => {
+            web(d).resources.limits.memory = '256MB';
+          },
+        }),
+      ),
+    ).toEqual([found('Deployment/shop/web', `${WEB}.resources.limits.memory`, '"256MB" is not a valid quantity (such as 500m, 2, 1.5Gi, 10G)')]);
   });
 
   test('unknown apiVersion/kind, and kinds only some Kubernetes versions serve', () => {
-    const docs = parse('apiVersion: apps/v1beta1\nkind: Deployment\nmetadata: { name: old }\n---\napiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: { name: gpu }\nspec: {}\n');
+    const docs = parse(
+      'apiVersion: apps/v1beta1\nkind: Deployment\nmetadata: { name: old }\n---\napiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: { name: gpu }\nspec: {}\n',
+    );
     const [unknown, newer] = check(docs);
     expect(unknown).toMatchObject({ document: 'Deployment/old', path: '' });
     expect(unknown.message).toMatch(/^unknown apiVersion\/kind "apps\/v1beta1" Deployment: not in Kubernetes v1\.28\.0, v1\.36\.0 nor in a served CRD version/);
@@ -220,9 +278,15 @@ describe('strict schemas', () => {
   });
 
   test('a problem found in only one Kubernetes version names it', () => {
-    expect(check(clean({ 'Service/web': (d) => { d.spec.trafficDistribution = 'PreferClose'; } }))).toEqual([
-      found('Service/shop/web', 'spec.trafficDistribution', 'unknown field "trafficDistribution" (Kubernetes v1.28.0)'),
-    ]);
+    expect(
+      check(
+        clean({
+          'Service/web': (d) => {
+            d.spec.trafficDistribution = 'PreferClose';
+          },
+        }),
+      ),
+    ).toEqual([found('Service/shop/web', 'spec.trafficDistribution', 'unknown field "trafficDistribution" (Kubernetes v1.28.0)')]);
   });
 
   test('names must be DNS-1123 subdomains, labels for Services and Namespaces', () => {
@@ -265,13 +329,12 @@ spec:
 
   test('unknown fields in a custom resource', () => {
     expect(check(parse(issuer('http01')))).toEqual([]);
-    expect(check(parse(issuer('http-01')))).toEqual([
-      found('ClusterIssuer/letsencrypt', 'spec.acme.solvers[0].http-01', 'unknown field "http-01"'),
-    ]);
+    expect(check(parse(issuer('http-01')))).toEqual([found('ClusterIssuer/letsencrypt', 'spec.acme.solvers[0].http-01', 'unknown field "http-01"')]);
   });
 
   test('x-kubernetes-preserve-unknown-fields allows free-form values, and only there', () => {
-    const app = (values: string) => parse(`
+    const app = (values: string) =>
+      parse(`
 apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: { name: cert-manager, namespace: argocd }
@@ -285,9 +348,7 @@ spec:
     helm: { ${values}: { crds: { enabled: true }, anything: [1, 2] } }
 `);
     expect(check(app('valuesObject'))).toEqual([]);
-    expect(check(app('valuesObjectt'))).toEqual([
-      found('Application/argocd/cert-manager', 'spec.source.helm.valuesObjectt', 'unknown field "valuesObjectt"'),
-    ]);
+    expect(check(app('valuesObjectt'))).toEqual([found('Application/argocd/cert-manager', 'spec.source.helm.valuesObjectt', 'unknown field "valuesObjectt"')]);
   });
 
   test('metadata of a custom resource is checked as ObjectMeta', () => {
@@ -296,7 +357,8 @@ spec:
   });
 
   test('Go-only regular expressions are applied, case-insensitively (prometheus-operator (?i) patterns)', () => {
-    const rule = (strategy: string) => parse(`
+    const rule = (strategy: string) =>
+      parse(`
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata: { name: web, namespace: shop }
@@ -309,7 +371,10 @@ spec: { groups: [{ name: web, partial_response_strategy: ${strategy}, rules: [{ 
   });
 
   test('nullable int-or-string without a type (rook quotas.maxSize)', () => {
-    const user = (maxSize: string) => parse(`apiVersion: ceph.rook.io/v1\nkind: CephObjectStoreUser\nmetadata: { name: u, namespace: rook-ceph }\nspec: { store: s3, quotas: { maxSize: ${maxSize} } }\n`);
+    const user = (maxSize: string) =>
+      parse(
+        `apiVersion: ceph.rook.io/v1\nkind: CephObjectStoreUser\nmetadata: { name: u, namespace: rook-ceph }\nspec: { store: s3, quotas: { maxSize: ${maxSize} } }\n`,
+      );
     expect(check(user('null'))).toEqual([]);
     expect(check(user('10Gi'))).toEqual([]);
     expect(check(user('[1]'))).toEqual([found('CephObjectStoreUser/rook-ceph/u', 'spec.quotas.maxSize', 'must be integer or string, got an array')]);
@@ -355,7 +420,8 @@ spec:
   });
   afterAll(() => fs.rmSync(location, { recursive: true, force: true }));
 
-  const widget = (spec: string, apiVersion = 'test.campus/v1') => parse(`apiVersion: ${apiVersion}\nkind: Widget\nmetadata: { name: w, namespace: shop }\nspec: ${spec}\n`);
+  const widget = (spec: string, apiVersion = 'test.campus/v1') =>
+    parse(`apiVersion: ${apiVersion}\nkind: Widget\nmetadata: { name: w, namespace: shop }\nspec: ${spec}\n`);
 
   test('int-or-string format, nullable, embedded resources and empty objects', () => {
     const good = widget('{ port: 80, note: null, marker: {}, template: { apiVersion: v1, kind: Pod, metadata: { name: p }, spec: { any: 1 } } }');
@@ -374,7 +440,11 @@ spec:
     process.env.SCHEMA_LOCATION = location;
     try {
       expect(check(widget('{}', 'test.campus/v1beta1'))).toEqual([
-        found('Widget/shop/w', '', `unknown apiVersion/kind "test.campus/v1beta1" Widget: not in Kubernetes v1.36.0 nor in a served CRD version in ${location}`),
+        found(
+          'Widget/shop/w',
+          '',
+          `unknown apiVersion/kind "test.campus/v1beta1" Widget: not in Kubernetes v1.36.0 nor in a served CRD version in ${location}`,
+        ),
       ]);
     } finally {
       delete process.env.SCHEMA_LOCATION;
@@ -384,52 +454,123 @@ spec:
 
 describe('references', () => {
   test('a Service must select the pods of a workload in its namespace', () => {
-    expect(check(clean({ 'Service/web': (d) => { d.spec.selector = { app: 'webb' }; } }))).toEqual([
-      found('Service/shop/web', 'spec.selector', 'selects no pods: no workload in namespace "shop" has labels app=webb'),
-    ]);
+    expect(
+      check(
+        clean({
+          'Service/web': (d) => {
+            d.spec.selector = { app: 'webb' };
+          },
+        }),
+      ),
+    ).toEqual([found('Service/shop/web', 'spec.selector', 'selects no pods: no workload in namespace "shop" has labels app=webb')]);
   });
 
   test('a Service targetPort must be a port the selected containers declare', () => {
-    expect(check(clean({ 'Service/web': (d) => { d.spec.ports[0].targetPort = 9090; } }))).toEqual([
-      found('Service/shop/web', 'spec.ports[0].targetPort', 'targetPort 9090 is not a port of the selected containers (they declare: 8080 "http")'),
-    ]);
-    expect(check(clean({ 'Service/web': (d) => { d.spec.ports[0].targetPort = 8080; } }))).toEqual([]);
+    expect(
+      check(
+        clean({
+          'Service/web': (d) => {
+            d.spec.ports[0].targetPort = 9090;
+          },
+        }),
+      ),
+    ).toEqual([found('Service/shop/web', 'spec.ports[0].targetPort', 'targetPort 9090 is not a port of the selected containers (they declare: 8080 "http")')]);
+    expect(
+      check(
+        clean({
+          'Service/web': (d) => {
+            d.spec.ports[0].targetPort = 8080;
+          },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   test('Ingress backends must name an existing Service and one of its ports', () => {
     const backend = (d: any) => d.spec.rules[0].http.paths[0].backend.service;
     const path = 'spec.rules[0].http.paths[0].backend.service';
-    expect(check(clean({ 'Ingress/web': (d) => { backend(d).name = 'api'; } }))).toEqual([
-      found('Ingress/shop/web', path, 'Service "shop/api" is not in the documents'),
-    ]);
-    expect(check(clean({ 'Ingress/web': (d) => { backend(d).port = { number: 8080 }; } }))).toEqual([
-      found('Ingress/shop/web', path, 'Service "shop/web" has no port 8080 (it has: 80 "http")'),
-    ]);
+    expect(
+      check(
+        clean({
+          'Ingress/web': (d) => {
+            backend(d).name = 'api';
+          },
+        }),
+      ),
+    ).toEqual([found('Ingress/shop/web', path, 'Service "shop/api" is not in the documents')]);
+    expect(
+      check(
+        clean({
+          'Ingress/web': (d) => {
+            backend(d).port = { number: 8080 };
+          },
+        }),
+      ),
+    ).toEqual([found('Ingress/shop/web', path, 'Service "shop/web" has no port 8080 (it has: 80 "http")')]);
   });
 
   test('HTTPRoute backendRefs must name an existing Service, in the route namespace unless set, and its port', () => {
     const ref = (d: any) => d.spec.rules[0].backendRefs[0];
-    expect(check(clean({ 'HTTPRoute/web': (d) => { ref(d).port = 8080; } }))).toEqual([
-      found('HTTPRoute/shop/web', 'spec.rules[0].backendRefs[0]', 'Service "shop/web" has no port 8080 (it has: 80 "http")'),
-    ]);
-    expect(check(clean({ 'HTTPRoute/web': (d) => { ref(d).namespace = 'edge'; } }))).toEqual([
-      found('HTTPRoute/shop/web', 'spec.rules[0].backendRefs[0]', 'Service "edge/web" is not in the documents'),
-    ]);
-    expect(check(clean({ 'HTTPRoute/web': (d) => { delete ref(d).port; } }))).toEqual([
-      found('HTTPRoute/shop/web', 'spec.rules[0].backendRefs[0].port', 'port is required when the backend is a Service'),
-    ]);
+    expect(
+      check(
+        clean({
+          'HTTPRoute/web': (d) => {
+            ref(d).port = 8080;
+          },
+        }),
+      ),
+    ).toEqual([found('HTTPRoute/shop/web', 'spec.rules[0].backendRefs[0]', 'Service "shop/web" has no port 8080 (it has: 80 "http")')]);
+    expect(
+      check(
+        clean({
+          'HTTPRoute/web': (d) => {
+            ref(d).namespace = 'edge';
+          },
+        }),
+      ),
+    ).toEqual([found('HTTPRoute/shop/web', 'spec.rules[0].backendRefs[0]', 'Service "edge/web" is not in the documents')]);
+    expect(
+      check(
+        clean({
+          'HTTPRoute/web': (d) => {
+            delete ref(d).port;
+          },
+        }),
+      ),
+    ).toEqual([found('HTTPRoute/shop/web', 'spec.rules[0].backendRefs[0].port', 'port is required when the backend is a Service')]);
   });
 
   test('PVCs must name an existing or declared StorageClass, or rely on a default one', () => {
-    expect(check(clean({ 'StatefulSet/db': (d) => { d.spec.volumeClaimTemplates[0].spec.storageClassName = 'fast'; } }))).toEqual([
+    expect(
+      check(
+        clean({
+          'StatefulSet/db': (d) => {
+            d.spec.volumeClaimTemplates[0].spec.storageClassName = 'fast';
+          },
+        }),
+      ),
+    ).toEqual([
       found('StatefulSet/shop/db', 'spec.volumeClaimTemplates[0].spec.storageClassName', 'StorageClass "fast" is not in the documents and not declared'),
     ]);
-    const noDefault = () => clean({ 'StorageClass/ceph-block': (d) => { delete d.metadata.annotations; } });
+    const noDefault = () =>
+      clean({
+        'StorageClass/ceph-block': (d) => {
+          delete d.metadata.annotations;
+        },
+      });
     expect(check(noDefault())).toEqual([
-      found('PersistentVolumeClaim/shop/uploads', 'spec.storageClassName', 'not set, and no StorageClass is marked default (annotation storageclass.kubernetes.io/is-default-class: "true")'),
+      found(
+        'PersistentVolumeClaim/shop/uploads',
+        'spec.storageClassName',
+        'not set, and no StorageClass is marked default (annotation storageclass.kubernetes.io/is-default-class: "true")',
+      ),
     ]);
     expect(check(noDefault(), { declared: { storageClasses: ['local-path:default'] } })).toEqual([]);
-    const declaredClass = clean({ 'PersistentVolumeClaim/uploads': (d) => { d.spec.storageClassName = 'nfs'; } });
+    const declaredClass = clean({
+      'PersistentVolumeClaim/uploads': (d) => {
+        d.spec.storageClassName = 'nfs';
+      },
+    });
     expect(check(declaredClass, { declared: { storageClasses: ['nfs'] } })).toEqual([]);
   });
 
@@ -440,7 +581,9 @@ describe('references', () => {
     ]);
     expect(check(withoutSecret(), { declared: { secrets: ['shop/web-db'] } })).toEqual([]);
     // cert-manager writes a Certificate's secretName, so a pod may mount it.
-    const certificate = parse('apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: { name: web, namespace: shop }\nspec: { secretName: web-db, dnsNames: [shop.campus.example], issuerRef: { name: letsencrypt, kind: ClusterIssuer } }\n');
+    const certificate = parse(
+      'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: { name: web, namespace: shop }\nspec: { secretName: web-db, dnsNames: [shop.campus.example], issuerRef: { name: letsencrypt, kind: ClusterIssuer } }\n',
+    );
     expect(check([...withoutSecret(), ...certificate])).toEqual([]);
 
     const more = clean({
@@ -450,12 +593,27 @@ describe('references', () => {
         web(d).envFrom.push({ configMapRef: { name: 'flags', optional: true } });
       },
     });
-    expect(check(more).map((f) => f.path)).toEqual(['spec.template.spec.imagePullSecrets[0].name', 'spec.template.spec.volumes[1].projected.sources[0].secret.name']);
+    expect(check(more).map((f) => f.path)).toEqual([
+      'spec.template.spec.imagePullSecrets[0].name',
+      'spec.template.spec.volumes[1].projected.sources[0].secret.name',
+    ]);
   });
 
   test('a NetworkPolicy podSelector must select some pods; an empty one is the namespace default', () => {
-    expect(check(clean({ 'NetworkPolicy/web': (d) => { d.spec.podSelector = { matchExpressions: [{ key: 'app', operator: 'In', values: ['api'] }] }; } }))).toEqual([
-      found('NetworkPolicy/shop/web', 'spec.podSelector', 'selects no pods: no workload in namespace "shop" matches {"matchExpressions":[{"key":"app","operator":"In","values":["api"]}]}'),
+    expect(
+      check(
+        clean({
+          'NetworkPolicy/web': (d) => {
+            d.spec.podSelector = { matchExpressions: [{ key: 'app', operator: 'In', values: ['api'] }] };
+          },
+        }),
+      ),
+    ).toEqual([
+      found(
+        'NetworkPolicy/shop/web',
+        'spec.podSelector',
+        'selects no pods: no workload in namespace "shop" matches {"matchExpressions":[{"key":"app","operator":"In","values":["api"]}]}',
+      ),
     ]);
   });
 });
@@ -495,7 +653,12 @@ spec:
     const broken = ECK.replace('cluster-name: logs', 'cluster-name: other').replace('port: 5601', 'port: 80');
     expect(check([...clean(), ...parse(broken, 'eck.yaml')])).toEqual([
       found('HTTPRoute/shop/kibana', 'spec.rules[0].backendRefs[0]', 'Service "shop/kibana-kb-http" has no port 80 (it has: 5601)', 'eck.yaml'),
-      found('NetworkPolicy/shop/elasticsearch', 'spec.podSelector', 'selects no pods: no workload in namespace "shop" matches {"matchLabels":{"elasticsearch.k8s.elastic.co/cluster-name":"other"}}', 'eck.yaml'),
+      found(
+        'NetworkPolicy/shop/elasticsearch',
+        'spec.podSelector',
+        'selects no pods: no workload in namespace "shop" matches {"matchLabels":{"elasticsearch.k8s.elastic.co/cluster-name":"other"}}',
+        'eck.yaml',
+      ),
     ]);
   });
 });
@@ -505,12 +668,34 @@ describe('pod security', () => {
     found(document, path, `violates Pod Security "${level}" of namespace "shop": ${message}`);
 
   test('every Namespace chooses a level, and a weaker level than restricted gives its reason', () => {
-    expect(check(clean({ 'Namespace/shop': (d) => { delete d.metadata.labels; } }))).toEqual([
-      found('Namespace/shop', 'metadata.labels["pod-security.kubernetes.io/enforce"]', 'required: choose the Pod Security level (privileged, baseline, restricted)'),
+    expect(
+      check(
+        clean({
+          'Namespace/shop': (d) => {
+            delete d.metadata.labels;
+          },
+        }),
+      ),
+    ).toEqual([
+      found(
+        'Namespace/shop',
+        'metadata.labels["pod-security.kubernetes.io/enforce"]',
+        'required: choose the Pod Security level (privileged, baseline, restricted)',
+      ),
     ]);
-    const privileged = (annotations?: object) => clean({ 'Namespace/shop': (d) => { d.metadata.labels['pod-security.kubernetes.io/enforce'] = 'privileged'; d.metadata.annotations = annotations; } });
+    const privileged = (annotations?: object) =>
+      clean({
+        'Namespace/shop': (d) => {
+          d.metadata.labels['pod-security.kubernetes.io/enforce'] = 'privileged';
+          d.metadata.annotations = annotations;
+        },
+      });
     expect(check(privileged())).toEqual([
-      found('Namespace/shop', 'metadata.annotations["platform.campus/pod-security-reason"]', 'required when the level is "privileged": say why the namespace cannot be restricted'),
+      found(
+        'Namespace/shop',
+        'metadata.annotations["platform.campus/pod-security-reason"]',
+        'required when the level is "privileged": say why the namespace cannot be restricted',
+      ),
     ]);
     expect(check(privileged({ 'platform.campus/pod-security-reason': 'Ceph OSDs need raw block devices' }))).toEqual([]);
   });
@@ -546,27 +731,47 @@ describe('pod security', () => {
       violation(`${WEB}.securityContext.privileged`, 'privileged containers are not allowed'),
       violation('spec.template.spec.hostNetwork', 'sharing host namespaces is not allowed'),
       violation('spec.template.spec.volumes[1].hostPath', 'hostPath volumes are not allowed'),
-      violation('spec.template.spec.volumes[2].nfs', 'volume type "nfs" is not allowed (allowed: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret)'),
+      violation(
+        'spec.template.spec.volumes[2].nfs',
+        'volume type "nfs" is not allowed (allowed: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret)',
+      ),
     ]);
   });
 
   test('baseline: the defaults pass, privilege and extra capabilities do not', () => {
-    const baseline = (edit: (d: any) => void) => clean({
-      'Namespace/shop': (d) => {
-        d.metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline';
-        d.metadata.annotations = { 'platform.campus/pod-security-reason': 'vendor image runs as root' };
-      },
-      'Deployment/web': (d) => { delete pod(d).securityContext; delete web(d).securityContext; edit(d); },
-    });
+    const baseline = (edit: (d: any) => void) =>
+      clean({
+        'Namespace/shop': (d) => {
+          d.metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline';
+          d.metadata.annotations = { 'platform.campus/pod-security-reason': 'vendor image runs as root' };
+        },
+        'Deployment/web': (d) => {
+          delete pod(d).securityContext;
+          delete web(d).securityContext;
+          edit(d);
+        },
+      });
     expect(check(baseline(() => undefined))).toEqual([]);
-    expect(check(baseline((d) => { web(d).securityContext = { privileged: true, capabilities: { add: ['CHOWN', 'NET_ADMIN'] } }; }))).toEqual([
-      violation(`${WEB}.securityContext.capabilities.add`, 'may not add NET_ADMIN (allowed: AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT)', 'baseline'),
+    expect(
+      check(
+        baseline((d) => {
+          web(d).securityContext = { privileged: true, capabilities: { add: ['CHOWN', 'NET_ADMIN'] } };
+        }),
+      ),
+    ).toEqual([
+      violation(
+        `${WEB}.securityContext.capabilities.add`,
+        'may not add NET_ADMIN (allowed: AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT)',
+        'baseline',
+      ),
       violation(`${WEB}.securityContext.privileged`, 'privileged containers are not allowed', 'baseline'),
     ]);
   });
 
   test('CronJob pod templates are checked; namespaces outside the documents are skipped', () => {
-    const cronJob = (namespace: string) => parse(`
+    const cronJob = (namespace: string) =>
+      parse(
+        `
 apiVersion: batch/v1
 kind: CronJob
 metadata: { name: refresh, namespace: ${namespace} }
@@ -579,9 +784,19 @@ spec:
           restartPolicy: OnFailure
           securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
           containers: [{ name: refresh, image: registry.campus.example/web:1.0.0, securityContext: { capabilities: { drop: [ALL] } } }]
-`, 'cron.yaml');
+`,
+        'cron.yaml',
+      );
     expect(check([...clean(), ...cronJob('shop')])).toEqual([
-      { ...violation('spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation', 'must be false', 'restricted', 'CronJob/shop/refresh'), file: 'cron.yaml' },
+      {
+        ...violation(
+          'spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation',
+          'must be false',
+          'restricted',
+          'CronJob/shop/refresh',
+        ),
+        file: 'cron.yaml',
+      },
     ]);
     expect(check([...clean(), ...cronJob('elsewhere')])).toEqual([]);
   });
@@ -602,8 +817,12 @@ describe('validateTree and the CLI', () => {
 
   async function run(argv: string[]): Promise<{ code: number; out: string[] }> {
     const out: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => { out.push(line); });
-    const error = jest.spyOn(console, 'error').mockImplementation((line: string) => { out.push(line); });
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => {
+      out.push(line);
+    });
+    const error = jest.spyOn(console, 'error').mockImplementation((line: string) => {
+      out.push(line);
+    });
     try {
       return { code: await main(argv), out };
     } finally {
@@ -626,14 +845,22 @@ describe('validateTree and the CLI', () => {
     const failed = await run([dir]);
     expect(failed.code).toBe(1);
     expect(failed.out[0]).toBe(`${path.join(dir, 'shop.yaml')}: Deployment/shop/web: spec.replica: unknown field "replica"`);
-    expect(failed.out[1]).toMatch(/^validate: 12 documents in 1 files, 0 objects rendered from the charts checked against Kubernetes v1\.28\.0, v1\.36\.0 and \d+ CRD versions from .*: 1 finding\(s\)$/);
+    expect(failed.out[1]).toMatch(
+      /^validate: 12 documents in 1 files, 0 objects rendered from the charts checked against Kubernetes v1\.28\.0, v1\.36\.0 and \d+ CRD versions from .*: 1 finding\(s\)$/,
+    );
 
     write('shop.yaml', CLEAN);
     expect(await run([dir])).toEqual({ code: 0, out: [expect.stringMatching(/: 0 finding\(s\)$/)] });
   });
 
   test('declared objects come from flags; bad flags are a usage error', async () => {
-    write('shop.yaml', parse(CLEAN).filter((d) => d.object.kind !== 'Secret').map((d) => yaml.dump(d.object)).join('---\n'));
+    write(
+      'shop.yaml',
+      parse(CLEAN)
+        .filter((d) => d.object.kind !== 'Secret')
+        .map((d) => yaml.dump(d.object))
+        .join('---\n'),
+    );
     expect((await run([dir])).code).toBe(1);
     expect((await run([dir, '--declare-secret', 'shop/web-db'])).code).toBe(0);
     expect((await run([dir, '--declare-secrets', 'shop/web-db'])).code).toBe(2);

@@ -21,7 +21,10 @@ describe('config/platform.yaml', () => {
     synthesize({ configFile: CONFIG, outdir: b, secretsDir: TEST_SECRETS });
     drainWarnings();
     expect(readTree(b)).toEqual(readTree(a));
-    const dirs = fs.readdirSync(a, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(a, e.name));
+    const dirs = fs
+      .readdirSync(a, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'hosts')
+      .map((e) => path.join(a, e.name));
     const findings = validateTree(dirs, { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
     expect(findings.map(formatFinding)).toEqual([]);
   });

@@ -23,7 +23,12 @@ export const cronSchedule = () =>
         valid = false;
       }
     }
-    if (!valid) ctx.addIssue({ code: 'custom', message: 'expected a five-field cron schedule "minute hour day-of-month month day-of-week" such as "0 2 * * *"', input: expr });
+    if (!valid)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected a five-field cron schedule "minute hour day-of-month month day-of-week" such as "0 2 * * *"',
+        input: expr,
+      });
   });
 
 const resourceList = z.strictObject({ cpu: quantity().optional(), memory: quantity().optional() });
@@ -113,15 +118,16 @@ const backups = z.strictObject({
       endpoint: z.url({ protocol: /^https$/, error: 'expected an https:// URL such as "https://s3.example.org"' }),
       bucket: z.string().regex(BUCKET, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, "." and "-")' }),
       /** SigV4 signing region; S3-compatible servers such as MinIO and Ceph RGW accept the default. */
-      region: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a region name such as "us-east-1"' }).default('us-east-1'),
+      region: z
+        .string()
+        .regex(/^[a-z0-9-]+$/, { error: 'expected a region name such as "us-east-1"' })
+        .default('us-east-1'),
       /** Secret (in the data tier's namespace) with keys `accessKeyId` and `secretAccessKey`. */
       credentialsSecret: dnsLabel(),
     })
     .optional(),
   /** Weekly proof that the newest dump restores: pg_restore into a throwaway server in the job's own pod. */
-  restoreDrill: z
-    .strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default('0 5 * * 0') })
-    .prefault({}),
+  restoreDrill: z.strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default('0 5 * * 0') }).prefault({}),
 });
 
 const postgres = z.strictObject({
@@ -137,7 +143,9 @@ const postgres = z.strictObject({
   /** StorageClass of the data volume; it must have reclaimPolicy Retain. @default - the platform's retained block class */
   storageClass: z
     .string({ error: 'expected a string' })
-    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'expected a StorageClass name (lowercase letters, digits, "-" and ".")' })
+    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+      error: 'expected a StorageClass name (lowercase letters, digits, "-" and ".")',
+    })
     .optional(),
   /** Secret (in each namespace that uses the database) with keys `username` and `password`. */
   credentialsSecret: dnsLabel(),
@@ -147,7 +155,10 @@ const postgres = z.strictObject({
 
 const redis = z.strictObject({
   /** Cache size (`maxmemory`); the container's memory limit must leave room above it. */
-  maxMemory: z.string().regex(/^[0-9]+(kb|mb|gb)$/, { error: 'expected a Redis memory size such as "256mb"' }).default('256mb'),
+  maxMemory: z
+    .string()
+    .regex(/^[0-9]+(kb|mb|gb)$/, { error: 'expected a Redis memory size such as "256mb"' })
+    .default('256mb'),
   evictionPolicy: z.enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-ttl']).default('allkeys-lru'),
   resources: resources.optional(),
 });
@@ -155,7 +166,11 @@ const redis = z.strictObject({
 const componentOverride = z.strictObject({
   replicas: integer({ min: 1, max: 100 }).optional(),
   /** Image tag for this environment (same repository as the component's image). */
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'expected an image tag' }).refine((t) => t !== 'latest', { error: 'expected a pinned tag, not "latest"' }).optional(),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'expected an image tag' })
+    .refine((t) => t !== 'latest', { error: 'expected a pinned tag, not "latest"' })
+    .optional(),
 });
 
 const environment = z.strictObject({
@@ -165,7 +180,13 @@ const environment = z.strictObject({
 
 const previewBranch = z.union([
   z.string().min(1),
-  z.strictObject({ branch: z.string().min(1), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).optional() }),
+  z.strictObject({
+    branch: z.string().min(1),
+    tag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+      .optional(),
+  }),
 ]);
 
 export const app = z.strictObject({

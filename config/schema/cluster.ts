@@ -13,8 +13,14 @@ export const MIN_KUBERNETES_MINOR = 31;
 
 /** Ports the control-plane hosts already use, so the API endpoint port must avoid them. */
 const RESERVED_CONTROL_PLANE_PORTS: Readonly<Record<number, string>> = {
-  80: 'haproxy (edge HTTP)', 443: 'haproxy (edge HTTPS)', 2379: 'etcd clients', 2380: 'etcd peers',
-  6443: 'the kube-apiserver on every control-plane host', 10250: 'the kubelet', 10257: 'kube-controller-manager', 10259: 'kube-scheduler',
+  80: 'haproxy (edge HTTP)',
+  443: 'haproxy (edge HTTPS)',
+  2379: 'etcd clients',
+  2380: 'etcd peers',
+  6443: 'the kube-apiserver on every control-plane host',
+  10250: 'the kubelet',
+  10257: 'kube-controller-manager',
+  10259: 'kube-scheduler',
 };
 
 /** The pinned release (config/versions.yaml `kubernetes.release`), read once. */
@@ -31,7 +37,8 @@ const cidr = () =>
   z.cidrv4({ error: 'expected an IPv4 CIDR such as "10.96.0.0/12"' }).superRefine((value, ctx) => {
     const network = ipaddr.IPv4.networkAddressFromCIDR(value).toString();
     const [address, bits] = value.split('/');
-    if (network !== address) ctx.addIssue({ code: 'custom', message: `expected a network address with the host bits zero ("${network}/${bits}")`, input: value });
+    if (network !== address)
+      ctx.addIssue({ code: 'custom', message: `expected a network address with the host bits zero ("${network}/${bits}")`, input: value });
   });
 
 const kubernetesVersion = () =>
@@ -58,10 +65,19 @@ const kubernetesVersion = () =>
 
 /** `/dev/vdb`, `/dev/disk/by-id/…`: handed to Ceph whole. */
 const devicePath = () =>
-  z.string({ error: 'expected a string' }).regex(/^\/dev\/[A-Za-z0-9][A-Za-z0-9._:/-]*$/, { error: 'expected a block device path under /dev/ such as "/dev/vdb"' });
+  z
+    .string({ error: 'expected a string' })
+    .regex(/^\/dev\/[A-Za-z0-9][A-Za-z0-9._:/-]*$/, { error: 'expected a block device path under /dev/ such as "/dev/vdb"' });
 
 /** Labels in the kubernetes.io / k8s.io namespaces a kubelet may put on its own Node (NodeRestriction). */
-const KUBELET_LABELS = new Set(['kubernetes.io/hostname', 'kubernetes.io/arch', 'kubernetes.io/os', 'node.kubernetes.io/instance-type', 'topology.kubernetes.io/region', 'topology.kubernetes.io/zone']);
+const KUBELET_LABELS = new Set([
+  'kubernetes.io/hostname',
+  'kubernetes.io/arch',
+  'kubernetes.io/os',
+  'node.kubernetes.io/instance-type',
+  'topology.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+]);
 const KUBELET_LABEL_PREFIXES = ['kubelet.kubernetes.io/', 'node.kubernetes.io/'];
 function kubeletMaySet(key: string, prefix: string | undefined): boolean {
   const reserved = prefix !== undefined && /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix);
@@ -77,7 +93,11 @@ const qualifiedName = (what: string) =>
     const name = slash >= 0 ? key.slice(slash + 1) : key;
     const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix));
     if (!prefixOk || !LABEL_NAME.test(name)) {
-      ctx.addIssue({ code: 'custom', message: `expected a ${what} such as "example.org/rack" (optional DNS prefix, then at most 63 letters, digits, "-", "_" or ".")`, input: key });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a ${what} such as "example.org/rack" (optional DNS prefix, then at most 63 letters, digits, "-", "_" or ".")`,
+        input: key,
+      });
     } else if (what === 'label key' && !kubeletMaySet(key, prefix)) {
       ctx.addIssue({
         code: 'custom',
@@ -86,7 +106,11 @@ const qualifiedName = (what: string) =>
       });
     }
   });
-const labelValue = () => z.string({ error: 'expected a string (quote numbers and booleans)' }).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'expected a label value (at most 63 letters, digits, "-", "_" or ".")' }).max(63, { error: 'expected at most 63 characters' });
+const labelValue = () =>
+  z
+    .string({ error: 'expected a string (quote numbers and booleans)' })
+    .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'expected a label value (at most 63 letters, digits, "-", "_" or ".")' })
+    .max(63, { error: 'expected at most 63 characters' });
 
 const host = z.strictObject({
   name: dnsLabel(),
@@ -115,7 +139,9 @@ const controlPlaneEndpoint = z.strictObject({
    */
   port: port().default(8443),
   /** Network interface that carries the VIP (keepalived `interface`), e.g. `eth0` or `ens3`. */
-  interface: z.string({ error: 'expected a network interface name such as "eth0"' }).regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: 'expected a network interface name such as "eth0"' }),
+  interface: z
+    .string({ error: 'expected a network interface name such as "eth0"' })
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: 'expected a network interface name such as "eth0"' }),
   /** VRRP router id, unique on the VIP's network segment. @default - derived from the cluster name */
   virtualRouterId: integer({ min: 1, max: 255 }).optional(),
 });
@@ -147,7 +173,10 @@ const clusterFields = z.strictObject({
   etcdSnapshots: z
     .strictObject({
       /** systemd OnCalendar expression of the snapshot timer. */
-      onCalendar: z.string().regex(/^[-*0-9:., /A-Za-z~]+$/, { error: 'expected a systemd calendar expression such as "*-*-* 01:00:00"' }).default('*-*-* 01:00:00'),
+      onCalendar: z
+        .string()
+        .regex(/^[-*0-9:., /A-Za-z~]+$/, { error: 'expected a systemd calendar expression such as "*-*-* 01:00:00"' })
+        .default('*-*-* 01:00:00'),
       /** Snapshots kept on each control-plane host (savelog cycles need at least 2). */
       keep: integer({ min: 2, max: 100 }).default(7),
     })
@@ -179,9 +208,14 @@ function checkCluster(c: ClusterShape, issue: (path: Path, message: string, inpu
       n,
     );
   }
-  if (!c.hosts.some(isWorker)) issue(['hosts'], 'expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run)', 0);
+  if (!c.hosts.some(isWorker))
+    issue(['hosts'], 'expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run)', 0);
   if (n > 1 && !c.controlPlaneEndpoint) {
-    issue(['controlPlaneEndpoint'], `expected { vip, interface } with more than one control-plane host (${n} here): kubelets and clients need one stable address in front of all API servers`, undefined);
+    issue(
+      ['controlPlaneEndpoint'],
+      `expected { vip, interface } with more than one control-plane host (${n} here): kubelets and clients need one stable address in front of all API servers`,
+      undefined,
+    );
   }
 
   const names = new Map<string, number>();
@@ -207,10 +241,12 @@ function checkCluster(c: ClusterShape, issue: (path: Path, message: string, inpu
 
   const { podCidr, serviceCidr, hostCidr } = c.network;
   if (overlaps(podCidr, serviceCidr)) issue(['network', 'serviceCidr'], `expected a service CIDR that does not overlap the pod CIDR ${podCidr}`, serviceCidr);
-  if (ipaddr.parseCIDR(serviceCidr)[1] < 12) issue(['network', 'serviceCidr'], 'expected a service CIDR no larger than /12 (the kube-apiserver limit for IPv4)', serviceCidr);
+  if (ipaddr.parseCIDR(serviceCidr)[1] < 12)
+    issue(['network', 'serviceCidr'], 'expected a service CIDR no larger than /12 (the kube-apiserver limit for IPv4)', serviceCidr);
   if (hostCidr) {
     if (overlaps(hostCidr, podCidr)) issue(['network', 'hostCidr'], `expected a host network that does not overlap the pod CIDR ${podCidr}`, hostCidr);
-    if (overlaps(hostCidr, serviceCidr)) issue(['network', 'hostCidr'], `expected a host network that does not overlap the service CIDR ${serviceCidr}`, hostCidr);
+    if (overlaps(hostCidr, serviceCidr))
+      issue(['network', 'hostCidr'], `expected a host network that does not overlap the service CIDR ${serviceCidr}`, hostCidr);
   }
   const checkAddress = (path: Path, address: string) => {
     if (inside(address, podCidr)) issue(path, `expected an address outside the pod CIDR ${podCidr} (pod routes would shadow it)`, address);
@@ -222,10 +258,20 @@ function checkCluster(c: ClusterShape, issue: (path: Path, message: string, inpu
   const endpoint = c.controlPlaneEndpoint;
   if (endpoint) {
     const owner = c.hosts.findIndex((h) => h.address === endpoint.vip);
-    if (owner >= 0) issue(['controlPlaneEndpoint', 'vip'], `expected a free address for the virtual IP, not the address of hosts[${owner}] (${c.hosts[owner].name}): keepalived moves the VIP between hosts`, endpoint.vip);
+    if (owner >= 0)
+      issue(
+        ['controlPlaneEndpoint', 'vip'],
+        `expected a free address for the virtual IP, not the address of hosts[${owner}] (${c.hosts[owner].name}): keepalived moves the VIP between hosts`,
+        endpoint.vip,
+      );
     else checkAddress(['controlPlaneEndpoint', 'vip'], endpoint.vip);
     const taken = RESERVED_CONTROL_PLANE_PORTS[endpoint.port];
-    if (taken) issue(['controlPlaneEndpoint', 'port'], `expected a port not already used on the control-plane hosts: ${endpoint.port} is ${taken} (haproxy listens on this port and forwards to the API servers on 6443; 8443 is the usual choice)`, endpoint.port);
+    if (taken)
+      issue(
+        ['controlPlaneEndpoint', 'port'],
+        `expected a port not already used on the control-plane hosts: ${endpoint.port} is ${taken} (haproxy listens on this port and forwards to the API servers on 6443; 8443 is the usual choice)`,
+        endpoint.port,
+      );
   }
 
   if (c.cni === 'flannel' && podCidr !== '10.244.0.0/16') {

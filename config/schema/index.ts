@@ -47,14 +47,23 @@ const platformSchema = z
         if (c.canary) checkImage([...base, 'components', cname, 'canary', 'image'], c.canary.image);
         c.calls.forEach((callee, i) => {
           if (!components.includes(callee) || callee === cname) {
-            issue([...base, 'components', cname, 'calls', i], `expected another component of this app (${components.filter((n) => n !== cname).join(', ')})`, callee);
+            issue(
+              [...base, 'components', cname, 'calls', i],
+              `expected another component of this app (${components.filter((n) => n !== cname).join(', ')})`,
+              callee,
+            );
           }
         });
         c.uses.forEach((dep, i) => {
-          if (!a.data[dep]) issue([...base, 'components', cname, 'uses', i], `expected a data service declared under apps.${name}.data (add a "${dep}" block there)`, dep);
+          if (!a.data[dep])
+            issue([...base, 'components', cname, 'uses', i], `expected a data service declared under apps.${name}.data (add a "${dep}" block there)`, dep);
         });
         if (c.autoscaling && c.autoscaling.maxReplicas < c.autoscaling.minReplicas) {
-          issue([...base, 'components', cname, 'autoscaling', 'maxReplicas'], `expected an integer >= minReplicas (${c.autoscaling.minReplicas})`, c.autoscaling.maxReplicas);
+          issue(
+            [...base, 'components', cname, 'autoscaling', 'maxReplicas'],
+            `expected an integer >= minReplicas (${c.autoscaling.minReplicas})`,
+            c.autoscaling.maxReplicas,
+          );
         }
       }
       for (const [jname, job] of Object.entries(a.cronJobs)) {

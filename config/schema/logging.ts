@@ -5,17 +5,20 @@ import { dnsLabel, integer, quantity } from './primitives';
 import { resources } from './app';
 
 /** A pod toleration, in Kubernetes' own field names. */
-const toleration = z.strictObject({
-  /** Taint key; leave out with `operator: Exists` to tolerate every taint. */
-  key: z.string().min(1, { error: 'expected a taint key' }).optional(),
-  operator: z.enum(['Exists', 'Equal'], { error: 'expected "Exists" or "Equal"' }).default('Exists'),
-  value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], { error: 'expected "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional(),
-}).superRefine((t, ctx) => {
-  // The API server's own rules for tolerations.
-  if (t.operator === 'Exists' && t.value !== undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'expected no value with operator "Exists"', input: t.value });
-  if (t.operator === 'Equal' && !t.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'expected a taint key with operator "Equal"', input: t.key });
-});
+const toleration = z
+  .strictObject({
+    /** Taint key; leave out with `operator: Exists` to tolerate every taint. */
+    key: z.string().min(1, { error: 'expected a taint key' }).optional(),
+    operator: z.enum(['Exists', 'Equal'], { error: 'expected "Exists" or "Equal"' }).default('Exists'),
+    value: z.string().optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], { error: 'expected "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional(),
+  })
+  .superRefine((t, ctx) => {
+    // The API server's own rules for tolerations.
+    if (t.operator === 'Exists' && t.value !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'expected no value with operator "Exists"', input: t.value });
+    if (t.operator === 'Equal' && !t.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'expected a taint key with operator "Equal"', input: t.key });
+  });
 
 export type TolerationConfig = z.infer<typeof toleration>;
 

@@ -33,19 +33,23 @@ export const hostname = () =>
 
 /** A Kubernetes resource quantity (`500m`, `256Mi`, `1.5`). */
 export const quantity = () =>
-  z.string({ error: 'expected a Kubernetes quantity string such as "500m" or "256Mi"' }).regex(/^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[KMGTPE]i|[mkMGTPE])?$/, {
-    error: 'expected a Kubernetes quantity such as "500m", "1" or "256Mi"',
-  });
+  z
+    .string({ error: 'expected a Kubernetes quantity string such as "500m" or "256Mi"' })
+    .regex(/^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[KMGTPE]i|[mkMGTPE])?$/, {
+      error: 'expected a Kubernetes quantity such as "500m", "1" or "256Mi"',
+    });
 
 /** Environment variable name. */
-export const envName = () =>
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, "_")' });
+export const envName = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name (letters, digits, "_")' });
 
 /** An absolute path inside a container or on a host. */
 export const absolutePath = () => z.string({ error: 'expected a string' }).regex(/^\/[^\0]*$/, { error: 'expected an absolute path starting with "/"' });
 
 /** A command in argv form: never a shell string. */
-export const argv = () => z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of arguments (argv form), not a shell string' }).min(1, { error: 'expected at least one argument' });
+export const argv = () =>
+  z
+    .array(z.string({ error: 'expected a string' }), { error: 'expected a list of arguments (argv form), not a shell string' })
+    .min(1, { error: 'expected at least one argument' });
 
 /** An email address (for ACME registration and the like). */
 export const email = () => z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'expected an email address' });

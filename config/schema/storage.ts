@@ -20,7 +20,8 @@ export const DEFAULT_POOL = 'replicapool';
 /** CephBlockPool object name of Ceph's own `.mgr` pool; not available for a configured pool. */
 export const MGR_POOL_OBJECT = 'builtin-mgr';
 
-const rbdClass = (name: string) => z.strictObject({ name: className().default(name), pool: dnsLabel().default(DEFAULT_POOL) }).default({ name, pool: DEFAULT_POOL });
+const rbdClass = (name: string) =>
+  z.strictObject({ name: className().default(name), pool: dnsLabel().default(DEFAULT_POOL) }).default({ name, pool: DEFAULT_POOL });
 
 const pool = z.strictObject({
   /** Copies of each object. @default - min(3, storage hosts); 1 on a single host */
@@ -34,30 +35,28 @@ const externalClass = z.strictObject({
   default: z.boolean().default(false),
 });
 
-const sectionFields = z
-  .strictObject({
-    /** Rook-Ceph on the hosts' `cephDisks`. */
-    rook: z.boolean().default(true),
-    /** Hosts whose `cephDisks` Ceph uses. @default - every host that lists cephDisks */
-    hosts: z.array(dnsLabel()).optional(),
-    /** Ceph monitors. @default - 1 on one or two storage hosts, 3 on three or more */
-    monCount: integer({ min: 1, max: 9 }).optional(),
-    /** Let several monitors share a host (survives daemon crashes, not host loss). */
-    allowMultipleMonsPerNode: z.boolean().default(false),
-    /** Replicated RBD pools by name. */
-    pools: z.record(dnsLabel(), pool).default({ [DEFAULT_POOL]: {} }),
-    /** The two RBD StorageClasses: `general` (cluster default, Delete) and `retained` (Retain, for databases). */
-    classes: z
-      .strictObject({ general: rbdClass('ceph-block'), retained: rbdClass('ceph-block-retain') })
-      .default({ general: { name: 'ceph-block', pool: DEFAULT_POOL }, retained: { name: 'ceph-block-retain', pool: DEFAULT_POOL } }),
-    /** StorageClasses that exist in the cluster without Rook (only with `rook: false`). */
-    external: z.array(externalClass).default([]),
-  });
+const sectionFields = z.strictObject({
+  /** Rook-Ceph on the hosts' `cephDisks`. */
+  rook: z.boolean().default(true),
+  /** Hosts whose `cephDisks` Ceph uses. @default - every host that lists cephDisks */
+  hosts: z.array(dnsLabel()).optional(),
+  /** Ceph monitors. @default - 1 on one or two storage hosts, 3 on three or more */
+  monCount: integer({ min: 1, max: 9 }).optional(),
+  /** Let several monitors share a host (survives daemon crashes, not host loss). */
+  allowMultipleMonsPerNode: z.boolean().default(false),
+  /** Replicated RBD pools by name. */
+  pools: z.record(dnsLabel(), pool).default({ [DEFAULT_POOL]: {} }),
+  /** The two RBD StorageClasses: `general` (cluster default, Delete) and `retained` (Retain, for databases). */
+  classes: z
+    .strictObject({ general: rbdClass('ceph-block'), retained: rbdClass('ceph-block-retain') })
+    .default({ general: { name: 'ceph-block', pool: DEFAULT_POOL }, retained: { name: 'ceph-block-retain', pool: DEFAULT_POOL } }),
+  /** StorageClasses that exist in the cluster without Rook (only with `rook: false`). */
+  external: z.array(externalClass).default([]),
+});
 
-export const storage = sectionFields
-  .superRefine((s, ctx) => {
-    for (const i of sectionIssues(s)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, input: i.input });
-  });
+export const storage = sectionFields.superRefine((s, ctx) => {
+  for (const i of sectionIssues(s)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, input: i.input });
+});
 
 /** Rules within the section; paths relative to `storage`. Shared by the schema and the construct. */
 function sectionIssues(s: z.output<typeof sectionFields>): (StorageIssue & { input: unknown })[] {
@@ -66,16 +65,27 @@ function sectionIssues(s: z.output<typeof sectionFields>): (StorageIssue & { inp
   const pools = Object.keys(s.pools);
   if (s.rook) {
     if (pools.length === 0) issue(['pools'], 'expected at least one pool', s.pools);
-    if (pools.includes(MGR_POOL_OBJECT)) issue(['pools', MGR_POOL_OBJECT], `expected another pool name ("${MGR_POOL_OBJECT}" holds Ceph's .mgr pool)`, MGR_POOL_OBJECT);
+    if (pools.includes(MGR_POOL_OBJECT))
+      issue(['pools', MGR_POOL_OBJECT], `expected another pool name ("${MGR_POOL_OBJECT}" holds Ceph's .mgr pool)`, MGR_POOL_OBJECT);
     for (const key of ['general', 'retained'] as const) {
       const ref = s.classes[key].pool;
       if (!pools.includes(ref)) issue(['classes', key, 'pool'], `expected a pool declared under storage.pools (${pools.join(', ') || 'none'})`, ref);
     }
-    if (s.classes.general.name === s.classes.retained.name) issue(['classes', 'retained', 'name'], 'expected a name different from classes.general.name', s.classes.retained.name);
+    if (s.classes.general.name === s.classes.retained.name)
+      issue(['classes', 'retained', 'name'], 'expected a name different from classes.general.name', s.classes.retained.name);
     if (s.monCount !== undefined && s.monCount % 2 === 0) issue(['monCount'], 'expected an odd number (monitors need a majority to form a quorum)', s.monCount);
-    if (s.external.length) issue(['external'], 'expected no external StorageClasses while storage.rook is true (Rook provides the classes)', s.external.map((c) => c.name));
+    if (s.external.length)
+      issue(
+        ['external'],
+        'expected no external StorageClasses while storage.rook is true (Rook provides the classes)',
+        s.external.map((c) => c.name),
+      );
   } else if (s.external.filter((c) => c.default).length > 1) {
-    issue(['external'], 'expected at most one external StorageClass with default: true', s.external.filter((c) => c.default).map((c) => c.name));
+    issue(
+      ['external'],
+      'expected at most one external StorageClass with default: true',
+      s.external.filter((c) => c.default).map((c) => c.name),
+    );
   }
   return out;
 }
@@ -111,9 +121,7 @@ export function deviceName(disk: string): string {
 
 /** The storage hosts: those listed in `storage.hosts`, else every host with a Ceph disk. */
 export function storageHosts(hosts: readonly HostConfig[], storage: StorageConfig): StorageHost[] {
-  const selected = hosts
-    .map((h, index) => ({ h, index }))
-    .filter(({ h }) => (storage.hosts ? storage.hosts.includes(h.name) : h.cephDisks.length > 0));
+  const selected = hosts.map((h, index) => ({ h, index })).filter(({ h }) => (storage.hosts ? storage.hosts.includes(h.name) : h.cephDisks.length > 0));
   return selected.map(({ h, index }) => ({ name: h.name, index, disks: h.cephDisks, devices: h.cephDisks.map(deviceName) }));
 }
 
@@ -155,7 +163,9 @@ export function storageHostIssues(hosts: readonly HostConfig[], storage: Storage
   // The section's own checks: already reported by the schema for loaded configs, so the root
   // schema leaves them out; repeated for sections built in code.
   const issues: StorageIssue[] =
-    opts.section === false ? [] : sectionIssues(storage).map((i) => ({ path: ['storage', ...i.path], message: `${i.message}, found ${describeValue(i.input)}` }));
+    opts.section === false
+      ? []
+      : sectionIssues(storage).map((i) => ({ path: ['storage', ...i.path], message: `${i.message}, found ${describeValue(i.input)}` }));
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
   hosts.forEach((h, i) => {
     const seen = new Set<string>();
@@ -173,7 +183,10 @@ export function storageHostIssues(hosts: readonly HostConfig[], storage: Storage
     const host = hosts.find((h) => h.name === name);
     if (!host) add(['storage', 'hosts', j], `expected a host from cluster.hosts (${names.join(', ')}), found "${name}"`);
     else if (host.cephDisks.length === 0) {
-      add(['storage', 'hosts', j], `expected a storage host with a disk, found "${name}" without cephDisks (add e.g. cephDisks: [/dev/vdb] to its cluster.hosts entry)`);
+      add(
+        ['storage', 'hosts', j],
+        `expected a storage host with a disk, found "${name}" without cephDisks (add e.g. cephDisks: [/dev/vdb] to its cluster.hosts entry)`,
+      );
     }
   });
   const layout = cephLayout(hosts, storage);
@@ -183,12 +196,18 @@ export function storageHostIssues(hosts: readonly HostConfig[], storage: Storage
     return issues;
   }
   if (storage.monCount !== undefined && storage.monCount > n && !storage.allowMultipleMonsPerNode) {
-    add(['storage', 'monCount'], `expected at most ${n} (one monitor per storage host; set storage.allowMultipleMonsPerNode: true to run more), found ${storage.monCount}`);
+    add(
+      ['storage', 'monCount'],
+      `expected at most ${n} (one monitor per storage host; set storage.allowMultipleMonsPerNode: true to run more), found ${storage.monCount}`,
+    );
   }
   const domains = n >= 2 ? `${n} storage hosts, failure domain "host"` : `1 storage host with ${layout.failureDomains} disk(s), failure domain "osd"`;
   for (const p of layout.pools) {
     if (p.replicaSize > layout.failureDomains && storage.pools[p.name]?.replicaSize !== undefined) {
-      add(['storage', 'pools', p.name, 'replicaSize'], `expected at most ${layout.failureDomains} (one copy per failure domain: ${domains}), found ${p.replicaSize}`);
+      add(
+        ['storage', 'pools', p.name, 'replicaSize'],
+        `expected at most ${layout.failureDomains} (one copy per failure domain: ${domains}), found ${p.replicaSize}`,
+      );
     }
   }
   return issues;

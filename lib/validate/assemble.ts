@@ -42,13 +42,20 @@ export function assemble(docs: readonly SourceDocument[], opts: AssemblyOptions)
   for (const { app, result } of results) {
     findings.push(...deprecatedValues(app));
     if (!result.deterministic) {
-      findings.push(finding(app.doc, 'spec.source.helm.valuesObject',
-        `chart ${app.request.chart.chart} ${app.request.chart.version} renders differently every time (${result.unstableTemplates.join(', ')}): ` +
-        'Argo CD renders on every refresh, so the Application would be OutOfSync forever; set values so that the chart generates no certificates or passwords'));
+      findings.push(
+        finding(
+          app.doc,
+          'spec.source.helm.valuesObject',
+          `chart ${app.request.chart.chart} ${app.request.chart.version} renders differently every time (${result.unstableTemplates.join(', ')}): ` +
+            'Argo CD renders on every refresh, so the Application would be OutOfSync forever; set values so that the chart generates no certificates or passwords',
+        ),
+      );
     }
     const objects = result.objects.map((r) => ({ object: withNamespace(r.object, app.request.namespace, scopes), template: r.template }));
     renders.set(app.name, { objects, description: app.description });
-    objects.forEach((o, index) => rendered.push({ file: `${app.name} chart: ${o.template || '(no template)'}`, index, object: o.object, clusterReleaseOnly: true }));
+    objects.forEach((o, index) =>
+      rendered.push({ file: `${app.name} chart: ${o.template || '(no template)'}`, index, object: o.object, clusterReleaseOnly: true }),
+    );
   }
   const tree = buildSyncTree({ docs: [...docs, ...rendered], repoRoot: opts.repoRoot, renders });
   if (!tree) return { rendered, findings };

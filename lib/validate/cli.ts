@@ -95,7 +95,15 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
       throw err;
     }
   }
-  const upgrade = against ? checkUpgrade(loadTreeAtRef(against, targets.map((t) => path.relative(repoRoot(), path.resolve(t)))).docs, tree.docs) : [];
+  const upgrade = against
+    ? checkUpgrade(
+        loadTreeAtRef(
+          against,
+          targets.map((t) => path.relative(repoRoot(), path.resolve(t))),
+        ).docs,
+        tree.docs,
+      )
+    : [];
   const findings = [
     ...tree.parseErrors,
     ...validateDocuments([...tree.docs, ...(assembly?.rendered ?? [])], { schemaLocation: location, declared }),
@@ -105,8 +113,12 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
   for (const f of findings) console.log(formatFinding(f));
 
   const schemaSummary = `Kubernetes ${[...store.kubernetes.keys()].join(', ')} and ${store.crds.size} CRD versions from ${location}`;
-  const charts = assembly ? `, ${assembly.rendered.length} objects rendered from the charts${assembly.plan ? `, assembly planned in ${assembly.plan.steps.length} steps` : ''}` : '';
-  console.log(`validate: ${tree.docs.length} documents in ${tree.files.length} files${charts}${against ? `, upgrade from ${against}` : ''} checked against ${schemaSummary}: ${findings.length} finding(s)`);
+  const charts = assembly
+    ? `, ${assembly.rendered.length} objects rendered from the charts${assembly.plan ? `, assembly planned in ${assembly.plan.steps.length} steps` : ''}`
+    : '';
+  console.log(
+    `validate: ${tree.docs.length} documents in ${tree.files.length} files${charts}${against ? `, upgrade from ${against}` : ''} checked against ${schemaSummary}: ${findings.length} finding(s)`,
+  );
   if (tree.docs.length === 0) {
     // A validator that passes because it found nothing would hide a broken synth.
     console.error(`validate: no manifests found in ${paths.length ? paths.join(', ') : 'dist/'}`);
@@ -119,5 +131,9 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
 function defaultPaths(): string[] {
   const dist = path.relative(process.cwd(), path.join(repoRoot(), 'dist')) || '.';
   if (!fs.existsSync(dist)) return [dist];
-  return fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(dist, e.name)).sort();
+  return fs
+    .readdirSync(dist, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'hosts')
+    .map((e) => path.join(dist, e.name))
+    .sort();
 }

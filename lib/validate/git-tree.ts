@@ -67,10 +67,12 @@ function resolveCommit(ref: string, cwd: string): string {
   try {
     git(['rev-parse', '--git-dir'], cwd);
   } catch (error) {
-    throw new Error(`--against ${ref}: ${cwd} is not inside a git repository (${(error as Error).message})`);
+    throw new Error(`--against ${ref}: ${cwd} is not inside a git repository (${(error as Error).message})`, { cause: error });
   }
   try {
-    return git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd).toString('utf8').trim();
+    return git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd)
+      .toString('utf8')
+      .trim();
   } catch {
     throw notACommit;
   }
@@ -126,8 +128,9 @@ function git(args: readonly string[], cwd: string, input?: string): Buffer {
     // No size limit: `cat-file` returns every manifest at once.
     return execFileSync('git', args, { cwd, input, maxBuffer: Infinity, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('git is not installed (or not on PATH): --against needs it to read the old manifests');
-    throw new Error(`git ${args.filter((a) => a.startsWith('--') === false)[0]}: ${firstLine(error)}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error('git is not installed (or not on PATH): --against needs it to read the old manifests', { cause: error });
+    throw new Error(`git ${args.filter((a) => a.startsWith('--') === false)[0]}: ${firstLine(error)}`, { cause: error });
   }
 }
 

@@ -17,7 +17,10 @@ export function validateDocuments(docs: readonly SourceDocument[], opts: Validat
   const isMapping = (doc: SourceDocument) => typeof doc.object === 'object' && doc.object !== null && !Array.isArray(doc.object);
   const objects = docs.filter(isMapping);
   // CRDs among the documents (a chart's own) are what the cluster will serve.
-  const store = withCrds(loadSchemaStore(resolveSchemaLocation(opts.schemaLocation)), objects.map((d) => d.object));
+  const store = withCrds(
+    loadSchemaStore(resolveSchemaLocation(opts.schemaLocation)),
+    objects.map((d) => d.object),
+  );
   return [
     ...docs.filter((doc) => !isMapping(doc)).map((doc) => finding(doc, '', 'a manifest must be a mapping (an object)')),
     ...checkSchemas(objects, store),

@@ -12,7 +12,9 @@ import { isKind, PodTemplate } from './workloads';
 
 interface OperatorPods {
   /** The resource's pod templates (`metadata.labels` + `spec`), with the labels the operator adds. */
-  readonly pods: (doc: SourceDocument) => { labels: Record<string, string>; spec: any; specPath: string; /** @default - the resource's */ namespace?: string }[];
+  readonly pods: (
+    doc: SourceDocument,
+  ) => { labels: Record<string, string>; spec: any; specPath: string; /** @default - the resource's */ namespace?: string }[];
   /** Services the operator creates: name, ports and (when not the resource's) namespace. */
   readonly services: (name: string, doc: SourceDocument) => { name: string; ports: number[]; namespace?: string }[];
   /** Secrets the operator creates (credentials, CA certificates). @default - none */
@@ -29,7 +31,17 @@ const ECK: Record<string, OperatorPods> = {
           'elasticsearch.k8s.elastic.co/cluster-name': doc.object.metadata.name,
           'elasticsearch.k8s.elastic.co/statefulset-name': `${doc.object.metadata.name}-es-${set.name}`,
         },
-        spec: { containers: [{ name: 'elasticsearch', ports: [{ name: 'https', containerPort: 9200 }, { name: 'transport', containerPort: 9300 }] }] },
+        spec: {
+          containers: [
+            {
+              name: 'elasticsearch',
+              ports: [
+                { name: 'https', containerPort: 9200 },
+                { name: 'transport', containerPort: 9300 },
+              ],
+            },
+          ],
+        },
         specPath: `spec.nodeSets[${i}].podTemplate.spec`,
       })),
     // The `elastic` user's password and the HTTP CA, which clients of the cluster mount.
@@ -43,7 +55,11 @@ const ECK: Record<string, OperatorPods> = {
   'kibana.k8s.elastic.co/Kibana': {
     pods: (doc) => [
       {
-        labels: { ...doc.object.spec?.podTemplate?.metadata?.labels, 'common.k8s.elastic.co/type': 'kibana', 'kibana.k8s.elastic.co/name': doc.object.metadata.name },
+        labels: {
+          ...doc.object.spec?.podTemplate?.metadata?.labels,
+          'common.k8s.elastic.co/type': 'kibana',
+          'kibana.k8s.elastic.co/name': doc.object.metadata.name,
+        },
         spec: { containers: [{ name: 'kibana', ports: [{ name: 'http', containerPort: 5601 }] }] },
         specPath: 'spec.podTemplate.spec',
       },
@@ -75,7 +91,13 @@ const CERT_MANAGER_INGRESS: OperatorPods = {
   pods: (doc) => {
     const annotations = doc.object.metadata?.annotations ?? {};
     if (!annotations['cert-manager.io/cluster-issuer'] && !annotations['cert-manager.io/issuer']) return [];
-    return [{ labels: { 'acme.cert-manager.io/http01-solver': 'true' }, spec: { containers: [{ name: 'acmesolver', ports: [{ name: 'http', containerPort: 8089 }] }] }, specPath: '' }];
+    return [
+      {
+        labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+        spec: { containers: [{ name: 'acmesolver', ports: [{ name: 'http', containerPort: 8089 }] }] },
+        specPath: '',
+      },
+    ];
   },
   services: () => [],
 };
@@ -106,7 +128,14 @@ const HELM_CHARTS = new Map<string, OperatorPods>([
       pods: (doc) => {
         const grafana = kubePrometheusStackGrafana(doc);
         if (!grafana) return [];
-        return [{ namespace: grafana.namespace, labels: grafana.labels, spec: { containers: [{ name: 'grafana', ports: [{ name: 'grafana', containerPort: 3000 }] }] }, specPath: '' }];
+        return [
+          {
+            namespace: grafana.namespace,
+            labels: grafana.labels,
+            spec: { containers: [{ name: 'grafana', ports: [{ name: 'grafana', containerPort: 3000 }] }] },
+            specPath: '',
+          },
+        ];
       },
       services: (_name, doc) => {
         const grafana = kubePrometheusStackGrafana(doc);
@@ -129,19 +158,38 @@ const ARGO_APPLICATION: OperatorPods = {
  */
 const PROMETHEUS_OPERATOR: Record<string, OperatorPods> = {
   'monitoring.coreos.com/Prometheus': {
-    pods: (doc) => [{
-      labels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': doc.object.metadata?.name, 'operator.prometheus.io/name': doc.object.metadata?.name, prometheus: doc.object.metadata?.name },
-      spec: { containers: [{ name: 'prometheus', ports: [{ name: 'web', containerPort: 9090 }] }, { name: 'config-reloader', ports: [{ name: 'reloader-web', containerPort: 8080 }] }] },
-      specPath: 'spec',
-    }],
+    pods: (doc) => [
+      {
+        labels: {
+          'app.kubernetes.io/name': 'prometheus',
+          'app.kubernetes.io/instance': doc.object.metadata?.name,
+          'operator.prometheus.io/name': doc.object.metadata?.name,
+          prometheus: doc.object.metadata?.name,
+        },
+        spec: {
+          containers: [
+            { name: 'prometheus', ports: [{ name: 'web', containerPort: 9090 }] },
+            { name: 'config-reloader', ports: [{ name: 'reloader-web', containerPort: 8080 }] },
+          ],
+        },
+        specPath: 'spec',
+      },
+    ],
     services: () => [],
   },
   'monitoring.coreos.com/Alertmanager': {
-    pods: (doc) => [{
-      labels: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': doc.object.metadata?.name, alertmanager: doc.object.metadata?.name },
-      spec: { containers: [{ name: 'alertmanager', ports: [{ name: 'http-web', containerPort: 9093 }] }, { name: 'config-reloader', ports: [{ name: 'reloader-web', containerPort: 8080 }] }] },
-      specPath: 'spec',
-    }],
+    pods: (doc) => [
+      {
+        labels: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': doc.object.metadata?.name, alertmanager: doc.object.metadata?.name },
+        spec: {
+          containers: [
+            { name: 'alertmanager', ports: [{ name: 'http-web', containerPort: 9093 }] },
+            { name: 'config-reloader', ports: [{ name: 'reloader-web', containerPort: 8080 }] },
+          ],
+        },
+        specPath: 'spec',
+      },
+    ],
     services: () => [],
   },
 };
@@ -183,7 +231,18 @@ const KUBEADM_PODS: PodTemplate[] = [
     doc: { file: '(kubeadm)', index: 0, object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system' } } },
     namespace: 'kube-system',
     labels: { 'k8s-app': 'kube-dns' },
-    spec: { containers: [{ name: 'coredns', ports: [{ name: 'dns', containerPort: 53 }, { name: 'dns-tcp', containerPort: 53 }, { name: 'metrics', containerPort: 9153 }] }] },
+    spec: {
+      containers: [
+        {
+          name: 'coredns',
+          ports: [
+            { name: 'dns', containerPort: 53 },
+            { name: 'dns-tcp', containerPort: 53 },
+            { name: 'metrics', containerPort: 9153 },
+          ],
+        },
+      ],
+    },
     specPath: 'spec',
   },
 ];

@@ -38,7 +38,13 @@ async function run(argv: string[]): Promise<number> {
   const dist = path.join(repoRoot(), 'dist');
   const targets = dirs.length
     ? dirs
-    : fs.existsSync(dist) ? fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'hosts').map((e) => path.join(dist, e.name)).sort() : [];
+    : fs.existsSync(dist)
+      ? fs
+          .readdirSync(dist, { withFileTypes: true })
+          .filter((e) => e.isDirectory() && e.name !== 'hosts')
+          .map((e) => path.join(dist, e.name))
+          .sort()
+      : [];
   const found = findExternals(dirs.length ? dirs : [dist]);
   if (!found) {
     console.error(`plan: no ${EXTERNALS_FILE} beside the tree (run \`npm run synth\` first)`);
@@ -49,7 +55,13 @@ async function run(argv: string[]): Promise<number> {
   const store = loadSchemaStore(await ensureSchemaLocation());
   let result;
   try {
-    result = assemble(tree.docs, { store, repoRoot: repoRoot(), kubeVersion: facts.kubernetesRelease, declaredSecrets: facts.secrets, declaredStorageClasses: facts.storageClasses });
+    result = assemble(tree.docs, {
+      store,
+      repoRoot: repoRoot(),
+      kubeVersion: facts.kubernetesRelease,
+      declaredSecrets: facts.secrets,
+      declaredStorageClasses: facts.storageClasses,
+    });
   } catch (err) {
     if (err instanceof ChartUnavailable || err instanceof ToolUnavailable) {
       console.error(`plan: cannot render the add-on charts: ${err.message}`);
@@ -63,7 +75,16 @@ async function run(argv: string[]): Promise<number> {
   }
   const unknown = envs.filter((e) => !result.plan!.steps.some((s) => s.sync === `env-${e}`));
   if (unknown.length) {
-    console.error(`plan: no environment ${unknown.join(', ')} in the tree (environments: ${[...new Set(result.plan.steps.map((s) => s.sync).filter((s) => s.startsWith('env-')).map((s) => s.slice(4)))].join(', ')})`);
+    console.error(
+      `plan: no environment ${unknown.join(', ')} in the tree (environments: ${[
+        ...new Set(
+          result.plan.steps
+            .map((s) => s.sync)
+            .filter((s) => s.startsWith('env-'))
+            .map((s) => s.slice(4)),
+        ),
+      ].join(', ')})`,
+    );
     return 2;
   }
   const text = formatPlan(result.plan, envs.length ? { syncs: envs.map((e) => `env-${e}`) } : {});

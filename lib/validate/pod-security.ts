@@ -15,8 +15,19 @@ const LEVELS = ['privileged', 'baseline', 'restricted'];
 
 /** Capabilities a baseline pod may add (the container runtime defaults minus NET_RAW). */
 const BASELINE_CAPABILITIES = [
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD',
-  'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
 ];
 const RESTRICTED_CAPABILITIES = ['NET_BIND_SERVICE'];
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -44,7 +55,13 @@ export function checkPodSecurity(docs: readonly SourceDocument[]): Finding[] {
       levels.set(name, level);
       const reason = annotations[REASON_ANNOTATION];
       if (level !== 'restricted' && !(typeof reason === 'string' && reason.trim())) {
-        findings.push(finding(doc, childPath('metadata.annotations', REASON_ANNOTATION), `required when the level is "${level}": say why the namespace cannot be restricted`));
+        findings.push(
+          finding(
+            doc,
+            childPath('metadata.annotations', REASON_ANNOTATION),
+            `required when the level is "${level}": say why the namespace cannot be restricted`,
+          ),
+        );
       }
     }
   }
@@ -71,7 +88,8 @@ function violations(template: PodTemplate, level: Level): Violation[] {
   (spec.volumes ?? []).forEach((volume: any, i: number) => {
     const type = Object.keys(volume).find((k) => k !== 'name') ?? '';
     if (type === 'hostPath') flag(`${specPath}.volumes[${i}].hostPath`, 'hostPath volumes are not allowed');
-    else if (restricted && !RESTRICTED_VOLUMES.includes(type)) flag(`${specPath}.volumes[${i}].${type}`, `volume type "${type}" is not allowed (allowed: ${RESTRICTED_VOLUMES.join(', ')})`);
+    else if (restricted && !RESTRICTED_VOLUMES.includes(type))
+      flag(`${specPath}.volumes[${i}].${type}`, `volume type "${type}" is not allowed (allowed: ${RESTRICTED_VOLUMES.join(', ')})`);
   });
 
   const pod = spec.securityContext ?? {};

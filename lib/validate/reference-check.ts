@@ -27,7 +27,9 @@ function key(namespace: string, name: string): string {
 }
 
 function showLabels(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** `80 "http", 9090` from container ports (`containerPort`) or Service ports (`port`). */
@@ -55,7 +57,13 @@ function checkServiceSelectors(docs: readonly SourceDocument[], templates: PodTe
       const found = declared.some((p) => (typeof target === 'number' ? p.containerPort === target : p.name === target));
       if (!found) {
         const path = childPath(childPath(childPath('spec', 'ports'), i), port.targetPort === undefined ? 'port' : 'targetPort');
-        findings.push(finding(doc, path, `targetPort ${JSON.stringify(target)} is not a port of the selected containers (they declare: ${showPorts(declared, 'containerPort')})`));
+        findings.push(
+          finding(
+            doc,
+            path,
+            `targetPort ${JSON.stringify(target)} is not a port of the selected containers (they declare: ${showPorts(declared, 'containerPort')})`,
+          ),
+        );
       }
     });
   }
@@ -101,9 +109,10 @@ function checkRouteBackends(docs: readonly SourceDocument[]): Finding[] {
         if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') return;
         const path = `spec.rules[${i}].backendRefs[${j}]`;
         // The CRD requires the port through a CEL rule, which the schema check cannot evaluate.
-        const problem = ref.port === undefined
-          ? 'port is required when the backend is a Service'
-          : serviceProblem(services, ref.namespace ?? namespaceOf(doc.object), ref.name, { number: ref.port });
+        const problem =
+          ref.port === undefined
+            ? 'port is required when the backend is a Service'
+            : serviceProblem(services, ref.namespace ?? namespaceOf(doc.object), ref.name, { number: ref.port });
         report(doc, ref.port === undefined ? `${path}.port` : path, problem);
       });
     });
@@ -114,8 +123,8 @@ function checkRouteBackends(docs: readonly SourceDocument[]): Finding[] {
 function checkStorageClasses(docs: readonly SourceDocument[], declared: readonly string[]): Finding[] {
   const classDocs = docs.filter((d) => isKind(d, 'storage.k8s.io', 'StorageClass'));
   const names = new Set([...classDocs.map((d) => d.object.metadata?.name), ...declared.map((n) => n.replace(/:default$/, ''))]);
-  const hasDefault = classDocs.some((d) => d.object.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')
-    || declared.some((n) => n.endsWith(':default'));
+  const hasDefault =
+    classDocs.some((d) => d.object.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true') || declared.some((n) => n.endsWith(':default'));
 
   const claims: [SourceDocument, string, any][] = [];
   for (const doc of docs) {
@@ -130,7 +139,10 @@ function checkStorageClasses(docs: readonly SourceDocument[], declared: readonly
     // "" asks for no class at all (a pre-provisioned volume); only a missing name falls back to the default class.
     if (name === '') continue;
     if (name === undefined || name === null) {
-      if (!hasDefault) findings.push(finding(doc, `${path}.storageClassName`, `not set, and no StorageClass is marked default (annotation ${DEFAULT_CLASS_ANNOTATION}: "true")`));
+      if (!hasDefault)
+        findings.push(
+          finding(doc, `${path}.storageClassName`, `not set, and no StorageClass is marked default (annotation ${DEFAULT_CLASS_ANNOTATION}: "true")`),
+        );
     } else if (!names.has(name)) {
       findings.push(finding(doc, `${path}.storageClassName`, `StorageClass "${name}" is not in the documents and not declared`));
     }
@@ -189,7 +201,10 @@ function producedSecrets(docs: readonly SourceDocument[]): string[] {
 
 function checkConfigReferences(docs: readonly SourceDocument[], templates: PodTemplate[], declared: DeclaredObjects): Finding[] {
   const existing = {
-    ConfigMap: new Set([...docs.filter((d) => isKind(d, '', 'ConfigMap')).map((d) => key(namespaceOf(d.object), d.object.metadata?.name)), ...(declared.configMaps ?? [])]),
+    ConfigMap: new Set([
+      ...docs.filter((d) => isKind(d, '', 'ConfigMap')).map((d) => key(namespaceOf(d.object), d.object.metadata?.name)),
+      ...(declared.configMaps ?? []),
+    ]),
     Secret: new Set([...producedSecrets(docs), ...(declared.secrets ?? [])]),
   };
   const findings: Finding[] = [];
@@ -204,11 +219,13 @@ function checkConfigReferences(docs: readonly SourceDocument[], templates: PodTe
 }
 
 function checkNetworkPolicies(docs: readonly SourceDocument[], templates: PodTemplate[]): Finding[] {
-  return docs.filter((d) => isKind(d, 'networking.k8s.io', 'NetworkPolicy')).flatMap((doc) => {
-    const selector = doc.object.spec?.podSelector;
-    const namespace = namespaceOf(doc.object);
-    // An empty selector is the namespace-wide default policy: it applies even before any pod exists.
-    if (isEmptySelector(selector) || templates.some((t) => t.namespace === namespace && matchesSelector(selector, t.labels))) return [];
-    return [finding(doc, 'spec.podSelector', `selects no pods: no workload in namespace "${namespace}" matches ${JSON.stringify(selector)}`)];
-  });
+  return docs
+    .filter((d) => isKind(d, 'networking.k8s.io', 'NetworkPolicy'))
+    .flatMap((doc) => {
+      const selector = doc.object.spec?.podSelector;
+      const namespace = namespaceOf(doc.object);
+      // An empty selector is the namespace-wide default policy: it applies even before any pod exists.
+      if (isEmptySelector(selector) || templates.some((t) => t.namespace === namespace && matchesSelector(selector, t.labels))) return [];
+      return [finding(doc, 'spec.podSelector', `selects no pods: no workload in namespace "${namespace}" matches ${JSON.stringify(selector)}`)];
+    });
 }

@@ -13,7 +13,9 @@ async function run(): Promise<number> {
   const root = repoRoot();
   const { generate, validate } = JSON.parse(fs.readFileSync(path.join(root, 'scripts', 'crd-kinds.json'), 'utf8')) as Record<string, KindsByFile>;
   // The kinds we emit, and those a team writes beside them (validated, no classes generated).
-  const kinds = Object.fromEntries([...new Set([...Object.keys(generate), ...Object.keys(validate)])].map((f) => [f, [...(generate[f] ?? []), ...(validate[f] ?? [])]]));
+  const kinds = Object.fromEntries(
+    [...new Set([...Object.keys(generate), ...Object.keys(validate)])].map((f) => [f, [...(generate[f] ?? []), ...(validate[f] ?? [])]]),
+  );
   const sources = pinnedSources();
   const local = process.env.SCHEMA_SOURCE ?? path.resolve(root, '../shared/schemas');
   const texts = fs.existsSync(local)

@@ -49,7 +49,12 @@ function trimCrd(crd: any): any {
       scope: crd.spec.scope,
       versions: (crd.spec.versions ?? [])
         .filter((v: any) => v.served !== false)
-        .map((v: any) => ({ name: v.name, served: true, storage: v.storage, ...(v.schema ? { schema: { openAPIV3Schema: withoutDescriptions(v.schema.openAPIV3Schema) } } : {}) })),
+        .map((v: any) => ({
+          name: v.name,
+          served: true,
+          storage: v.storage,
+          ...(v.schema ? { schema: { openAPIV3Schema: withoutDescriptions(v.schema.openAPIV3Schema) } } : {}),
+        })),
     },
   };
 }
@@ -77,7 +82,9 @@ export function bundle(sources: readonly PinnedFile[], read: (source: PinnedFile
     const name = path.basename(source.file);
     const wanted = kinds[name];
     if (!wanted) continue;
-    const crds = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA }).filter((d: any) => d?.kind === 'CustomResourceDefinition' && wanted.includes(d.spec?.names?.kind));
+    const crds = yaml
+      .loadAll(text, undefined, { schema: yaml.CORE_SCHEMA })
+      .filter((d: any) => d?.kind === 'CustomResourceDefinition' && wanted.includes(d.spec?.names?.kind));
     const missing = wanted.filter((k) => !crds.some((d: any) => d.spec.names.kind === k));
     if (missing.length) throw new Error(`${source.file}: no CustomResourceDefinition for ${missing.join(', ')}`);
     const trimmed = crds.map(trimCrd).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));

@@ -89,11 +89,11 @@ function checkDocument(doc: SourceDocument, validators: Validators, location: st
   const versions = doc.clusterReleaseOnly ? validators.versions.slice(-1) : validators.versions;
   const served = versions.filter((v) => validators.builtin(v, gvk));
   if (served.length === 0) {
-    return [finding(doc, '', `unknown apiVersion/kind "${apiVersion}" ${kind}: not in Kubernetes ${versions.join(', ')} nor in a served CRD version in ${location}`)];
+    return [
+      finding(doc, '', `unknown apiVersion/kind "${apiVersion}" ${kind}: not in Kubernetes ${versions.join(', ')} nor in a served CRD version in ${location}`),
+    ];
   }
-  const findings = versions
-    .filter((v) => !served.includes(v))
-    .map((v) => finding(doc, 'apiVersion', `${apiVersion} ${kind} is not served by Kubernetes ${v}`));
+  const findings = versions.filter((v) => !served.includes(v)).map((v) => finding(doc, 'apiVersion', `${apiVersion} ${kind} is not served by Kubernetes ${v}`));
   // The same problem usually shows in every version; name the versions only when it does not.
   const byProblem = new Map<string, { path: string; message: string; versions: string[] }>();
   for (const v of served) {
@@ -137,7 +137,9 @@ function describe(error: ErrorObject, object: unknown): Problem {
     case 'required':
       return { path: childPath(path, error.params.missingProperty), message: 'required field is missing' };
     case 'type': {
-      const types = String(error.params.type).split(',').filter((t) => t !== 'null');
+      const types = String(error.params.type)
+        .split(',')
+        .filter((t) => t !== 'null');
       return { path, message: `must be ${types.join(' or ')}, got ${got}` };
     }
     case 'enum': {

@@ -125,7 +125,7 @@ async function download(sources: PinnedFile[], target: string): Promise<void> {
     fs.renameSync(staging, target);
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`downloading schemas into ${target} failed (set SCHEMA_LOCATION to use a local copy): ${(error as Error).message}`);
+    throw new Error(`downloading schemas into ${target} failed (set SCHEMA_LOCATION to use a local copy): ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -148,7 +148,8 @@ export function loadSchemaStore(location: string): SchemaStore {
     throw new Error(`no schemas at ${location}: run \`npm run validate\` once to download them, or set SCHEMA_LOCATION`);
   }
   const kubernetes = new Map<string, Record<string, any>>();
-  const versions = fs.readdirSync(kubernetesDir)
+  const versions = fs
+    .readdirSync(kubernetesDir)
     .map((name) => /^v(\d+)\.(\d+)\.(\d+)-definitions\.json$/.exec(name))
     .filter((match): match is RegExpExecArray => match !== null)
     .sort((a, b) => Number(a[1]) - Number(b[1]) || Number(a[2]) - Number(b[2]) || Number(a[3]) - Number(b[3]));
@@ -160,7 +161,12 @@ export function loadSchemaStore(location: string): SchemaStore {
 
   const crds = new Map<string, CrdVersion>();
   const crdDir = path.join(location, 'crds');
-  const crdFiles = fs.existsSync(crdDir) ? fs.readdirSync(crdDir).filter((name) => /\.(ya?ml|json)$/.test(name)).sort() : [];
+  const crdFiles = fs.existsSync(crdDir)
+    ? fs
+        .readdirSync(crdDir)
+        .filter((name) => /\.(ya?ml|json)$/.test(name))
+        .sort()
+    : [];
   for (const name of crdFiles) {
     const text = fs.readFileSync(path.join(crdDir, name), 'utf8');
     // The bundle is JSON (a list of CRDs; parsing it is several times faster than YAML). YAML with

@@ -6,8 +6,7 @@
 import { isIPv4, isIPv6 } from 'net';
 
 /** apimachinery's quantity grammar, as controller-gen writes it into CRDs. */
-export const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+export const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -126,11 +125,13 @@ function shareRepeatedSubschemas(root: any): any {
   const counts: number[] = [];
   const visit = (node: any): void => {
     let size = 0;
-    const key = JSON.stringify(mapSubschemas(node, (sub) => {
-      visit(sub);
-      size += info.get(sub)!.size;
-      return info.get(sub)!.id;
-    }));
+    const key = JSON.stringify(
+      mapSubschemas(node, (sub) => {
+        visit(sub);
+        size += info.get(sub)!.size;
+        return info.get(sub)!.id;
+      }),
+    );
     size += key.length;
     let id = ids.get(key);
     if (id === undefined) ids.set(key, (id = ids.size));

@@ -211,7 +211,12 @@ function isRecreatedHook(object: any): boolean {
 }
 
 function csv(value: unknown): string[] {
-  return typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : [];
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /**
@@ -250,11 +255,16 @@ function statefulSetFields(prev: any, next: any): Change[] {
  * on both sides first.
  */
 function statefulSetClaimTemplates(prev: any, next: any): Change[] {
-  const templates = (spec: any) => (Array.isArray(spec?.volumeClaimTemplates) ? spec.volumeClaimTemplates.map(normalizeClaimTemplate) : spec?.volumeClaimTemplates);
+  const templates = (spec: any) =>
+    Array.isArray(spec?.volumeClaimTemplates) ? spec.volumeClaimTemplates.map(normalizeClaimTemplate) : spec?.volumeClaimTemplates;
   return changes(templates(prev.spec), templates(next.spec), 'spec.volumeClaimTemplates').map((change) =>
     // Existing claims never follow their template, so a bigger volume also needs each claim resized by hand.
     change.path.endsWith('.resources.requests.storage') && (compareQuantities(change.to, change.from) ?? 0) > 0
-      ? { ...change, advice: 'resize each existing claim (`kubectl patch pvc`), then delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its pods and claims stay) and let Argo CD recreate it' }
+      ? {
+          ...change,
+          advice:
+            'resize each existing claim (`kubectl patch pvc`), then delete the StatefulSet with `kubectl delete statefulset --cascade=orphan` (its pods and claims stay) and let Argo CD recreate it',
+        }
       : change,
   );
 }

@@ -76,11 +76,16 @@ export function matchesSelector(selector: any, labels: Record<string, string>): 
     const has = Object.prototype.hasOwnProperty.call(labels, expression.key);
     const values: string[] = expression.values ?? [];
     switch (expression.operator) {
-      case 'In': return has && values.includes(labels[expression.key]);
-      case 'NotIn': return !has || !values.includes(labels[expression.key]);
-      case 'Exists': return has;
-      case 'DoesNotExist': return !has;
-      default: return false;
+      case 'In':
+        return has && values.includes(labels[expression.key]);
+      case 'NotIn':
+        return !has || !values.includes(labels[expression.key]);
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      default:
+        return false;
     }
   });
 }

@@ -56,7 +56,11 @@ export function podSpecPrereqs(spec: any, namespace: string, what: string): Prer
   };
   for (const volume of spec.volumes ?? []) {
     if (volume.persistentVolumeClaim?.claimName) {
-      out.push({ type: 'healthy', ref: ref('', 'PersistentVolumeClaim', namespace, volume.persistentVolumeClaim.claimName), why: `${what} volume ${volume.name}` });
+      out.push({
+        type: 'healthy',
+        ref: ref('', 'PersistentVolumeClaim', namespace, volume.persistentVolumeClaim.claimName),
+        why: `${what} volume ${volume.name}`,
+      });
     }
     if (volume.secret && !volume.secret.optional) secret(volume.secret.secretName, `volume ${volume.name}`);
     if (volume.configMap && !volume.configMap.optional) configMap(volume.configMap.name, `volume ${volume.name}`);
@@ -109,7 +113,9 @@ const podTemplate = (o: PlanObject) => podSpecPrereqs(o.object.spec?.template?.s
 
 /** StatefulSets create one claim per template; each needs its StorageClass's provisioner. */
 function claimTemplates(templates: any[] | undefined, what: string): Prereq[] {
-  return (templates ?? []).map((t: any) => ({ type: 'storageClass', name: t?.spec?.storageClassName, why: `${what} claim template ${t?.metadata?.name}` }) as Prereq);
+  return (templates ?? []).map(
+    (t: any) => ({ type: 'storageClass', name: t?.spec?.storageClassName, why: `${what} claim template ${t?.metadata?.name}` }) as Prereq,
+  );
 }
 
 /** cert-manager issues a temporary certificate into the Secret at once when asked to, before ACME completes. */
@@ -117,49 +123,67 @@ export const TEMPORARY_CERTIFICATE = 'cert-manager.io/issue-temporary-certificat
 
 export const HEALTH_RULES: readonly HealthRule[] = [
   {
-    group: 'apps', kind: 'Deployment', source: `${GO}health_deployment.go`,
+    group: 'apps',
+    kind: 'Deployment',
+    source: `${GO}health_deployment.go`,
     healthyWhen: 'the rollout is complete and the updated replicas are available',
     waitsOn: podTemplate,
   },
   {
-    group: 'apps', kind: 'StatefulSet', source: `${GO}health_statefulset.go`,
+    group: 'apps',
+    kind: 'StatefulSet',
+    source: `${GO}health_statefulset.go`,
     healthyWhen: 'every replica is ready at the current revision',
     waitsOn: (o) => [...podTemplate(o), ...claimTemplates(o.object.spec?.volumeClaimTemplates, 'StatefulSet')],
   },
   {
-    group: 'apps', kind: 'DaemonSet', source: `${GO}health_daemonset.go`,
+    group: 'apps',
+    kind: 'DaemonSet',
+    source: `${GO}health_daemonset.go`,
     healthyWhen: 'every scheduled pod is updated and available',
     waitsOn: podTemplate,
   },
   {
-    group: 'apps', kind: 'ReplicaSet', source: `${GO}health_replicaset.go`,
+    group: 'apps',
+    kind: 'ReplicaSet',
+    source: `${GO}health_replicaset.go`,
     healthyWhen: 'the available replicas reach the desired count',
     waitsOn: podTemplate,
   },
   {
-    group: 'batch', kind: 'Job', source: `${GO}health_job.go`,
+    group: 'batch',
+    kind: 'Job',
+    source: `${GO}health_job.go`,
     healthyWhen: 'the Job completed (a failed Job is Degraded)',
     // A run-to-completion pod fails when a service it calls is not up yet, and a failed Job stays failed.
     waitsOn: (o) => [...podTemplate(o), ...calledServices(o.object.spec?.template?.spec)],
   },
   {
-    group: '', kind: 'Pod', source: `${GO}health_pod.go`,
+    group: '',
+    kind: 'Pod',
+    source: `${GO}health_pod.go`,
     healthyWhen: 'the pod is running and ready (or succeeded)',
     waitsOn: (o) => podSpecPrereqs(o.object.spec, o.namespace, 'pod'),
   },
   {
-    group: '', kind: 'PersistentVolumeClaim', source: `${GO}health_pvc.go`,
+    group: '',
+    kind: 'PersistentVolumeClaim',
+    source: `${GO}health_pvc.go`,
     healthyWhen: 'the claim is Bound (Pending is Progressing, Lost is Degraded)',
     waitsOn: (o) => [{ type: 'storageClass', name: o.object.spec?.storageClassName, why: 'spec.storageClassName' }],
   },
   {
-    group: '', kind: 'Service', source: `${GO}health_service.go`,
+    group: '',
+    kind: 'Service',
+    source: `${GO}health_service.go`,
     healthyWhen: 'at once, except a LoadBalancer, which waits for an ingress address',
     waitsOn: () => [],
     instant: true,
   },
   {
-    group: 'apiregistration.k8s.io', kind: 'APIService', source: `${GO}health_apiservice.go`,
+    group: 'apiregistration.k8s.io',
+    kind: 'APIService',
+    source: `${GO}health_apiservice.go`,
     healthyWhen: 'the Available condition is True',
     waitsOn: (o) => {
       const svc = o.object.spec?.service;
@@ -167,49 +191,68 @@ export const HEALTH_RULES: readonly HealthRule[] = [
     },
   },
   {
-    group: 'argoproj.io', kind: 'Application', source: 'argocd-cm resource.customizations.health.argoproj.io_Application (removed from the built-ins in Argo CD 1.8)',
+    group: 'argoproj.io',
+    kind: 'Application',
+    source: 'argocd-cm resource.customizations.health.argoproj.io_Application (removed from the built-ins in Argo CD 1.8)',
     healthyWhen: 'its own sync finished and every resource it manages is healthy (resources annotated argocd.argoproj.io/ignore-healthcheck are left out)',
     waitsOn: () => [], // the plan follows the Application's own sync
   },
   {
-    group: 'batch', kind: 'CronJob', source: LUA('batch/CronJob'),
+    group: 'batch',
+    kind: 'CronJob',
+    source: LUA('batch/CronJob'),
     healthyWhen: 'at once until a scheduled run fails',
     waitsOn: () => [],
     instant: true,
   },
   {
-    group: 'cert-manager.io', kind: 'Certificate', source: LUA('cert-manager.io/Certificate'),
+    group: 'cert-manager.io',
+    kind: 'Certificate',
+    source: LUA('cert-manager.io/Certificate'),
     healthyWhen: 'the Ready condition is True (Issuing is Progressing, Ready=False is Degraded)',
     waitsOn: (o) => {
       const issuer = o.object.spec?.issuerRef ?? {};
       const kind = issuer.kind ?? 'Issuer';
-      return [{ type: 'healthy', ref: ref(issuer.group ?? 'cert-manager.io', kind, kind === 'ClusterIssuer' ? '' : o.namespace, issuer.name), why: 'spec.issuerRef' }];
+      return [
+        { type: 'healthy', ref: ref(issuer.group ?? 'cert-manager.io', kind, kind === 'ClusterIssuer' ? '' : o.namespace, issuer.name), why: 'spec.issuerRef' },
+      ];
     },
   },
   {
-    group: 'cert-manager.io', kind: 'ClusterIssuer', source: LUA('cert-manager.io/ClusterIssuer'),
+    group: 'cert-manager.io',
+    kind: 'ClusterIssuer',
+    source: LUA('cert-manager.io/ClusterIssuer'),
     healthyWhen: 'the Ready condition is True (an ACME issuer registers its account first)',
     waitsOn: (o) => issuerPrereqs(o, 'cert-manager'),
   },
   {
-    group: 'cert-manager.io', kind: 'Issuer', source: LUA('cert-manager.io/Issuer'),
+    group: 'cert-manager.io',
+    kind: 'Issuer',
+    source: LUA('cert-manager.io/Issuer'),
     healthyWhen: 'the Ready condition is True',
     waitsOn: (o) => issuerPrereqs(o, o.namespace),
   },
   {
-    group: 'gateway.networking.k8s.io', kind: 'GatewayClass', source: LUA('gateway.networking.k8s.io/GatewayClass'),
+    group: 'gateway.networking.k8s.io',
+    kind: 'GatewayClass',
+    source: LUA('gateway.networking.k8s.io/GatewayClass'),
     healthyWhen: 'its controller set Accepted=True',
     waitsOn: () => [],
   },
   {
-    group: 'gateway.networking.k8s.io', kind: 'Gateway', source: LUA('gateway.networking.k8s.io/Gateway'),
+    group: 'gateway.networking.k8s.io',
+    kind: 'Gateway',
+    source: LUA('gateway.networking.k8s.io/Gateway'),
     healthyWhen: 'Accepted and Programmed, and every listener ResolvedRefs=True (a listener whose certificate Secret is missing is Degraded)',
     waitsOn: (o) => {
       const spec = o.object.spec ?? {};
-      const out: Prereq[] = [{ type: 'healthy', ref: ref('gateway.networking.k8s.io', 'GatewayClass', '', spec.gatewayClassName), why: 'spec.gatewayClassName' }];
+      const out: Prereq[] = [
+        { type: 'healthy', ref: ref('gateway.networking.k8s.io', 'GatewayClass', '', spec.gatewayClassName), why: 'spec.gatewayClassName' },
+      ];
       (spec.listeners ?? []).forEach((l: any) => {
         for (const cert of l.tls?.certificateRefs ?? []) {
-          if ((cert.kind ?? 'Secret') === 'Secret') out.push({ type: 'secret', namespace: cert.namespace ?? o.namespace, name: cert.name, why: `listener ${l.name} certificateRefs` });
+          if ((cert.kind ?? 'Secret') === 'Secret')
+            out.push({ type: 'secret', namespace: cert.namespace ?? o.namespace, name: cert.name, why: `listener ${l.name} certificateRefs` });
         }
       });
       const infra = spec.infrastructure?.parametersRef;
@@ -218,13 +261,20 @@ export const HEALTH_RULES: readonly HealthRule[] = [
     },
   },
   {
-    group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', source: LUA('gateway.networking.k8s.io/HTTPRoute'),
+    group: 'gateway.networking.k8s.io',
+    kind: 'HTTPRoute',
+    source: LUA('gateway.networking.k8s.io/HTTPRoute'),
     healthyWhen: 'every parent Gateway accepted it with ResolvedRefs=True (a missing backend Service is Degraded)',
     waitsOn: (o) => {
       const spec = o.object.spec ?? {};
-      const out: Prereq[] = (spec.parentRefs ?? []).map((p: any) => ({
-        type: 'healthy', ref: ref(p.group ?? 'gateway.networking.k8s.io', p.kind ?? 'Gateway', p.namespace ?? o.namespace, p.name), why: 'spec.parentRefs',
-      }) as Prereq);
+      const out: Prereq[] = (spec.parentRefs ?? []).map(
+        (p: any) =>
+          ({
+            type: 'healthy',
+            ref: ref(p.group ?? 'gateway.networking.k8s.io', p.kind ?? 'Gateway', p.namespace ?? o.namespace, p.name),
+            why: 'spec.parentRefs',
+          }) as Prereq,
+      );
       for (const rule of spec.rules ?? []) {
         for (const backend of rule.backendRefs ?? []) {
           if ((backend.kind ?? 'Service') === 'Service' && (backend.group ?? '') === '') {
@@ -236,12 +286,16 @@ export const HEALTH_RULES: readonly HealthRule[] = [
     },
   },
   {
-    group: 'ceph.rook.io', kind: 'CephCluster', source: LUA('ceph.rook.io/CephCluster'),
+    group: 'ceph.rook.io',
+    kind: 'CephCluster',
+    source: LUA('ceph.rook.io/CephCluster'),
     healthyWhen: 'Ceph reports HEALTH_OK and the cluster is Created (HEALTH_WARN is Degraded)',
     waitsOn: () => [],
   },
   {
-    group: 'monitoring.coreos.com', kind: 'Prometheus', source: LUA('monitoring.coreos.com/Prometheus'),
+    group: 'monitoring.coreos.com',
+    kind: 'Prometheus',
+    source: LUA('monitoring.coreos.com/Prometheus'),
     healthyWhen: 'the Available condition is True',
     waitsOn: (o) => {
       const template = o.object.spec?.storage?.volumeClaimTemplate;
@@ -249,36 +303,51 @@ export const HEALTH_RULES: readonly HealthRule[] = [
     },
   },
   {
-    group: 'monitoring.coreos.com', kind: 'Alertmanager', source: 'none in Argo CD v3.5.1 (healthy once applied)',
+    group: 'monitoring.coreos.com',
+    kind: 'Alertmanager',
+    source: 'none in Argo CD v3.5.1 (healthy once applied)',
     healthyWhen: 'at once',
     waitsOn: () => [],
     instant: true,
   },
   {
-    group: 'elasticsearch.k8s.elastic.co', kind: 'Elasticsearch', source: LUA('elasticsearch.k8s.elastic.co/Elasticsearch'),
+    group: 'elasticsearch.k8s.elastic.co',
+    kind: 'Elasticsearch',
+    source: LUA('elasticsearch.k8s.elastic.co/Elasticsearch'),
     healthyWhen: 'every node is available and the cluster is green (yellow is Progressing)',
     waitsOn: (o) =>
       (o.object.spec?.nodeSets ?? []).flatMap((set: any) => [
-        ...claimTemplates(set.volumeClaimTemplates?.length ? set.volumeClaimTemplates : [{ metadata: { name: 'elasticsearch-data' }, spec: {} }], `nodeSet ${set.name}`),
+        ...claimTemplates(
+          set.volumeClaimTemplates?.length ? set.volumeClaimTemplates : [{ metadata: { name: 'elasticsearch-data' }, spec: {} }],
+          `nodeSet ${set.name}`,
+        ),
         ...podSpecPrereqs(set.podTemplate?.spec, o.namespace, `nodeSet ${set.name}`).filter((p) => p.type !== 'exists' || p.ref.kind !== 'ServiceAccount'),
       ]),
   },
   {
-    group: 'kibana.k8s.elastic.co', kind: 'Kibana', source: 'none in Argo CD v3.5.1 (healthy once applied)',
+    group: 'kibana.k8s.elastic.co',
+    kind: 'Kibana',
+    source: 'none in Argo CD v3.5.1 (healthy once applied)',
     healthyWhen: 'at once',
     waitsOn: () => [],
     instant: true,
   },
   {
-    group: 'beat.k8s.elastic.co', kind: 'Beat', source: LUA('beat.k8s.elastic.co/Beat'),
+    group: 'beat.k8s.elastic.co',
+    kind: 'Beat',
+    source: LUA('beat.k8s.elastic.co/Beat'),
     healthyWhen: 'the Beat reports green health',
     waitsOn: (o) => {
       const es = o.object.spec?.elasticsearchRef;
-      return es?.name ? [{ type: 'healthy', ref: ref('elasticsearch.k8s.elastic.co', 'Elasticsearch', es.namespace ?? o.namespace, es.name), why: 'spec.elasticsearchRef' }] : [];
+      return es?.name
+        ? [{ type: 'healthy', ref: ref('elasticsearch.k8s.elastic.co', 'Elasticsearch', es.namespace ?? o.namespace, es.name), why: 'spec.elasticsearchRef' }]
+        : [];
     },
   },
   {
-    group: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', source: LUA('snapshot.storage.k8s.io/VolumeSnapshot'),
+    group: 'snapshot.storage.k8s.io',
+    kind: 'VolumeSnapshot',
+    source: LUA('snapshot.storage.k8s.io/VolumeSnapshot'),
     healthyWhen: 'readyToUse is true',
     waitsOn: (o) => {
       const pvc = o.object.spec?.source?.persistentVolumeClaimName;

@@ -30,22 +30,65 @@ export interface PlanObject {
 
 /** Cluster-scoped built-in kinds (`group/Kind`); CRDs say their own scope. */
 const CLUSTER_SCOPED = new Set([
-  '/Namespace', '/Node', '/PersistentVolume', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'apiextensions.k8s.io/CustomResourceDefinition', 'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/VolumeAttachment',
-  'scheduling.k8s.io/PriorityClass', 'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration', 'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding', 'apiregistration.k8s.io/APIService', 'networking.k8s.io/IngressClass',
-  'node.k8s.io/RuntimeClass', 'certificates.k8s.io/CertificateSigningRequest', 'flowcontrol.apiserver.k8s.io/FlowSchema',
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/VolumeAttachment',
+  'scheduling.k8s.io/PriorityClass',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'apiregistration.k8s.io/APIService',
+  'networking.k8s.io/IngressClass',
+  'node.k8s.io/RuntimeClass',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'flowcontrol.apiserver.k8s.io/FlowSchema',
   'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
 ]);
 
 /** Kinds a `kubectl apply` or Argo CD creates first within one wave (gitops-engine `kindOrder`, from Helm's install order). */
 const KIND_ORDER = [
-  'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy', 'PodDisruptionBudget', 'ServiceAccount', 'Secret',
-  'SecretList', 'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole',
-  'ClusterRoleList', 'ClusterRoleBinding', 'ClusterRoleBindingList', 'Role', 'RoleList', 'RoleBinding', 'RoleBindingList', 'Service',
-  'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment', 'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob',
-  'IngressClass', 'Ingress', 'APIService',
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'SecretList',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleList',
+  'ClusterRoleBinding',
+  'ClusterRoleBindingList',
+  'Role',
+  'RoleList',
+  'RoleBinding',
+  'RoleBindingList',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
 ];
 
 export function kindRank(kind: string): number {
@@ -67,7 +110,10 @@ export function describe(o: Pick<PlanObject, 'kind' | 'namespace' | 'name'>): st
 }
 
 const HELM_HOOK_PHASES: Record<string, Phase | undefined> = {
-  'pre-install': 'PreSync', 'pre-upgrade': 'PreSync', 'post-install': 'PostSync', 'post-upgrade': 'PostSync',
+  'pre-install': 'PreSync',
+  'pre-upgrade': 'PreSync',
+  'post-install': 'PostSync',
+  'post-upgrade': 'PostSync',
 };
 
 /** Phase and wave of an object, or undefined when Argo CD does not apply it in a sync (test and delete hooks). */
@@ -77,13 +123,19 @@ export function phaseAndWave(object: any): { phase: Phase; wave: number; hook: b
   const helmHook: string | undefined = annotations['helm.sh/hook'];
   const wave = Number(annotations['argocd.argoproj.io/sync-wave'] ?? annotations['helm.sh/hook-weight'] ?? 0) || 0;
   if (argoHook) {
-    const phase = argoHook.split(',').map((h) => h.trim()).find((h): h is Phase => (PHASES as readonly string[]).includes(h));
+    const phase = argoHook
+      .split(',')
+      .map((h) => h.trim())
+      .find((h): h is Phase => (PHASES as readonly string[]).includes(h));
     // Skip and SyncFail hooks, PreDelete/PostDelete: not part of a successful sync.
     return phase ? { phase, wave, hook: true } : undefined;
   }
   if (helmHook) {
     // Argo CD maps Helm's install/upgrade hooks; test, rollback and delete hooks never run in a sync.
-    const phases = helmHook.split(',').map((h) => HELM_HOOK_PHASES[h.trim()]).filter((p): p is Phase => p !== undefined);
+    const phases = helmHook
+      .split(',')
+      .map((h) => HELM_HOOK_PHASES[h.trim()])
+      .filter((p): p is Phase => p !== undefined);
     return phases.length ? { phase: phases[0], wave, hook: true } : undefined;
   }
   return { phase: 'Sync', wave, hook: false };
@@ -118,5 +170,8 @@ export function annotation(o: PlanObject, key: string): string | undefined {
 
 /** `argocd.argoproj.io/sync-options` of the object contains `option` (e.g. `Prune=false`). */
 export function hasSyncOption(o: PlanObject, option: string): boolean {
-  return (annotation(o, 'argocd.argoproj.io/sync-options') ?? '').split(',').map((s) => s.trim()).includes(option);
+  return (annotation(o, 'argocd.argoproj.io/sync-options') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(option);
 }

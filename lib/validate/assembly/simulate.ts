@@ -95,7 +95,11 @@ class Sync {
   done = false;
   failed = false;
   readonly groups: Group[];
-  constructor(readonly source: SyncSource, readonly depth: number, readonly parent?: PlanObject) {
+  constructor(
+    readonly source: SyncSource,
+    readonly depth: number,
+    readonly parent?: PlanObject,
+  ) {
     const byKey = new Map<string, Group>();
     for (const o of source.objects) {
       const k = `${PHASES.indexOf(o.phase)} ${o.wave}`;
@@ -103,7 +107,8 @@ class Sync {
       byKey.get(k)!.objects.push(o);
     }
     this.groups = [...byKey.values()].sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.wave - b.wave);
-    for (const g of this.groups) g.objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.kind.localeCompare(b.kind) || keyOf(a).localeCompare(keyOf(b)));
+    for (const g of this.groups)
+      g.objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.kind.localeCompare(b.kind) || keyOf(a).localeCompare(keyOf(b)));
   }
   get current(): Group | undefined {
     return this.groups[this.index];
@@ -210,7 +215,10 @@ class Simulation {
       phase: group.phase,
       wave: group.wave,
       objects: group.objects,
-      crds: group.objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => `${o.object.spec?.group}/${o.object.spec?.names?.kind}`).sort(),
+      crds: group.objects
+        .filter((o) => o.kind === 'CustomResourceDefinition')
+        .map((o) => `${o.object.spec?.group}/${o.object.spec?.names?.kind}`)
+        .sort(),
       waitsFor: last ? [] : group.objects.filter((o) => o.hook || (healthRule(o.group, o.kind) !== undefined && !healthRule(o.group, o.kind)!.instant)),
       last,
     });
@@ -221,10 +229,17 @@ class Simulation {
     const out: string[] = [];
     if (!this.kindAvailable(sync, o)) out.push(this.missingKind(o));
     if (o.namespace && !this.namespaceExists(sync, group, o.namespace)) {
-      out.push(`namespace "${o.namespace}" does not exist when this step applies it${this.whereIs(this.find({ group: '', kind: 'Namespace', namespace: '', name: o.namespace }))}`);
+      out.push(
+        `namespace "${o.namespace}" does not exist when this step applies it${this.whereIs(this.find({ group: '', kind: 'Namespace', namespace: '', name: o.namespace }))}`,
+      );
     }
-    if (o.kind === 'CustomResourceDefinition' && Buffer.byteLength(JSON.stringify(o.object)) > LAST_APPLIED_LIMIT
-      && !sync.source.serverSideApply && !hasSyncOption(o, 'ServerSideApply=true') && !hasSyncOption(o, 'Replace=true')) {
+    if (
+      o.kind === 'CustomResourceDefinition' &&
+      Buffer.byteLength(JSON.stringify(o.object)) > LAST_APPLIED_LIMIT &&
+      !sync.source.serverSideApply &&
+      !hasSyncOption(o, 'ServerSideApply=true') &&
+      !hasSyncOption(o, 'Replace=true')
+    ) {
       out.push(`is larger than 256 KiB, so a client-side apply fails (metadata.annotations: Too long); sync it with ServerSideApply=true`);
     }
     return out;
@@ -234,7 +249,7 @@ class Simulation {
     const gk = `${o.group}/${o.kind}`;
     if (this.input.isBuiltin(o.group, o.kind) || this.input.declared.crds.includes(gk)) return true;
     const crd = this.crdFrom.get(gk);
-    if (!crd || !this.applied.has(crd) && this.syncOf.get(crd) !== sync) return false;
+    if (!crd || (!this.applied.has(crd) && this.syncOf.get(crd) !== sync)) return false;
     // Same sync: CRDs go first within a wave, and gitops-engine skips the dry run for their kinds.
     if (this.syncOf.get(crd) === sync) return sync.groups.indexOf(sync.current!) >= sync.groups.findIndex((g) => g.objects.includes(crd));
     return this.applied.get(crd)! < this.round;
@@ -260,7 +275,7 @@ class Simulation {
   /** Health spreads until nothing changes; true when anything became healthy. */
   private spreadHealth(): boolean {
     let any = false;
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const o of this.applied.keys()) {
         if (this.healthy.has(o) || this.unmet(o) !== undefined) continue;
@@ -290,11 +305,14 @@ class Simulation {
   private unmetApplication(o: PlanObject): string | undefined {
     const own = this.syncOf.get(o);
     // A self-managed Application's health is its own sync's: waiting on it from that sync never ends.
-    if (own && own.source.name === o.name) return own.done ? undefined : `its own sync (${o.name} holds itself), which waits for this wave: put it in its last wave`;
+    if (own && own.source.name === o.name)
+      return own.done ? undefined : `its own sync (${o.name} holds itself), which waits for this wave: put it in its last wave`;
     const child = this.childOf.get(o);
     if (!child) return this.input.children.has(o.name) ? 'its sync, which has not started' : undefined;
     if (child.failed) return `its sync, which fails (see the findings of ${child.source.name})`;
-    const waiting = child.source.objects.find((c) => this.applied.has(c) && !this.healthy.has(c) && annotation(c, 'argocd.argoproj.io/ignore-healthcheck') !== 'true');
+    const waiting = child.source.objects.find(
+      (c) => this.applied.has(c) && !this.healthy.has(c) && annotation(c, 'argocd.argoproj.io/ignore-healthcheck') !== 'true',
+    );
     if (waiting) return `${describe(waiting)} (${child.source.name}), which waits on ${this.unmet(waiting) ?? 'its own status'}`;
     if (!child.done) return `the rest of its sync (${child.source.name} is at ${child.current?.phase} wave ${child.current?.wave})`;
     return undefined;
@@ -327,7 +345,9 @@ class Simulation {
     const secret = this.find(ref);
     if (secret) return this.applied.has(secret) ? undefined : `Secret ${namespace}/${name} (${why})${this.whereIs(secret)}`;
     // cert-manager writes the Secret of a Certificate when it is issued, or at once with a temporary certificate.
-    const cert = this.all().find((c) => c.group === 'cert-manager.io' && c.kind === 'Certificate' && c.namespace === namespace && c.object.spec?.secretName === name);
+    const cert = this.all().find(
+      (c) => c.group === 'cert-manager.io' && c.kind === 'Certificate' && c.namespace === namespace && c.object.spec?.secretName === name,
+    );
     if (cert) {
       const temporary = annotation(cert, TEMPORARY_CERTIFICATE) === 'true';
       if (temporary ? this.applied.has(cert) : this.healthy.has(cert)) return undefined;
@@ -335,15 +355,20 @@ class Simulation {
     }
     const producer = this.produced(ref);
     // An operator writes its Secrets once the resource exists; a Job only once it completed.
-    if (producer) return (producer.kind === 'Job' ? this.healthy.has(producer) : this.applied.has(producer)) ? undefined : `Secret ${namespace}/${name} (${why}), made by ${describe(producer)}${this.whereIs(producer)}`;
+    if (producer)
+      return (producer.kind === 'Job' ? this.healthy.has(producer) : this.applied.has(producer))
+        ? undefined
+        : `Secret ${namespace}/${name} (${why}), made by ${describe(producer)}${this.whereIs(producer)}`;
     return `Secret ${namespace}/${name} (${why}), which nothing creates: add it to the manifests or declare it as created outside them`;
   }
 
   private unmetStorageClass(name: string | undefined, why: string): string | undefined {
     const declared = this.input.declared.storageClasses;
     const classes = this.all().filter((o) => o.group === 'storage.k8s.io' && o.kind === 'StorageClass');
-    const chosen = name ?? classes.find((c) => annotation(c, 'storageclass.kubernetes.io/is-default-class') === 'true')?.name
-      ?? declared.find((d) => d.endsWith(':default'))?.replace(/:default$/, '');
+    const chosen =
+      name ??
+      classes.find((c) => annotation(c, 'storageclass.kubernetes.io/is-default-class') === 'true')?.name ??
+      declared.find((d) => d.endsWith(':default'))?.replace(/:default$/, '');
     // An empty class name means static binding to a PersistentVolume, which nothing here provisions.
     if (name === '') return undefined;
     if (!chosen) return `a default StorageClass (${why}), and there is none`;
@@ -352,7 +377,8 @@ class Simulation {
     if (!sc || !this.applied.has(sc)) return `StorageClass ${chosen} (${why})${this.whereIs(sc)}`;
     for (const ref of provisionerBackend(sc.object)) {
       const backend = this.find(ref);
-      if (!backend || !this.healthy.has(backend)) return `${showRef(ref)} healthy, the backend of StorageClass ${chosen}'s provisioner ${sc.object.provisioner} (${why})${this.whereIs(backend)}`;
+      if (!backend || !this.healthy.has(backend))
+        return `${showRef(ref)} healthy, the backend of StorageClass ${chosen}'s provisioner ${sc.object.provisioner} (${why})${this.whereIs(backend)}`;
     }
     return undefined;
   }
@@ -362,7 +388,10 @@ class Simulation {
     const service = this.find(ref);
     if (!service) {
       const producer = this.produced(ref);
-      if (producer) return this.healthy.has(producer) ? undefined : `${describe(producer)} healthy, whose Service ${name} ${why.replace(/^container \S+ /, '')}${this.whereIs(producer)}`;
+      if (producer)
+        return this.healthy.has(producer)
+          ? undefined
+          : `${describe(producer)} healthy, whose Service ${name} ${why.replace(/^container \S+ /, '')}${this.whereIs(producer)}`;
       return undefined; // a Service outside our manifests (e.g. the API server): not ours to order
     }
     if (!this.applied.has(service)) return `Service ${namespace}/${name} (${why})${this.whereIs(service)}`;
@@ -370,7 +399,8 @@ class Simulation {
     const backends = this.all().filter((o) => o.namespace === namespace && healthRule(o.group, o.kind) && matches(selector, templateLabels(o)));
     // A run-to-completion pod started with its backend may fail before the backend is ready, and a
     // failed Job stays failed: the backend belongs in an earlier wave than a Job that calls it.
-    const sameStep = (b: PlanObject) => caller.kind === 'Job' && this.syncOf.get(b) === this.syncOf.get(caller) && b.phase === caller.phase && b.wave === caller.wave;
+    const sameStep = (b: PlanObject) =>
+      caller.kind === 'Job' && this.syncOf.get(b) === this.syncOf.get(caller) && b.phase === caller.phase && b.wave === caller.wave;
     const waiting = backends.find((b) => !this.healthy.has(b) || sameStep(b));
     if (!waiting) return undefined;
     const when = sameStep(waiting) ? ' in an earlier wave than this Job; it comes in the same one' : '';
@@ -440,7 +470,12 @@ class Simulation {
       const risk = externalRisk(o, (r) => this.find(r));
       const waiter = risk ? this.waiter(o) : undefined;
       if (risk && waiter) {
-        this.findings.push(this.finding(o, `${risk}; ${waiter.sync} waits on it at ${waiter.phase} wave ${waiter.wave}, so one failure stops that sync for this revision: move it to the last wave`));
+        this.findings.push(
+          this.finding(
+            o,
+            `${risk}; ${waiter.sync} waits on it at ${waiter.phase} wave ${waiter.wave}, so one failure stops that sync for this revision: move it to the last wave`,
+          ),
+        );
       }
     }
   }

@@ -83,7 +83,11 @@ export function buildSyncTree(input: SyncTreeInput): SyncTree | undefined {
   const root = directory(rootDoc.object, rootName, rootDoc.file);
   const healthChecks = bootstrapDocs
     .filter((d) => d.object?.kind === 'ConfigMap' && d.object.metadata?.name === 'argocd-cm')
-    .flatMap((d) => Object.keys(d.object.data ?? {}).map((k) => HEALTH_KEY.exec(k)?.[1]).filter((k): k is string => k !== undefined));
+    .flatMap((d) =>
+      Object.keys(d.object.data ?? {})
+        .map((k) => HEALTH_KEY.exec(k)?.[1])
+        .filter((k): k is string => k !== undefined),
+    );
   const namespaces = bootstrapDocs.filter((d) => d.object?.kind === 'Namespace').map((d) => String(d.object.metadata?.name));
   return { root, children, bootstrap: { crds: ARGO_CD_KINDS, namespaces: [...new Set(['argocd', ...namespaces])], healthChecks } };
 }

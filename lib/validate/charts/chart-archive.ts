@@ -44,8 +44,7 @@ export class ChartUnavailable extends Error {
   ) {
     const lines = searched.map(({ source, folder }) => `  ${source}: ${folder}${fs.existsSync(folder) ? '' : ' (no such folder)'}`);
     super(
-      `chart ${ref.chart} ${ref.version} (${ref.repoURL}) is not available offline; looked for ${archiveName(ref)} in:\n` +
-        `${lines.join('\n')}\n${FILL_HINT}`,
+      `chart ${ref.chart} ${ref.version} (${ref.repoURL}) is not available offline; looked for ${archiveName(ref)} in:\n` + `${lines.join('\n')}\n${FILL_HINT}`,
     );
     this.name = 'ChartUnavailable';
   }
@@ -55,7 +54,9 @@ export class ChartUnavailable extends Error {
 export function archiveName(ref: ChartRef): string {
   // The name becomes a path: refuse anything that could leave the folder.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ref.chart) || !/^[A-Za-z0-9][A-Za-z0-9.+_-]*$/.test(ref.version)) {
-    throw new Error(`chart ${JSON.stringify(ref.chart)} version ${JSON.stringify(ref.version)}: expected a plain chart name and version (letters, digits, . _ - +)`);
+    throw new Error(
+      `chart ${JSON.stringify(ref.chart)} version ${JSON.stringify(ref.version)}: expected a plain chart name and version (letters, digits, . _ - +)`,
+    );
   }
   return `${ref.chart}-${ref.version}.tgz`;
 }
@@ -96,30 +97,36 @@ export function pullChart(ref: ChartRef, helm: string): LocatedChart {
   const args = ref.repoURL.startsWith('oci://')
     ? ['pull', `${ref.repoURL.replace(/\/+$/, '')}/${ref.chart}`, '--version', ref.version]
     : ['pull', ref.chart, '--repo', ref.repoURL, '--version', ref.version];
-  withHelmHome((home) => {
-    const out = path.join(home, 'out');
-    fs.mkdirSync(out);
-    try {
-      execFileSync(helm, [...args, '--destination', out], {
-        env: helmEnv(home),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-        timeout: 5 * 60_000,
-      });
-    } catch (error) {
-      const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-      throw new Error(
-        `helm pull of chart ${ref.chart} ${ref.version} from ${ref.repoURL} failed: ${stderr || (error as Error).message}\n` +
-          `Check the pin in config/versions.yaml and network access to the repository, or set CHART_LOCATION=<folder of helm package archives>`,
-      );
-    }
-    const archives = fs.readdirSync(out).filter((file) => file.endsWith('.tgz'));
-    if (archives.length !== 1) {
-      throw new Error(`helm pull of chart ${ref.chart} ${ref.version} from ${ref.repoURL} produced ${archives.length} archives (${archives.join(', ') || 'none'}), expected one`);
-    }
-    // Stored under the pinned name even if helm's differs (it names the file from Chart.yaml).
-    fs.renameSync(path.join(out, archives[0]), target);
-  }, path.join(pullCacheDir(), '.pulls'));
+  withHelmHome(
+    (home) => {
+      const out = path.join(home, 'out');
+      fs.mkdirSync(out);
+      try {
+        execFileSync(helm, [...args, '--destination', out], {
+          env: helmEnv(home),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          encoding: 'utf8',
+          timeout: 5 * 60_000,
+        });
+      } catch (error) {
+        const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+        throw new Error(
+          `helm pull of chart ${ref.chart} ${ref.version} from ${ref.repoURL} failed: ${stderr || (error as Error).message}\n` +
+            `Check the pin in config/versions.yaml and network access to the repository, or set CHART_LOCATION=<folder of helm package archives>`,
+          { cause: error },
+        );
+      }
+      const archives = fs.readdirSync(out).filter((file) => file.endsWith('.tgz'));
+      if (archives.length !== 1) {
+        throw new Error(
+          `helm pull of chart ${ref.chart} ${ref.version} from ${ref.repoURL} produced ${archives.length} archives (${archives.join(', ') || 'none'}), expected one`,
+        );
+      }
+      // Stored under the pinned name even if helm's differs (it names the file from Chart.yaml).
+      fs.renameSync(path.join(out, archives[0]), target);
+    },
+    path.join(pullCacheDir(), '.pulls'),
+  );
   return { path: target, sha256: sha256File(target), source: 'pull cache' };
 }
 

