@@ -72,6 +72,10 @@ cases.push({ name: 'npm run validate (charts rendered, assembly planned; warm re
 cases.push({ name: '  added by rendering and planning (warm)', seconds: assembled - documentsOnly, target: '<= 3 s' });
 cases.push({ name: 'npm run validate, empty render cache (one run; includes unpacking helm)', seconds: cold, target: '' });
 
+// The test suite as `npm test` runs it (jest only: the cloud-init install of `pretest` is a one-off), once.
+const tests = time(process.execPath, [path.join(root, 'node_modules/jest/bin/jest.js'), '--silent'], 1);
+cases.push({ name: 'npm test (jest, one run)', seconds: tests, target: '<= 45 s' });
+
 const rows = cases.map((c) => `| ${c.name} | ${c.seconds.toFixed(2)} s | ${(c.seconds / base).toFixed(2)}x | ${c.target} |`);
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, median of ${runs} runs (ts-node: ${Math.min(runs, 3)}).`,

@@ -186,11 +186,28 @@ export function loadSchemaStore(location: string): SchemaStore {
  * schema location's: the cluster serves what the charts install.
  */
 export function withCrds(store: SchemaStore, objects: readonly unknown[]): SchemaStore {
-  const added = objects.flatMap(servedVersions);
-  if (!added.length) return store;
+  const crdObjects = objects.filter((o: any) => o?.kind === 'CustomResourceDefinition') as object[];
+  if (!crdObjects.length) return store;
+  // The same CRD objects (a chart render is shared within a process) give the same store, whose
+  // compiled validators are then reused instead of compiled again for every check.
+  const key = crdObjects.map(objectId).join(',');
+  const memo = derived.get(store) ?? new Map<string, SchemaStore>();
+  derived.set(store, memo);
+  const known = memo.get(key);
+  if (known) return known;
   const crds = new Map(store.crds);
-  for (const crd of added) crds.set(`${crd.group}/${crd.version}/${crd.kind}`, crd);
-  return { location: store.location, kubernetes: store.kubernetes, crds };
+  for (const crd of crdObjects.flatMap(servedVersions)) crds.set(`${crd.group}/${crd.version}/${crd.kind}`, crd);
+  const result = { location: store.location, kubernetes: store.kubernetes, crds };
+  memo.set(key, result);
+  return result;
+}
+
+const derived = new WeakMap<SchemaStore, Map<string, SchemaStore>>();
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+function objectId(o: object): number {
+  if (!ids.has(o)) ids.set(o, nextId++);
+  return ids.get(o)!;
 }
 
 /** The served versions of a CustomResourceDefinition object; nothing for other (or empty) documents. */

@@ -56,6 +56,8 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 type StoredRender = Omit<RenderResult, 'cached'> & { readonly format: number };
 
+const inProcess = new Map<string, RenderResult>();
+
 export function renderChart(req: RenderRequest): RenderResult {
   const checks = [
     ['releaseName', req.releaseName, RELEASE_NAME, 53, 'a helm release name (a-z, 0-9, - and ., at most 53 characters)'],
@@ -69,8 +71,16 @@ export function renderChart(req: RenderRequest): RenderResult {
   const chart = locateChart(req.chart);
   const helm = helmBinary();
   const file = path.join(cacheRoot(), 'renders', `${renderKey(chart.sha256, helmVersion(helm), req)}.json`);
+  // Within one process a render is parsed once and shared (callers treat it as read-only), so the
+  // validator compiles the schemas of a chart's CRDs once however often the tree is checked.
+  const seen = inProcess.get(file);
+  if (seen) return seen;
   const hit = readCachedRender(file);
-  if (hit) return { ...hit, cached: true };
+  if (hit) {
+    const result = { ...hit, cached: true };
+    inProcess.set(file, result);
+    return result;
+  }
 
   // Rendering twice is the only way to see render-time randomness (genCA, randAlphaNum, …) without reading templates.
   const first = parseRendered(helmTemplate(helm, chart.path, req), req.chart);
