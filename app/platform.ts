@@ -9,7 +9,7 @@ import type { BootstrapSecrets } from '../bootstrap/secrets';
 import { AppEnvironment, environments, EnvironmentModel, platformHost } from '../config/model';
 import { PlatformConfig } from '../config/schema';
 import { declaredStorageClasses } from '../config/schema/storage';
-import { Versions } from '../config/versions';
+import { imageVersion, Versions } from '../config/versions';
 import { assignSyncWave, ENV_WAVE } from '../lib/argocd';
 import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
@@ -17,6 +17,7 @@ import { LABEL } from '../lib/labels';
 import { ExtraFile, SynthUnit } from '../lib/synth-writer';
 import { AppStack } from '../charts/app-stack';
 import { DataTier, postgresStorageClass } from '../charts/data-tier';
+import { postgresImage } from '../charts/postgres';
 import { EdgeTier } from '../charts/edge-tier';
 import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
 import { LoggingTier } from '../charts/logging-tier';
@@ -199,7 +200,10 @@ function dataTierFor(app: App, env: AppEnvironment, tiers: Map<string, DataTier>
     extraClients: ctx.appEnvs.some((e) => e.kind === 'preview' && e.dataNamespace === env.namespace)
       ? { name: 'previews', namespaceLabels: { [LABEL.previewOf]: env.app } }
       : undefined,
-    versions: ctx.versions,
+    // The pins, resolved here once: constructs take them as plain props.
+    postgresImage: postgres ? postgresImage(ctx.versions, postgres.majorVersion) : undefined,
+    redisImage: imageVersion(ctx.versions, 'redis'),
+    curlImage: imageVersion(ctx.versions, 'curl'),
     clusterDomain: ctx.clusterDomain,
   });
   tiers.set(env.namespace, tier);

@@ -7,14 +7,14 @@ import { k8s } from 'cdk8s-plus-28';
 import { PodGroup } from '../lib/network-policy';
 import { quantities } from '../lib/kube';
 
-/** Requests and limits as config states them (`{ cpu: '250m' }`). */
-export interface ResourceConfig {
+/** Requests and limits as quantities (`{ requests: { cpu: '250m' } }`), each field optional. */
+export interface Resources {
   readonly requests?: { readonly cpu?: string; readonly memory?: string };
   readonly limits?: { readonly cpu?: string; readonly memory?: string };
 }
 
-/** Config resources over defaults, per field. */
-export function resourcesFrom(config: ResourceConfig | undefined, defaults: ResourceConfig): k8s.ResourceRequirements {
+/** Requested resources over defaults, per field. */
+export function resourcesFrom(config: Resources | undefined, defaults: Resources): k8s.ResourceRequirements {
   return {
     requests: quantities({ ...defaults.requests, ...config?.requests }),
     limits: quantities({ ...defaults.limits, ...config?.limits }),

@@ -5,17 +5,15 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { PostgresConfig, RedisConfig } from '../config/schema/app';
-import { imageVersion, Versions } from '../config/versions';
 import { DataService, NamespacePeer, PodGroup, StorageClassRef } from '../lib/contracts';
 import { checkExposure, ProtectedService } from '../lib/exposure';
 import { allowEgress, allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { warn } from '../lib/warnings';
-import { Postgres, postgresImage, POSTGRES_PORT } from './postgres';
-import { PostgresBackup } from './postgres-backup';
+import { Postgres, POSTGRES_PORT, PostgresOptions } from './postgres';
+import { PostgresBackup, PostgresBackupOptions } from './postgres-backup';
 import { PostgresRestoreDrill } from './postgres-restore-drill';
-import { Redis, REDIS_PORT } from './redis';
+import { Redis, REDIS_PORT, RedisOptions } from './redis';
 
 export { checkPostgresStorageClass } from '../config/schema/storage';
 
@@ -25,22 +23,36 @@ export interface DataTierProps {
   /** Namespace of the tier (created, with prune protection, by the Namespaces chart). */
   readonly namespace: string;
   /** @default - no Postgres */
-  readonly postgres?: PostgresConfig;
+  readonly postgres?: DataTierPostgres;
   /** @default - no Redis */
-  readonly redis?: RedisConfig;
-  /** Class of the database volume; a class with reclaimPolicy Delete is refused. */
-  readonly storageClass: StorageClassRef;
-  /** Class of the backup volume. */
-  readonly backupStorageClass: StorageClassRef;
+  readonly redis?: RedisOptions;
+  /** Class of the database volume; a class with reclaimPolicy Delete is refused. @default - ceph-block-retain (Retain) */
+  readonly storageClass?: StorageClassRef;
+  /** Class of the backup volume. @default - the database's class */
+  readonly backupStorageClass?: StorageClassRef;
   /**
    * Namespaces (e.g. the app's previews) whose pods may also connect; their pods still need an
    * egress allow in their own namespace (`allowClient(…, { ingress: false })`).
    * @default - none
    */
   readonly extraClients?: NamespacePeer;
-  readonly versions: Versions;
+  /** @default - the pin `postgres-<majorVersion>` of config/versions.yaml */
+  readonly postgresImage?: string;
+  /** @default - the pin `redis` of config/versions.yaml */
+  readonly redisImage?: string;
+  /** Image with curl, for the off-cluster copy of the backups. @default - the pin `curl` of config/versions.yaml */
+  readonly curlImage?: string;
   /** Cluster DNS domain (`cluster.network.dnsDomain`), for the FQDNs clients connect to. @default 'cluster.local' */
   readonly clusterDomain?: string;
+}
+
+/** Postgres of a data tier: the database, and its backups with an optional restore drill. */
+export interface DataTierPostgres extends PostgresOptions {
+  /** @default - nightly dumps kept on the cluster (PostgresBackupOptions' defaults), no restore drill */
+  readonly backups?: PostgresBackupOptions & {
+    /** Weekly proof that the newest dump restores. @default - off */
+    readonly restoreDrill?: { readonly enabled?: boolean; readonly schedule?: string };
+  };
 }
 
 export interface AllowClientOptions {
@@ -66,7 +78,7 @@ function deleteClassProblem(storageClass: StorageClassRef, retained: readonly St
  * The class of the database volume: the configured `storageClass`, else the first class with
  * reclaimPolicy Retain (Rook's `retained` class). Run checkPostgresStorageClass first.
  */
-export function postgresStorageClass(postgres: PostgresConfig, classes: readonly StorageClassRef[]): StorageClassRef {
+export function postgresStorageClass(postgres: { readonly storageClass?: string }, classes: readonly StorageClassRef[]): StorageClassRef {
   const chosen =
     postgres.storageClass !== undefined ? classes.find((c) => c.name === postgres.storageClass) : classes.find((c) => c.reclaimPolicy === 'Retain');
   if (!chosen) {
@@ -111,27 +123,41 @@ export class DataTier extends PlatformChart {
     this.app = app;
 
     if (props.postgres) {
-      const problem = deleteClassProblem(props.storageClass, [props.backupStorageClass]);
+      const storageClass = props.storageClass ?? { name: 'ceph-block-retain', reclaimPolicy: 'Retain' };
+      const backupStorageClass = props.backupStorageClass ?? storageClass;
+      const problem = deleteClassProblem(storageClass, [backupStorageClass]);
       if (problem) throw new Error(`DataTier ${namespace}: ${problem}`);
-      const config = props.postgres;
-      const image = postgresImage(props.versions, config.majorVersion);
-      const pg = new Postgres(this, 'Postgres', { app, namespace, config, storageClass: props.storageClass, image, clusterDomain: props.clusterDomain });
-      const backup = new PostgresBackup(this, 'Backup', {
+      const { database, majorVersion, storage, credentialsSecret, resources, backups = {} } = props.postgres;
+      const pg = new Postgres(this, 'Postgres', {
         app,
-        postgres: pg,
-        database: config.database,
-        config: config.backups,
-        storageClass: props.backupStorageClass,
-        image,
-        uploadImage: imageVersion(props.versions, 'curl'),
+        namespace,
+        database,
+        majorVersion,
+        storage,
+        credentialsSecret,
+        resources,
+        storageClass,
+        image: props.postgresImage,
+        clusterDomain: props.clusterDomain,
       });
-      if (config.backups.restoreDrill.enabled) {
-        new PostgresRestoreDrill(this, 'RestoreDrill', { app, namespace, claimName: backup.claimName, config, image });
+      const backup = new PostgresBackup(this, 'Backup', {
+        postgres: pg,
+        schedule: backups.schedule,
+        timeZone: backups.timeZone,
+        keep: backups.keep,
+        storage: backups.storage,
+        s3: backups.s3,
+        storageClass: backupStorageClass,
+        uploadImage: props.curlImage,
+      });
+      if (backups.restoreDrill?.enabled) {
+        new PostgresRestoreDrill(this, 'RestoreDrill', { postgres: pg, backup, schedule: backups.restoreDrill.schedule });
       }
-      if (!config.backups.s3) {
+      const config = { credentialsSecret: pg.credentialsSecret, database };
+      if (!backups.s3) {
         warn(
           'platform:data:backupsOnCluster',
-          `DataTier ${namespace}: postgres backups live only on the cluster's own storage (PVC ${backup.claimName}, StorageClass "${props.backupStorageClass.name}"); ` +
+          `DataTier ${namespace}: postgres backups live only on the cluster's own storage (PVC ${backup.claimName}, StorageClass "${backupStorageClass.name}"); ` +
             `a lost storage cluster takes the database and its backups together; set apps.${app}.data.postgres.backups.s3 for an off-cluster copy`,
         );
       }
@@ -158,8 +184,8 @@ export class DataTier extends PlatformChart {
       const cache = new Redis(this, 'Redis', {
         app,
         namespace,
-        config: props.redis,
-        image: imageVersion(props.versions, 'redis'),
+        ...props.redis,
+        image: props.redisImage,
         clusterDomain: props.clusterDomain,
       });
       this.redis = { ...cache.server, connectionEnv: [{ name: 'REDIS_URL', value: `redis://${cache.host}:${REDIS_PORT}/0` }], secretNames: [] };

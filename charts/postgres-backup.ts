@@ -6,8 +6,9 @@
 import { isIP } from 'net';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { PostgresConfig } from '../config/schema/app';
 import { StorageClassRef } from '../lib/contracts';
+import { withDefaults } from '../lib/defaults';
+import { pinnedImage } from '../lib/pins';
 import { PRUNE_PROTECTION } from '../lib/argocd';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { allowTraffic, PodGroup } from '../lib/network-policy';
@@ -26,17 +27,44 @@ export const LATEST_DUMP = `${BACKUP_DIR}/latest.dump`;
 const DUMP = `${BACKUP_DIR}/$(JOB_NAME).dump`;
 const WORK_DIR = '/work';
 
-export interface PostgresBackupProps {
-  readonly app: string;
-  readonly postgres: Postgres;
-  readonly database: string;
-  readonly config: PostgresConfig['backups'];
-  readonly storageClass: StorageClassRef;
-  /** Same major as the server: pg_dump must not be older than the server it dumps. */
-  readonly image: string;
-  /** Image with curl, for the S3 upload. */
-  readonly uploadImage: string;
+/** An S3-compatible bucket that gets a copy of every dump (path-style `<endpoint>/<bucket>/<namespace>/<file>`). */
+export interface S3Target {
+  /** `https://…` */
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** SigV4 signing region; MinIO and Ceph RGW accept the default. @default 'us-east-1' */
+  readonly region?: string;
+  /** Secret (in the database's namespace) with keys `accessKeyId` and `secretAccessKey`. */
+  readonly credentialsSecret: string;
 }
+
+/** When dumps are taken and how many are kept where. */
+export interface PostgresBackupOptions {
+  /** CronJob schedule of `pg_dump`. @default '30 3 * * *' (nightly at 03:30) */
+  readonly schedule?: string;
+  /** @default 'Etc/UTC' */
+  readonly timeZone?: string;
+  /** Dumps kept on the backup volume; older ones go after each successful dump. @default 7 */
+  readonly keep?: number;
+  /** Size of the backup volume: `keep` dumps plus one in progress. @default '20Gi' */
+  readonly storage?: string;
+  /** Off-cluster copy of every dump. @default - none: the dumps share the cluster's storage with the database */
+  readonly s3?: S3Target;
+}
+
+export interface PostgresBackupProps extends PostgresBackupOptions {
+  readonly postgres: Postgres;
+  /** @default - the database's app */
+  readonly app?: string;
+  /** Class of the backup volume. @default - the database's class */
+  readonly storageClass?: StorageClassRef;
+  /** Same major as the server: pg_dump must not be older than the server it dumps. @default - the database's image */
+  readonly image?: string;
+  /** Image with curl, for the S3 upload. @default - the pin `curl` of config/versions.yaml */
+  readonly uploadImage?: string;
+}
+
+type ResolvedBackup = Required<Omit<PostgresBackupProps, 's3'>> & { readonly s3?: S3Target };
 
 /** The backup volume and the CronJob that fills and prunes it. */
 export class PostgresBackup extends Construct {
@@ -44,23 +72,39 @@ export class PostgresBackup extends Construct {
   public readonly claimName: string;
   /** Secrets the job references besides the database credentials (the S3 keys). */
   public readonly extraSecrets: readonly string[];
+  /** Time zone of the schedule, which a restore drill shares. */
+  public readonly timeZone: string;
 
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     super(scope, id);
-    const { postgres, config } = props;
+    const { postgres } = props;
+    const config: ResolvedBackup = withDefaults(
+      {
+        schedule: '30 3 * * *',
+        timeZone: 'Etc/UTC',
+        keep: 7,
+        storage: '20Gi',
+        app: postgres.app,
+        storageClass: postgres.storageClass,
+        image: postgres.image,
+        uploadImage: props.uploadImage ?? pinnedImage('curl'),
+      },
+      props,
+    );
     const namespace = postgres.server.namespace;
     const name = 'postgres-backup';
     const selector = selectorLabels(namespace, name);
-    const labels = objectLabels(namespace, name, props.app, 'backup');
+    const labels = objectLabels(namespace, name, config.app, 'backup');
     this.pods = { name, namespace, selector };
     this.claimName = 'postgres-backups';
+    this.timeZone = config.timeZone;
     this.extraSecrets = config.s3 ? [config.s3.credentialsSecret] : [];
 
     new k8s.KubePersistentVolumeClaim(this, 'Volume', {
       // The dumps are the last line of defence: Argo CD must never prune or delete them.
       metadata: { name: this.claimName, namespace, labels, annotations: { ...PRUNE_PROTECTION } },
       spec: {
-        storageClassName: props.storageClass.name,
+        storageClassName: config.storageClass.name,
         accessModes: ['ReadWriteOnce'],
         resources: { requests: { storage: k8s.Quantity.fromString(config.storage) } },
       },
@@ -73,7 +117,7 @@ export class PostgresBackup extends Construct {
     const small = resourcesFrom(undefined, { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
     const step = (stepName: string, command: string[], extra: Partial<k8s.Container> = {}): k8s.Container => ({
       name: stepName,
-      image: props.image,
+      image: config.image,
       imagePullPolicy: 'IfNotPresent',
       command,
       resources: small,
@@ -89,7 +133,7 @@ export class PostgresBackup extends Construct {
           jobName,
           { name: 'PGHOST', value: postgres.host },
           { name: 'PGPORT', value: String(POSTGRES_PORT) },
-          { name: 'PGDATABASE', value: props.database },
+          { name: 'PGDATABASE', value: postgres.database },
           { name: 'PGUSER', valueFrom: secretRef('username') },
           { name: 'PGPASSWORD', valueFrom: secretRef('password') },
         ],
@@ -98,7 +142,7 @@ export class PostgresBackup extends Construct {
       // Renamed only once complete, so retention, restores and the drill never see half a dump.
       step('publish', ['mv', '--no-target-directory', `${DUMP}.partial`, DUMP], { env: [jobName] }),
       step('link-latest', ['ln', '--force', '--no-target-directory', DUMP, LATEST_DUMP], { env: [jobName] }),
-      ...(config.s3 ? [this.upload(props, config.s3, jobName, backups)] : []),
+      ...(config.s3 ? [this.upload(config, config.s3, jobName, backups)] : []),
       // Retention by count, not age: if dumps stop succeeding, the last good ones are kept.
       // Without a shell: list "mtime path" to a file, sort newest first, keep the paths after
       // the first `keep` lines (sed's `w` writes them out), then remove those.
@@ -149,7 +193,7 @@ export class PostgresBackup extends Construct {
    * PUT of the dump with curl's SigV4 signing. The keys reach curl as `$(VAR)` argv expansion:
    * visible only inside this container, and never written into the manifest.
    */
-  private upload(props: PostgresBackupProps, s3: NonNullable<PostgresConfig['backups']['s3']>, jobName: k8s.EnvVar, backups: k8s.VolumeMount): k8s.Container {
+  private upload(props: ResolvedBackup, s3: S3Target, jobName: k8s.EnvVar, backups: k8s.VolumeMount): k8s.Container {
     const key = (envName: string, secretKey: string): k8s.EnvVar => ({
       name: envName,
       valueFrom: { secretKeyRef: { name: s3.credentialsSecret, key: secretKey } },
@@ -167,7 +211,7 @@ export class PostgresBackup extends Construct {
         '--retry',
         '3',
         '--aws-sigv4',
-        `aws:amz:${s3.region}:s3`,
+        `aws:amz:${s3.region ?? 'us-east-1'}:s3`,
         '--user',
         '$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)',
         // Streamed, not hashed in memory first: S3 accepts an unsigned payload over TLS.

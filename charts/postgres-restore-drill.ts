@@ -5,25 +5,23 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { PostgresConfig } from '../config/schema/app';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
 import { isolate, resourcesFrom, scratch } from './data-tier-parts';
-import { BACKUP_DIR, LATEST_DUMP } from './postgres-backup';
-import { POSTGRES_SOCKET_DIR, POSTGRES_UID } from './postgres';
+import { BACKUP_DIR, LATEST_DUMP, PostgresBackup } from './postgres-backup';
+import { Postgres, POSTGRES_SOCKET_DIR, POSTGRES_UID } from './postgres';
 
 const SCRATCH_DIR = '/scratch';
 const PGDATA = `${SCRATCH_DIR}/pgdata`;
 
 export interface PostgresRestoreDrillProps {
-  readonly app: string;
-  readonly namespace: string;
-  /** The backup volume to read (mounted read-only). */
-  readonly claimName: string;
-  readonly config: PostgresConfig;
-  /** Same image as the server, so the restore runs the production major and locales. */
-  readonly image: string;
+  /** The database whose dumps are restored: its image (the production major and locales), size and resources. */
+  readonly postgres: Postgres;
+  /** The backups to restore from (their volume is mounted read-only). */
+  readonly backup: PostgresBackup;
+  /** CronJob schedule, in the backups' time zone. @default '0 5 * * 0' (Sundays at 05:00) */
+  readonly schedule?: string;
 }
 
 export class PostgresRestoreDrill extends Construct {
@@ -31,25 +29,26 @@ export class PostgresRestoreDrill extends Construct {
 
   constructor(scope: Construct, id: string, props: PostgresRestoreDrillProps) {
     super(scope, id);
-    const { namespace, config } = props;
+    const { postgres, backup } = props;
+    const namespace = postgres.server.namespace;
     const name = 'postgres-restore-drill';
     const selector = selectorLabels(namespace, name);
-    const labels = objectLabels(namespace, name, props.app, 'backup');
+    const labels = objectLabels(namespace, name, postgres.app, 'backup');
     this.pods = { name, namespace, selector };
 
     // The restored database lives here: as large as the real one, gone with the pod.
-    const data = scratch('scratch', SCRATCH_DIR, config.storage);
+    const data = scratch('scratch', SCRATCH_DIR, postgres.storage);
     const run = scratch('run', POSTGRES_SOCKET_DIR, '16Mi');
     const tmp = scratch('tmp', '/tmp', '256Mi');
     const mounts = [data.mount, run.mount, tmp.mount, { name: 'backups', mountPath: BACKUP_DIR, readOnly: true }];
     const local = { name: 'PGHOST', value: POSTGRES_SOCKET_DIR };
     const container = (containerName: string, command: string[], extra: Partial<k8s.Container> = {}): k8s.Container => ({
       name: containerName,
-      image: props.image,
+      image: postgres.image,
       imagePullPolicy: 'IfNotPresent',
       command,
       env: [local, { name: 'PGUSER', value: 'postgres' }],
-      resources: resourcesFrom(config.resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } }),
+      resources: resourcesFrom(postgres.resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } }),
       volumeMounts: mounts,
       ...extra,
     });
@@ -58,8 +57,8 @@ export class PostgresRestoreDrill extends Construct {
     new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name, namespace, labels },
       spec: {
-        schedule: config.backups.restoreDrill.schedule,
-        timeZone: config.backups.timeZone,
+        schedule: props.schedule ?? '0 5 * * 0',
+        timeZone: backup.timeZone,
         concurrencyPolicy: 'Forbid',
         startingDeadlineSeconds: 3600,
         successfulJobsHistoryLimit: 1,
@@ -95,7 +94,7 @@ export class PostgresRestoreDrill extends Construct {
                     // --exit-on-error turns the first failed statement into a failed Job.
                     container('restore', ['pg_restore', '--exit-on-error', '--no-owner', '--no-privileges', '--dbname=postgres', LATEST_DUMP]),
                   ],
-                  volumes: [data.volume, run.volume, tmp.volume, { name: 'backups', persistentVolumeClaim: { claimName: props.claimName, readOnly: true } }],
+                  volumes: [data.volume, run.volume, tmp.volume, { name: 'backups', persistentVolumeClaim: { claimName: backup.claimName, readOnly: true } }],
                 },
                 { runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID },
               ),

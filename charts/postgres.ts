@@ -2,17 +2,19 @@
  * Postgres as the seeds run it (one server, source of truth), with what they lacked: a retained
  * volume, credentials from a Secret, probes, restricted Pod Security and isolation.
  */
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { imageVersion, Versions } from '../config/versions';
-import { PostgresConfig } from '../config/schema/app';
 import { StorageClassRef } from '../lib/contracts';
+import { withDefaults } from '../lib/defaults';
+import { pinnedImage } from '../lib/pins';
 import { serviceFqdn } from '../lib/kube';
 import { PRUNE_PROTECTION } from '../lib/argocd';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { Server } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
-import { disruptionBudget, isolate, resourcesFrom, scratch } from './data-tier-parts';
+import { disruptionBudget, isolate, Resources, resourcesFrom, scratch } from './data-tier-parts';
 
 /** uid and gid of the `postgres` user in the official image (Debian variants). */
 export const POSTGRES_UID = 999;
@@ -30,20 +32,24 @@ export const POSTGRES_PGDATA = `${POSTGRES_VOLUME_PATH}/pgdata`;
 export const POSTGRES_SOCKET_DIR = '/var/run/postgresql';
 
 const DEFAULT_RESOURCES = { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+/** The major version new databases start on. */
+export const DEFAULT_POSTGRES_MAJOR = 17;
+/** The platform's retained block class (charts/ceph-block-classes.ts), where a hand-composed database lands by default. */
+const DEFAULT_STORAGE_CLASS: StorageClassRef = { name: 'ceph-block-retain', reclaimPolicy: 'Retain' };
 
 /**
  * The pinned image of a Postgres major: `postgres-<major>` in config/versions.yaml. A pin whose
  * tag names another major is refused, because bumping the image across majors does not upgrade
  * the data (that takes pg_upgrade or a dump and restore).
  */
-export function postgresImage(versions: Versions, majorVersion: number): string {
+export function postgresImage(versions: Versions | undefined, majorVersion: number): string {
   const key = `postgres-${majorVersion}`;
-  if (!versions.images[key]) {
+  if (versions && !versions.images[key]) {
     throw new Error(
       `config/versions.yaml: images.${key}: expected a pinned image for Postgres ${majorVersion} (apps.<app>.data.postgres.majorVersion), found nothing`,
     );
   }
-  const image = imageVersion(versions, key);
+  const image = versions ? imageVersion(versions, key) : pinnedImage(key);
   const tag = /:([0-9]+)[^/]*$/.exec(image.split('@')[0]);
   if (tag && Number(tag[1]) !== majorVersion) {
     throw new Error(
@@ -54,14 +60,29 @@ export function postgresImage(versions: Versions, majorVersion: number): string 
   return image;
 }
 
-export interface PostgresProps {
-  /** App the database belongs to (`app.kubernetes.io/part-of`). */
-  readonly app: string;
-  readonly namespace: string;
-  readonly config: PostgresConfig;
-  /** Class of the data volume; the caller has checked that it retains volumes. */
-  readonly storageClass: StorageClassRef;
-  readonly image: string;
+/** What a database is: flat, each with a default, as a team writes it by hand. */
+export interface PostgresOptions {
+  /** Database created on the first start (`POSTGRES_DB`). */
+  readonly database: string;
+  /** Major version; the server refuses to start on the data of another major. @default 17 */
+  readonly majorVersion?: number;
+  /** Size of the data volume. @default '10Gi' */
+  readonly storage?: string;
+  /** Secret with keys `username` and `password` (never synthesized). @default 'postgres-credentials' */
+  readonly credentialsSecret?: string;
+  /** @default - requests 250m CPU and 512Mi, memory limit 1Gi */
+  readonly resources?: Resources;
+}
+
+export interface PostgresProps extends PostgresOptions {
+  /** App the database belongs to (`app.kubernetes.io/part-of`). @default - the database name */
+  readonly app?: string;
+  /** @default - the namespace of the enclosing chart, else 'default' */
+  readonly namespace?: string;
+  /** Class of the data volume; it must retain volumes. @default - ceph-block-retain (reclaimPolicy Retain) */
+  readonly storageClass?: StorageClassRef;
+  /** @default - the pin `postgres-<majorVersion>` of config/versions.yaml */
+  readonly image?: string;
   /** Cluster DNS domain, for the FQDN clients connect to. @default 'cluster.local' */
   readonly clusterDomain?: string;
 }
@@ -80,13 +101,36 @@ export class Postgres extends Construct {
   /** `<service>.<namespace>.svc.<cluster domain>`: previews connect from other namespaces. */
   public readonly host: string;
   public readonly credentialsSecret: string;
+  public readonly database: string;
+  /** The server's image: backups and drills use the same major. */
+  public readonly image: string;
+  /** App the database belongs to (`app.kubernetes.io/part-of`). */
+  public readonly app: string;
+  public readonly storageClass: StorageClassRef;
+  /** Size of the data volume (a restore drill needs as much scratch space). */
+  public readonly storage: string;
+  public readonly resources?: Resources;
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
     super(scope, id);
-    const { namespace, config } = props;
+    const namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    const config = withDefaults({ storage: '10Gi', credentialsSecret: 'postgres-credentials' }, props);
+    const image = props.image ?? postgresImage(undefined, props.majorVersion ?? DEFAULT_POSTGRES_MAJOR);
+    const storageClass = props.storageClass ?? DEFAULT_STORAGE_CLASS;
+    if (storageClass.reclaimPolicy === 'Delete') {
+      throw new Error(
+        `Postgres ${namespace}: StorageClass "${storageClass.name}" has reclaimPolicy Delete, so a deleted claim would delete the database; use a Retain class`,
+      );
+    }
     const name = 'postgres';
     const selector = selectorLabels(namespace, name);
-    const labels = objectLabels(namespace, name, props.app, 'database');
+    this.database = props.database;
+    this.image = image;
+    this.app = props.app ?? props.database;
+    this.storageClass = storageClass;
+    this.storage = config.storage;
+    this.resources = props.resources;
+    const labels = objectLabels(namespace, name, this.app, 'database');
     this.server = { name, namespace, selector, ports: [{ port: POSTGRES_PORT }] };
     this.serviceName = name;
     this.headlessServiceName = `${name}-headless`;
@@ -122,7 +166,7 @@ export class Postgres extends Construct {
               containers: [
                 {
                   name,
-                  image: props.image,
+                  image,
                   imagePullPolicy: 'IfNotPresent',
                   ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
                   env: [
@@ -155,7 +199,7 @@ export class Postgres extends Construct {
             // Argo CD must never prune or delete the claims (they also outlive the StatefulSet, above).
             metadata: { name: 'data', labels: { ...labels }, annotations: { ...PRUNE_PROTECTION } },
             spec: {
-              storageClassName: props.storageClass.name,
+              storageClassName: storageClass.name,
               accessModes: ['ReadWriteOnce'],
               resources: { requests: { storage: k8s.Quantity.fromString(config.storage) } },
             },

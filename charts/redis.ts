@@ -4,13 +4,15 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { RedisConfig } from '../config/schema/app';
+import { Chart } from 'cdk8s';
 import { parseImage } from '../lib/image';
+import { withDefaults } from '../lib/defaults';
+import { pinnedImage } from '../lib/pins';
 import { serviceFqdn } from '../lib/kube';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { Server } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
-import { disruptionBudget, isolate, resourcesFrom, scratch, spreadOverNodes } from './data-tier-parts';
+import { disruptionBudget, isolate, Resources, resourcesFrom, scratch, spreadOverNodes } from './data-tier-parts';
 
 /** uid and gid of the `redis`/`valkey` user in the official Debian images. */
 export const REDIS_UID = 999;
@@ -24,12 +26,23 @@ export function bytes(size: string): number | undefined {
   return m ? Number(m[1]) * (m[2] ? UNITS[m[2]] : 1) : undefined;
 }
 
-export interface RedisProps {
-  readonly app: string;
-  readonly namespace: string;
-  readonly config: RedisConfig;
-  /** `docker.io/library/valkey:…` or `docker.io/library/redis:…`. */
-  readonly image: string;
+/** How the cache behaves: flat, each with a default. */
+export interface RedisOptions {
+  /** Cache size (`maxmemory`); the memory limit must leave room above it. @default '256mb' */
+  readonly maxMemory?: string;
+  /** What goes when the cache is full. @default 'allkeys-lru' */
+  readonly evictionPolicy?: 'allkeys-lru' | 'allkeys-lfu' | 'volatile-lru' | 'volatile-lfu' | 'allkeys-random' | 'volatile-ttl';
+  /** @default - requests 50m CPU and maxMemory plus 64Mi, memory limit 1.5 × maxMemory plus 64Mi */
+  readonly resources?: Resources;
+}
+
+export interface RedisProps extends RedisOptions {
+  /** App the cache belongs to (`app.kubernetes.io/part-of`). @default 'redis' */
+  readonly app?: string;
+  /** @default - the namespace of the enclosing chart, else 'default' */
+  readonly namespace?: string;
+  /** `docker.io/library/valkey:…` or `docker.io/library/redis:…`. @default - the pin `redis` of config/versions.yaml */
+  readonly image?: string;
   /**
    * Independent cache instances behind one Service; each client connection lands on one of them,
    * so only for caches that tolerate misses and stale reads between instances.
@@ -45,13 +58,15 @@ export class Redis extends Construct {
   public readonly serviceName: string;
   public readonly host: string;
 
-  constructor(scope: Construct, id: string, props: RedisProps) {
+  constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
-    const { namespace, config } = props;
+    const namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    const config = withDefaults({ maxMemory: '256mb', evictionPolicy: 'allkeys-lru' }, props);
+    const image = props.image ?? pinnedImage('redis');
     const name = 'redis';
     const replicas = props.replicas ?? 1;
     const selector = selectorLabels(namespace, name);
-    const labels = objectLabels(namespace, name, props.app, 'cache');
+    const labels = objectLabels(namespace, name, props.app ?? name, 'cache');
     this.server = { name, namespace, selector, ports: [{ port: REDIS_PORT }] };
     this.serviceName = name;
     this.host = serviceFqdn(name, namespace, props.clusterDomain);
@@ -63,7 +78,7 @@ export class Redis extends Construct {
     checkMemoryLimit(namespace, config, resources);
 
     // Valkey ships `valkey-server`/`valkey-cli`, Redis `redis-server`/`redis-cli`; both take the same flags.
-    const flavour = (parseImage(props.image) as { repository: string }).repository.endsWith('valkey') ? 'valkey' : 'redis';
+    const flavour = (parseImage(image) as { repository: string }).repository.endsWith('valkey') ? 'valkey' : 'redis';
     const ping: k8s.ExecAction = { command: [`${flavour}-cli`, '-p', String(REDIS_PORT), 'ping'] };
     const data = scratch('data', '/data', '64Mi');
 
@@ -81,7 +96,7 @@ export class Redis extends Construct {
               containers: [
                 {
                   name,
-                  image: props.image,
+                  image,
                   imagePullPolicy: 'IfNotPresent',
                   command: [`${flavour}-server`],
                   args: [
@@ -135,7 +150,7 @@ function defaultMemory(maxMemory: string, factor = 1): string {
 }
 
 /** A limit at or below maxmemory gets the cache OOM-killed before it ever evicts. */
-function checkMemoryLimit(namespace: string, config: RedisConfig, resources: k8s.ResourceRequirements): void {
+function checkMemoryLimit(namespace: string, config: { readonly maxMemory: string }, resources: k8s.ResourceRequirements): void {
   const limit = resources.limits?.memory?.value;
   const limitBytes = typeof limit === 'string' ? bytes(limit) : undefined;
   const cache = bytes(config.maxMemory);

@@ -1,4 +1,5 @@
 /** Shared fixtures of the data tier tests: config as the loader returns it, and a synth helper. */
+import { postgresImage } from '../charts/postgres';
 import { App, Testing } from 'cdk8s';
 import { DataTier, DataTierProps } from '../charts/data-tier';
 import { app as appSchema, PostgresConfig, RedisConfig } from '../config/schema/app';
@@ -27,7 +28,9 @@ export const requiredProps = (overrides: Partial<DataTierProps> = {}): DataTierP
   ...dataConfig({ postgres: POSTGRES, redis: {} }),
   storageClass: RETAIN,
   backupStorageClass: RETAIN,
-  versions,
+  postgresImage: postgresImage(versions, POSTGRES.majorVersion),
+  redisImage: versions.images.redis,
+  curlImage: versions.images.curl,
   ...overrides,
 });
 

@@ -44,13 +44,13 @@ describe('Redis', () => {
     const single = new Redis(chart, 'One', {
       app: 'a',
       namespace: 'a-one',
-      config: dataConfig({ redis: {} }).redis!,
+      ...dataConfig({ redis: {} }).redis!,
       image: 'docker.io/library/valkey:8.1.4-bookworm',
     });
     new Redis(chart, 'Two', {
       app: 'a',
       namespace: 'a-two',
-      config: dataConfig({ redis: {} }).redis!,
+      ...dataConfig({ redis: {} }).redis!,
       image: 'docker.io/library/redis:8.2.1-bookworm',
       replicas: 2,
     });

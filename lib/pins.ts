@@ -1,0 +1,27 @@
+/**
+ * Defaults for the pins a construct takes as plain props (`image`, `chart`): the entries of
+ * config/versions.yaml, read once as data. The platform's model passes every pin explicitly; these
+ * defaults serve a construct composed by hand.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { repoRoot } from './repo-root';
+
+interface PinFile {
+  readonly images?: Record<string, string>;
+}
+
+let pins: PinFile | undefined;
+
+function pinFile(): PinFile {
+  pins ??= (yaml.load(fs.readFileSync(path.join(repoRoot(), 'config', 'versions.yaml'), 'utf8'), { schema: yaml.CORE_SCHEMA }) as PinFile) ?? {};
+  return pins;
+}
+
+/** The pinned image `key` of config/versions.yaml (`images.<key>`). */
+export function pinnedImage(key: string): string {
+  const image = pinFile().images?.[key];
+  if (typeof image !== 'string') throw new Error(`config/versions.yaml: images.${key}: expected a pinned image, found nothing; pass the image explicitly`);
+  return image;
+}

@@ -1,0 +1,79 @@
+/**
+ * The data tier's constructs composed by hand, as a team would in its own cdk8s app: flat props,
+ * every optional one defaulted (pins from config/versions.yaml), no config types. `npm run
+ * typecheck` compiles these exact calls.
+ */
+import { Testing } from 'cdk8s';
+import { DataTier } from '../charts/data-tier';
+import { Postgres } from '../charts/postgres';
+import { PostgresBackup } from '../charts/postgres-backup';
+import { PostgresRestoreDrill } from '../charts/postgres-restore-drill';
+import { Redis } from '../charts/redis';
+import { loadVersions } from '../config/versions';
+import { PlatformChart } from '../lib/platform-chart';
+import { drainWarnings } from '../lib/warnings';
+
+const versions = loadVersions();
+const of = (docs: any[], kind: string) => docs.filter((d) => d.kind === kind);
+
+describe('Postgres by hand', () => {
+  test("new Postgres(scope, 'db', { database: 'x' }) gets the pinned image, a retained 10Gi volume and the credentials Secret", () => {
+    const chart = Testing.chart();
+    const db = new Postgres(chart, 'db', { database: 'x' });
+    const [sts] = of(Testing.synth(chart), 'StatefulSet');
+    expect(sts.metadata.namespace).toBe('default');
+    expect(sts.spec.template.spec.containers[0].image).toBe(versions.images['postgres-17']);
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'ceph-block-retain', resources: { requests: { storage: '10Gi' } } });
+    expect(sts.spec.template.spec.containers[0].env).toContainEqual({ name: 'POSTGRES_DB', value: 'x' });
+    expect(db.credentialsSecret).toBe('postgres-credentials');
+    expect(db.host).toBe('postgres.default.svc.cluster.local');
+  });
+
+  test("takes the enclosing chart's namespace, and another major's pin", () => {
+    const chart = new PlatformChart(Testing.app(), '10-shop', { namespace: 'shop' });
+    new Postgres(chart, 'db', { database: 'orders', majorVersion: 18 });
+    const [sts] = of(chart.toJson(), 'StatefulSet');
+    expect(sts.metadata.namespace).toBe('shop');
+    expect(sts.spec.template.spec.containers[0].image).toBe(versions.images['postgres-18']);
+  });
+
+  test('refuses a StorageClass that deletes volumes, with the fix', () => {
+    expect(() => new Postgres(Testing.chart(), 'db', { database: 'x', storageClass: { name: 'fast', reclaimPolicy: 'Delete' } })).toThrow(
+      'Postgres default: StorageClass "fast" has reclaimPolicy Delete, so a deleted claim would delete the database; use a Retain class',
+    );
+  });
+
+  test('backups and a restore drill follow the database by reference', () => {
+    const chart = Testing.chart();
+    const db = new Postgres(chart, 'db', { database: 'x' });
+    const backup = new PostgresBackup(chart, 'backup', { postgres: db });
+    new PostgresRestoreDrill(chart, 'drill', { postgres: db, backup });
+    const cron = of(Testing.synth(chart), 'CronJob');
+    expect(cron.map((c) => [c.metadata.name, c.spec.schedule, c.spec.timeZone])).toEqual([
+      ['postgres-backup', '30 3 * * *', 'Etc/UTC'],
+      ['postgres-restore-drill', '0 5 * * 0', 'Etc/UTC'],
+    ]);
+    expect(cron[0].spec.jobTemplate.spec.template.spec.containers.map((c: any) => c.image)).toContain(db.image);
+  });
+});
+
+describe('Redis and DataTier by hand', () => {
+  test("new Redis(scope, 'cache') is a 256mb LRU cache of the pinned image", () => {
+    const chart = Testing.chart();
+    new Redis(chart, 'cache');
+    const [deployment] = of(Testing.synth(chart), 'Deployment');
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.image).toBe(versions.images.redis);
+    expect(container.args).toEqual(expect.arrayContaining(['--maxmemory', '256mb', '--maxmemory-policy', 'allkeys-lru']));
+  });
+
+  test('a DataTier from the database name alone: Postgres, nightly backups, no drill, the on-cluster warning', () => {
+    drainWarnings();
+    const tier = new DataTier(Testing.app(), '10-club-data', { app: 'club', namespace: 'club', postgres: { database: 'club' }, redis: {} });
+    const docs = tier.toJson();
+    expect(of(docs, 'StatefulSet')).toHaveLength(1);
+    expect(of(docs, 'CronJob').map((c) => c.metadata.name)).toEqual(['postgres-backup']);
+    expect(tier.postgres?.connectionEnv).toContainEqual({ name: 'POSTGRES_DB', value: 'club' });
+    expect(drainWarnings().map((w) => w.id)).toEqual(['platform:data:backupsOnCluster']);
+  });
+});
