@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Generated or synthesized: never edited by hand.
-  { ignores: ['imports/**', 'dist/**', 'schemas/**', '.build/**', '.cdk8s.out/**', 'coverage/**', 'node_modules/**'] },
+  { ignores: ['imports/**', 'dist/**', 'schemas/**', 'build/**', '.build/**', '.cdk8s.out/**', 'coverage/**', 'node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

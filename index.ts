@@ -1,0 +1,30 @@
+/**
+ * The package entry: the platform's constructs with their props, the connection types that wire
+ * them (cdk8s-plus style: tiers take each other by reference), the Argo CD order, the composition
+ * root and the validator. `npm run build` compiles it with type declarations into build/.
+ */
+// Tiers and their parts.
+export * from './charts/app-stack';
+export * from './charts/data-tier';
+export * from './charts/postgres';
+export * from './charts/postgres-backup';
+export * from './charts/postgres-restore-drill';
+export * from './charts/redis';
+export * from './charts/edge-tier';
+export * from './charts/logging-tier';
+export * from './charts/monitoring-stack';
+export * from './charts/rook-storage';
+export * from './charts/namespaces';
+export * from './charts/gitops';
+export * from './charts/addon-application';
+export * from './bootstrap/cluster-bootstrap';
+// What connects them, and the shared vocabulary.
+export * from './lib/contracts';
+export * from './lib/argocd';
+export { PlatformChart, type PlatformChartProps } from './lib/platform-chart';
+export { drainWarnings, type Warning } from './lib/warnings';
+// The composition root (config file → dist/) and the consumer-side checks.
+export { buildPlatform, type PlatformBuild } from './app/platform';
+export { synthesize, type SynthOptions, type SynthResult } from './app/synth';
+export { validateTree, type Finding } from './lib/validate/index';
+export { assemble } from './lib/validate/assemble';

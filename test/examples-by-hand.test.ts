@@ -1,0 +1,13 @@
+/** The hand-written TypeScript example (examples/by-hand/) synthesizes into manifests that validate. */
+import { clubData } from '../examples/by-hand/club-data';
+import { validateDocuments } from '../lib/validate/index';
+import { drainWarnings } from '../lib/warnings';
+
+test('examples/by-hand/club-data.ts synthesizes and validates with 0 findings (its Secret and StorageClass declared)', () => {
+  const app = clubData();
+  const docs = app.charts.flatMap((c) => c.toJson()).map((object, index) => ({ file: 'club-data', index, object }));
+  expect(docs.map((d) => d.object.kind)).toEqual(expect.arrayContaining(['Namespace', 'StatefulSet', 'Deployment', 'CronJob', 'NetworkPolicy']));
+  const findings = validateDocuments(docs, { declared: { secrets: ['club/postgres-credentials'], storageClasses: ['ceph-block-retain'] } });
+  expect(findings.map((f) => `${f.document}: ${f.path}: ${f.message}`)).toEqual([]);
+  expect(drainWarnings().map((w) => w.id)).toEqual(['platform:data:backupsOnCluster']);
+});
