@@ -22,7 +22,7 @@ export * from './bootstrap/cluster-bootstrap';
 export * from './lib/contracts';
 export * from './lib/argocd';
 export { PlatformChart, type PlatformChartProps } from './lib/platform-chart';
-export { drainWarnings, type Warning } from './lib/warnings';
+export { drainWarnings, requiredSecretsOf, warningsOf, type Warning } from './lib/warnings';
 // The composition root (config file → dist/) and the consumer-side checks.
 export { buildPlatform, type PlatformBuild } from './app/platform';
 export { synthesize, type SynthOptions, type SynthResult } from './app/synth';

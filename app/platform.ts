@@ -15,6 +15,7 @@ import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
 import { ExtraFile, SynthUnit } from '../lib/synth-writer';
+import { requiredSecretsOf } from '../lib/warnings';
 import { AppStack } from '../charts/app-stack';
 import { DataTier, postgresStorageClass } from '../charts/data-tier';
 import { postgresImage } from '../charts/postgres';
@@ -45,7 +46,6 @@ export interface BuildOptions {
 export function buildPlatform(config: PlatformConfig, versions: Versions, opts: BuildOptions = {}): PlatformBuild {
   const envs: EnvironmentModel[] = environments(config);
   const appEnvs = envs.flatMap((e) => e.apps);
-  const externalSecrets = new Set<string>();
   const protectedServices: ProtectedService[] = [];
 
   // Cluster-wide: namespaces, GitOps, storage, the entry point, logging, monitoring.
@@ -86,7 +86,6 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       hostsManaged: config.cluster.hostsManaged,
       versions,
     });
-    logging.externalSecrets.forEach((s) => externalSecrets.add(s));
     protectedServices.push(...logging.protectedServices);
   }
   const monitoring = config.monitoring.enabled
@@ -99,7 +98,6 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         versions,
       })
     : undefined;
-  monitoring?.externalSecrets.forEach((s) => externalSecrets.add(s));
 
   // What the first control-plane host applies once Argo CD runs: its settings and the root Application.
   const bootstrap = new App();
@@ -127,7 +125,6 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       const data = dataTierFor(app, appEnv, dataTiers, { versions, classes, retained, clusterDomain: config.cluster.network.dnsDomain, appEnvs });
       if (data && appEnv.ownsData) {
         protectedServices.push(...data.protectedServices);
-        data.externalSecrets.forEach((s) => externalSecrets.add(s));
       }
       const stack = new AppStack(app, `20-${appEnv.app}`, {
         environment: appEnv,
@@ -138,7 +135,6 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         monitoring,
         versions,
       });
-      stack.externalSecrets.forEach((s) => externalSecrets.add(s));
       // A migration needs its policies, configuration and database in place: all in the first wave.
       assignSyncWave(stack, ENV_WAVE.prerequisites, ENV_PREREQUISITE_KINDS);
     }
@@ -146,7 +142,6 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     assignSyncWave(envNamespaces, ENV_WAVE.prerequisites);
     units.push({ dir: env.name, app });
   }
-  edge.externalSecrets.forEach((s) => externalSecrets.add(s));
 
   // Host bootstrap: cloud-init user-data per host, with the join token and CA keys (dist/hosts/, git-ignored).
   const hostFiles = opts.secrets
@@ -164,7 +159,8 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   return {
     units,
     extraFiles: hostFiles,
-    externalSecrets: [...externalSecrets].sort(),
+    // Each construct records the Secrets it needs on the tree, so a hand-composed app finds them the same way.
+    externalSecrets: requiredSecretsOf(...units.map((u) => u.app)),
     externalStorageClasses: classes.filter((c) => !synthesized.has(c.name)).map((c) => (c.isDefault ? `${c.name}:default` : c.name)),
     protectedServices,
   };

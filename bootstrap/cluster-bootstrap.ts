@@ -68,6 +68,7 @@ export class ClusterBootstrap extends Construct {
       warn(
         'platform:bootstrap:flannelNoPolicies',
         'cluster.cni is "flannel": flannel does not enforce NetworkPolicies, so the default-deny and allow policies in dist/ have no effect. Use "calico" to enforce them.',
+        this,
       );
     }
     const hostVersions: HostVersions = {

@@ -9,6 +9,7 @@ import { AppMetrics, metricsEndpoints } from './app-metrics';
 import { AppCronJob } from './app-cron-job';
 import { Deployer } from './deployer';
 import { InternetEgress } from './internet-egress';
+import { requireSecrets } from '../lib/warnings';
 
 /** The data tier as an app sees it: its services, and a way to be admitted to them. */
 export interface AppDataAccess {
@@ -125,5 +126,6 @@ export class AppStack extends PlatformChart {
     };
     if (props.edge && this.routes.backends.length) props.edge.addRoutes(this, this.routes);
     this.externalSecrets = [...secrets].sort().map((s) => `${env.namespace}/${s}`);
+    requireSecrets(this, this.externalSecrets);
   }
 }

@@ -9,7 +9,7 @@ import { DataService, NamespacePeer, PodGroup, StorageClassRef } from '../lib/co
 import { checkExposure, ProtectedService } from '../lib/exposure';
 import { allowEgress, allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
-import { warn } from '../lib/warnings';
+import { requireSecrets, warn } from '../lib/warnings';
 import { Postgres, POSTGRES_PORT, PostgresOptions } from './postgres';
 import { PostgresBackup, PostgresBackupOptions } from './postgres-backup';
 import { PostgresRestoreDrill } from './postgres-restore-drill';
@@ -104,6 +104,7 @@ export class DataTier extends PlatformChart {
       'platform:data:sharedStaging',
       `apps.${production.app}.environments.staging.shareProductionData: staging (${stagingNamespace}) uses production's database and cache ` +
         `in ${production.namespace}, so staging migrations, jobs and tests change production data; remove the key to give staging its own data tier`,
+      production,
     );
     return production;
   }
@@ -159,6 +160,7 @@ export class DataTier extends PlatformChart {
           'platform:data:backupsOnCluster',
           `DataTier ${namespace}: postgres backups live only on the cluster's own storage (PVC ${backup.claimName}, StorageClass "${backupStorageClass.name}"); ` +
             `a lost storage cluster takes the database and its backups together; set apps.${app}.data.postgres.backups.s3 for an off-cluster copy`,
+          this,
         );
       }
       const secretRef = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: config.credentialsSecret, key } });
@@ -196,6 +198,7 @@ export class DataTier extends PlatformChart {
       for (const service of [this.postgres, this.redis]) if (service) allowIngress(this, props.extraClients, service);
     }
     this.externalSecrets.sort();
+    requireSecrets(this, this.externalSecrets);
     this.node.addValidation({ validate: () => this.exposureProblems() });
   }
 

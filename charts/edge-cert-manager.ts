@@ -12,6 +12,7 @@ import {
 } from '../imports/cert-manager.io';
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
+import { requireSecrets } from '../lib/warnings';
 
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
@@ -126,6 +127,7 @@ export class EdgeCertManager extends Construct {
     new ClusterIssuer(this, 'Ca', { metadata: meta(selfSigned), spec: { ca: { secretName: 'platform-ca' } } });
 
     this.externalSecrets = (dns?.secrets ?? []).map((s) => `${CERT_MANAGER_NAMESPACE}/${s}`).sort();
+    requireSecrets(this, this.externalSecrets);
   }
 }
 

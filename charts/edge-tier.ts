@@ -7,7 +7,7 @@ import { LABEL } from '../lib/labels';
 import { allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
-import { warn } from '../lib/warnings';
+import { requireSecrets, warn } from '../lib/warnings';
 import { CERT_MANAGER_NAMESPACE, EdgeCertManager } from './edge-cert-manager';
 import { ENVOY_GATEWAY_NAMESPACE, EdgeGateway, GATEWAY_NAME, ProxyWorkload } from './edge-gateway';
 import { EdgeIngressNginx, INGRESS_CLASS, INGRESS_NGINX_NAMESPACE } from './edge-ingress-nginx';
@@ -69,7 +69,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     const { config, versions, namespaces } = props;
     this.config = config;
     this.tls = planTls({ hosts: props.hosts, previewDomains: props.previewDomains, tls: config.tls });
-    for (const w of this.tls.warnings) warn(w.id, w.message);
+    for (const w of this.tls.warnings) warn(w.id, w.message, this);
     const workload = config.proxy.workload === 'DaemonSet' ? ProxyWorkload.DAEMON_SET : ProxyWorkload.DEPLOYMENT;
     const common = { versions, nodePorts: config.nodePorts, proxyProtocol: config.proxyProtocol, workload, replicas: config.proxy.replicas };
     const waves = EDGE_WAVES;
@@ -106,6 +106,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       warn(
         'platform:edge:ingressNginxRetired',
         `edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart ${pin.version} is pinned for compatibility only: switch to envoy-gateway, the default`,
+        this,
       );
       namespaces.add(INGRESS_NGINX_NAMESPACE, {
         podSecurity: PodSecurityLevel.RESTRICTED,
@@ -172,7 +173,10 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     const previous = this.routeNames.get(key);
     if (previous) throw new Error(`edge: ${routes.owner} and ${previous} both become route ${key}; give them distinct owners`);
     this.routeNames.set(key, routes.owner);
-    if (routes.auth) this.authSecrets.add(`${routes.namespace}/${routes.auth.secretName}`);
+    if (routes.auth) {
+      this.authSecrets.add(`${routes.namespace}/${routes.auth.secretName}`);
+      requireSecrets(scope, [`${routes.namespace}/${routes.auth.secretName}`]);
+    }
 
     this.renderer(scope, routes, name, cert, maxRequestBodySize);
     if (admitEntryPoint) for (const b of routes.backends) this.admit(scope, b.pods);
@@ -247,6 +251,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       warn(
         'platform:edge:gitlabNamespaceLabel',
         `edge.gitlab routes /git into namespace ${service.namespace}, which this project does not create: label it ${LABEL.gatewayAccess}=true so the Gateway admits the route`,
+        this,
       );
     }
     const pods: Server = { name: 'gitlab', namespace: service.namespace, selector: {}, ports: [{ port: service.port }] };

@@ -124,12 +124,14 @@ export class ElasticsearchCluster extends Construct {
       warn(
         'platform:logging:singleNode',
         `two hosts can run Elasticsearch: it runs one node (an even number of master-eligible nodes cannot keep a quorum when either host fails); logs are unavailable while that host is down`,
+        this,
       );
     }
     if (props.storageClass.reclaimPolicy !== 'Retain') {
       warn(
         'platform:logging:volumesNotRetained',
         `Elasticsearch volumes use StorageClass "${props.storageClass.name}" with reclaimPolicy ${props.storageClass.reclaimPolicy}: deleting a volume claim deletes the logs; prefer a class that retains volumes`,
+        this,
       );
     }
 
@@ -235,6 +237,7 @@ export class ElasticsearchCluster extends Construct {
       warn(
         'platform:logging:heapAboveHalfMemory',
         `logging.elasticsearch.heapMiB (${props.heapMiB}) is more than half the memory limit (${limit}): Elasticsearch also needs memory outside the heap for the filesystem cache`,
+        this,
       );
     }
     return { requests, limits };

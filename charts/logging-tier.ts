@@ -26,6 +26,7 @@ import { KIBANA_PORT, LoggingKibana } from './logging-kibana';
 import { LOG_ILM_POLICY, LoggingRetention, retentionPolicy } from './logging-retention';
 import { LoggingShipper } from './logging-shipper';
 import { Namespaces } from './namespaces';
+import { requireSecrets } from '../lib/warnings';
 
 /** Elasticsearch, Kibana and the retention Job (Pod Security restricted). */
 export const LOGGING_NAMESPACE = 'logging';
@@ -160,6 +161,7 @@ export class LoggingTier extends PlatformChart {
     this.networkPolicies();
 
     this.externalSecrets = [`${LOGGING_NAMESPACE}/${config.kibana.authSecret}`];
+    requireSecrets(this, this.externalSecrets);
     this.protectedServices = [{ namespace: es.namespace, name: es.serviceName, selector: es.http.selector }];
   }
 

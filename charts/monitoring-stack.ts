@@ -18,6 +18,7 @@ import { PodSecurityLevel } from '../lib/pod-security';
 import { AddonApplication } from './addon-application';
 import { kubePrometheusStackValues } from './monitoring-values';
 import { Namespaces } from './namespaces';
+import { requireSecrets } from '../lib/warnings';
 
 /** Prometheus, Grafana, Alertmanager, the operator and kube-state-metrics (Pod Security restricted). */
 export const MONITORING_NAMESPACE = 'monitoring';
@@ -117,6 +118,7 @@ export class MonitoringStack extends PlatformChart {
     }
     this.networkPolicies();
     this.externalSecrets = [`${MONITORING_NAMESPACE}/${config.grafanaAdminSecret}`];
+    requireSecrets(this, this.externalSecrets);
   }
 
   /**

@@ -104,6 +104,7 @@ export class RookStorage extends PlatformChart {
       'platform:storage:singleReplica',
       `Ceph pool(s) ${single.join(', ')} keep one copy of each object (${where}): a failed disk or host loses every volume on it. ` +
         'Add hosts with cephDisks (three for three copies on different hosts) and keep backups off the cluster.',
+      this,
     );
   }
 }

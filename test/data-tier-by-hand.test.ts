@@ -11,7 +11,7 @@ import { PostgresRestoreDrill } from '../charts/postgres-restore-drill';
 import { Redis } from '../charts/redis';
 import { loadVersions } from '../config/versions';
 import { PlatformChart } from '../lib/platform-chart';
-import { drainWarnings } from '../lib/warnings';
+import { drainWarnings, requiredSecretsOf, warningsOf } from '../lib/warnings';
 
 const versions = loadVersions();
 const of = (docs: any[], kind: string) => docs.filter((d) => d.kind === kind);
@@ -69,11 +69,15 @@ describe('Redis and DataTier by hand', () => {
 
   test('a DataTier from the database name alone: Postgres, nightly backups, no drill, the on-cluster warning', () => {
     drainWarnings();
-    const tier = new DataTier(Testing.app(), '10-club-data', { app: 'club', namespace: 'club', postgres: { database: 'club' }, redis: {} });
+    const app = Testing.app();
+    const tier = new DataTier(app, '10-club-data', { app: 'club', namespace: 'club', postgres: { database: 'club' }, redis: {} });
     const docs = tier.toJson();
     expect(of(docs, 'StatefulSet')).toHaveLength(1);
     expect(of(docs, 'CronJob').map((c) => c.metadata.name)).toEqual(['postgres-backup']);
     expect(tier.postgres?.connectionEnv).toContainEqual({ name: 'POSTGRES_DB', value: 'club' });
     expect(drainWarnings().map((w) => w.id)).toEqual(['platform:data:backupsOnCluster']);
+    // Recorded on the construct tree too, for an app that never runs the platform's CLI.
+    expect(warningsOf(app).map((w) => w.id)).toEqual(['platform:data:backupsOnCluster']);
+    expect(requiredSecretsOf(app)).toEqual(['club/postgres-credentials']);
   });
 });
