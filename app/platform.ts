@@ -9,7 +9,7 @@ import type { BootstrapSecrets } from '../bootstrap/secrets';
 import { AppEnvironment, environments, EnvironmentModel, platformHost } from '../config/model';
 import { PlatformConfig } from '../config/schema';
 import { declaredStorageClasses } from '../config/schema/storage';
-import { imageVersion, Versions } from '../config/versions';
+import { chartVersion, imageVersion, Versions } from '../config/versions';
 import { assignSyncWave, ENV_WAVE } from '../lib/argocd';
 import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
@@ -53,7 +53,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const namespaces = new Namespaces(cluster);
   new GitOps(cluster, '10-gitops', {
     repo: config.gitops,
-    versions,
+    charts: Object.values(versions.charts),
     environments: envs.map((e) => ({ name: e.name, ephemeral: e.apps.every((a) => a.kind === 'preview') })),
   });
   const storage = config.storage.rook
@@ -90,12 +90,12 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   }
   const monitoring = config.monitoring.enabled
     ? new MonitoringStack(cluster, '50-monitoring', {
-        config: config.monitoring,
+        ...config.monitoring,
         namespaces,
         edge,
         grafanaHost: platformHost(config),
         storageClass: storage?.storageClasses.general ?? classes.find((c) => c.isDefault) ?? classes[0],
-        versions,
+        chart: chartVersion(versions, 'kube-prometheus-stack'),
       })
     : undefined;
 

@@ -1,8 +1,8 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ChartVersion } from '../config/versions';
 import { Application } from '../imports/argoproj.io';
 import { ARGO_ANNOTATION } from '../lib/argocd';
+import { ChartPin } from '../lib/contracts';
 
 /** Namespace Argo CD runs in; Applications live there. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -11,7 +11,7 @@ export interface AddonApplicationProps {
   /** Application name, also the Helm release name. */
   readonly name: string;
   /** Pinned chart coordinates from config/versions.yaml (never a range). */
-  readonly chart: ChartVersion;
+  readonly chart: ChartPin;
   /** Namespace the chart installs into. */
   readonly namespace: string;
   /** Helm values, built from typed props by the calling construct. */

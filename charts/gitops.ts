@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { GitopsConfig } from '../config/schema/platform-services';
-import { Versions } from '../config/versions';
 import { Application, AppProject } from '../imports/argoproj.io';
 import { ARGO_ANNOTATION, syncAnnotations, WAVE } from '../lib/argocd';
+import { ChartPin, GitRepository } from '../lib/contracts';
+import { pinnedCharts } from '../lib/pins';
 import { PlatformChart } from '../lib/platform-chart';
 import { ARGOCD_NAMESPACE } from './addon-application';
 
@@ -47,7 +47,7 @@ export class ArgoCdSettings extends Construct {
 }
 
 export interface RootApplicationProps {
-  readonly repo: GitopsConfig;
+  readonly repo: GitRepository;
 }
 
 /**
@@ -63,7 +63,7 @@ export class RootApplication extends Construct {
       metadata: { name: ROOT_APPLICATION, namespace: ARGOCD_NAMESPACE, annotations: syncAnnotations(WAVE.edge) },
       spec: {
         project: 'default',
-        source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision, path: 'dist/cluster', directory: { recurse: true } },
+        source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision ?? 'main', path: 'dist/cluster', directory: { recurse: true } },
         destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
       },
@@ -95,9 +95,10 @@ export interface GitOpsEnvironment {
 }
 
 export interface GitOpsProps {
-  readonly repo: GitopsConfig;
+  readonly repo: GitRepository;
   readonly environments: readonly GitOpsEnvironment[];
-  readonly versions: Versions;
+  /** Chart repositories the platform's Applications may pull from (the AppProject's sources). @default - every chart pinned in config/versions.yaml */
+  readonly charts?: readonly ChartPin[];
 }
 
 /**
@@ -108,9 +109,8 @@ export interface GitOpsProps {
 export class GitOps extends PlatformChart {
   constructor(scope: Construct, id: string, props: GitOpsProps) {
     super(scope, id);
-    const chartRepos = [
-      ...new Set(Object.values(props.versions.charts).map((c) => (c.repoURL.startsWith('oci://') ? `${c.repoURL}/${c.chart}` : c.repoURL))),
-    ].sort();
+    const charts = props.charts ?? Object.values(pinnedCharts());
+    const chartRepos = [...new Set(charts.map((c) => (c.repoURL.startsWith('oci://') ? `${c.repoURL}/${c.chart}` : c.repoURL)))].sort();
     new AppProject(this, 'Project', {
       metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE },
       spec: {
@@ -133,7 +133,7 @@ export class GitOps extends PlatformChart {
         },
         spec: {
           project: 'platform',
-          source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision, path: `dist/${env.name}`, directory: { recurse: true } },
+          source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision ?? 'main', path: `dist/${env.name}`, directory: { recurse: true } },
           destination: { server: IN_CLUSTER },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },

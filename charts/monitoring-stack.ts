@@ -8,15 +8,16 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { MonitoringConfig } from '../config/schema/platform-services';
-import { chartVersion, Versions } from '../config/versions';
-import { NamespacePeer, RouteRegistry, Server, StorageClassRef } from '../lib/contracts';
+import { ChartPin, NamespacePeer, RouteRegistry, Server, StorageClassRef } from '../lib/contracts';
+import { withDefaults } from '../lib/defaults';
+import { pinnedChart } from '../lib/pins';
+import { MONITORING_DEFAULTS } from '../lib/tier-defaults';
 import { WAVE } from '../lib/argocd';
 import { LABEL } from '../lib/labels';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
 import { AddonApplication } from './addon-application';
-import { kubePrometheusStackValues } from './monitoring-values';
+import { kubePrometheusStackValues, MonitoringSettings } from './monitoring-values';
 import { Namespaces } from './namespaces';
 import { requireSecrets } from '../lib/warnings';
 
@@ -32,9 +33,21 @@ const GRAFANA_PATH = '/grafana';
 const GRAFANA_PORT = 3000;
 const GRAFANA_SERVICE_PORT = 80;
 
-export interface MonitoringStackProps {
-  /** The `monitoring` section of the platform config; the tier is only created when `enabled`. */
-  readonly config: MonitoringConfig;
+/** How the stack behaves: flat, each with a default (lib/tier-defaults.ts). */
+export interface MonitoringOptions {
+  /** Metrics older than this many days are deleted; older data also goes when the volume is 85% full. @default 15 */
+  readonly retentionDays?: number;
+  /** Size of Prometheus's volume. @default '20Gi' */
+  readonly storage?: string;
+  /** Secret in `monitoring` with Grafana's admin login (`admin-user`, `admin-password`). @default 'grafana-admin' */
+  readonly grafanaAdminSecret?: string;
+  /** Serve Grafana at `/grafana` on `grafanaHost` through the edge. @default true */
+  readonly grafanaRoute?: boolean;
+  /** Run Alertmanager (it delivers nothing without receivers, docs/monitoring.md). @default false */
+  readonly alertmanager?: boolean;
+}
+
+export interface MonitoringStackProps extends MonitoringOptions {
   /** The cluster's `00-namespaces` chart; the tier adds its two namespaces there. */
   readonly namespaces: Namespaces;
   /** The edge tier: Grafana's route (when `config.grafanaRoute`) and the entry point that may reach it. */
@@ -43,7 +56,8 @@ export interface MonitoringStackProps {
   readonly grafanaHost: string;
   /** Block storage for Prometheus's volume; metrics can be rebuilt, so the general (reclaim Delete) class fits. */
   readonly storageClass: StorageClassRef;
-  readonly versions: Versions;
+  /** @default - the pin `kube-prometheus-stack` of config/versions.yaml */
+  readonly chart?: ChartPin;
 }
 
 export class MonitoringStack extends PlatformChart {
@@ -60,10 +74,13 @@ export class MonitoringStack extends PlatformChart {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
-    const { config } = props;
-    if (!config.enabled) {
-      throw new Error('MonitoringStack created with monitoring.enabled: false; the composition should leave it out');
-    }
+    const config: MonitoringSettings = withDefaults(MONITORING_DEFAULTS, {
+      retentionDays: props.retentionDays,
+      storage: props.storage,
+      grafanaAdminSecret: props.grafanaAdminSecret,
+      grafanaRoute: props.grafanaRoute,
+      alertmanager: props.alertmanager,
+    });
     const partOf = { [LABEL.partOf]: 'monitoring' };
     props.namespaces.add(MONITORING_NAMESPACE, {
       labels: { ...partOf, ...(config.grafanaRoute ? props.edge.entryPoint.namespaceLabels : {}) },
@@ -93,7 +110,7 @@ export class MonitoringStack extends PlatformChart {
 
     this.application = new AddonApplication(this, 'Stack', {
       name: RELEASE,
-      chart: chartVersion(props.versions, 'kube-prometheus-stack'),
+      chart: props.chart ?? pinnedChart('kube-prometheus-stack'),
       namespace: MONITORING_NAMESPACE,
       // Prometheus and Alertmanager claim volumes: after the StorageClass's Ceph cluster is healthy.
       syncWave: WAVE.storageConsumers,

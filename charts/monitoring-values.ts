@@ -3,11 +3,20 @@
  * from the chart so the choices below can be read (and tested) as one value.
  * @see https://github.com/prometheus-community/helm-charts/blob/main/charts/kube-prometheus-stack/values.yaml
  */
-import { MonitoringConfig } from '../config/schema/platform-services';
 import { StorageClassRef } from '../lib/contracts';
+import { MONITORING_DEFAULTS } from '../lib/tier-defaults';
+
+/** The stack's settings with every default applied. */
+export type MonitoringSettings = {
+  readonly [K in keyof typeof MONITORING_DEFAULTS]: (typeof MONITORING_DEFAULTS)[K] extends boolean
+    ? boolean
+    : (typeof MONITORING_DEFAULTS)[K] extends number
+      ? number
+      : string;
+};
 
 export interface MonitoringValuesOptions {
-  readonly config: MonitoringConfig;
+  readonly config: MonitoringSettings;
   /** Class of Prometheus's volume. */
   readonly storageClass: StorageClassRef;
   /** Namespace of node-exporter (privileged), apart from the rest of the stack. */

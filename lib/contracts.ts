@@ -7,6 +7,21 @@ import { k8s } from 'cdk8s-plus-28';
 import { NamespacePeer, PodGroup, Server } from './network-policy';
 
 /** A StorageClass that volumes may name. */
+/** A Helm chart pinned exactly: `repoURL` is `https://…` or `oci://registry/path` (config/versions.yaml `charts:`). */
+export interface ChartPin {
+  readonly repoURL: string;
+  readonly chart: string;
+  /** An exact version, never a range. */
+  readonly version: string;
+}
+
+/** The git repository and revision Argo CD syncs `dist/` from. */
+export interface GitRepository {
+  readonly repoURL: string;
+  /** @default 'main' */
+  readonly revision?: string;
+}
+
 export interface StorageClassRef {
   readonly name: string;
   readonly reclaimPolicy: 'Retain' | 'Delete';

@@ -6,10 +6,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import type { ChartPin } from './contracts';
 import { repoRoot } from './repo-root';
 
 interface PinFile {
   readonly images?: Record<string, string>;
+  readonly charts?: Record<string, ChartPin>;
 }
 
 let pins: PinFile | undefined;
@@ -24,4 +26,16 @@ export function pinnedImage(key: string): string {
   const image = pinFile().images?.[key];
   if (typeof image !== 'string') throw new Error(`config/versions.yaml: images.${key}: expected a pinned image, found nothing; pass the image explicitly`);
   return image;
+}
+
+/** The pinned chart `key` of config/versions.yaml (`charts.<key>`). */
+export function pinnedChart(key: string): ChartPin {
+  const chart = pinFile().charts?.[key];
+  if (!chart) throw new Error(`config/versions.yaml: charts.${key}: expected a pinned chart, found nothing; pass the chart explicitly`);
+  return chart;
+}
+
+/** Every pinned chart, by key. */
+export function pinnedCharts(): Readonly<Record<string, ChartPin>> {
+  return pinFile().charts ?? {};
 }

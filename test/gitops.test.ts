@@ -7,7 +7,7 @@ const versions = loadVersions();
 function synth() {
   const chart = new GitOps(Testing.app(), '10-gitops', {
     repo: { repoURL: 'https://git.example.org/platform.git', revision: 'main' },
-    versions,
+    charts: Object.values(versions.charts),
     environments: [{ name: 'production' }, { name: 'preview-fix-login', ephemeral: true }],
   });
   const objects = Testing.synth(chart);

@@ -24,12 +24,12 @@ function synthStack(rawConfig: unknown = {}) {
   const namespaces = new Namespaces(app);
   const edge = new FakeRouteRegistry();
   const stack = new MonitoringStack(app, '50-monitoring', {
-    config: monitoringSchema.parse(rawConfig),
+    ...monitoringSchema.parse(rawConfig),
     namespaces,
     edge,
     grafanaHost: 'berkeleytime.com',
     storageClass: GENERAL_BLOCK,
-    versions,
+    chart: versions.charts['kube-prometheus-stack'],
   });
   const docs: any[] = [...Testing.synth(namespaces).filter((d: any) => MONITORING_NAMESPACES.includes(d.metadata.name)), ...Testing.synth(stack)];
   const one = (kind: string, name?: string) => {
@@ -156,9 +156,8 @@ describe('MonitoringStack', () => {
     });
   });
 
-  test('refuses a volume too small for Prometheus, and being created while disabled', () => {
+  test('refuses a volume too small for Prometheus', () => {
     expect(() => synthStack({ storage: '1Gi' })).toThrow('monitoring.storage "1Gi" is too small for Prometheus\'s volume; give at least "2Gi" (e.g. "20Gi")');
-    expect(() => synthStack({ enabled: false })).toThrow('MonitoringStack created with monitoring.enabled: false; the composition should leave it out');
   });
 
   test.each([

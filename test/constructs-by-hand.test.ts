@@ -1,7 +1,7 @@
 /**
- * The data tier's constructs composed by hand, as a team would in its own cdk8s app: flat props,
- * every optional one defaulted (pins from config/versions.yaml), no config types. `npm run
- * typecheck` compiles these exact calls.
+ * Constructs composed by hand, as a team would in its own cdk8s app: flat props, every optional one
+ * defaulted (settings from lib/tier-defaults.ts, pins from config/versions.yaml), no config types.
+ * `npm run typecheck` compiles these exact calls.
  */
 import { Testing } from 'cdk8s';
 import { DataTier } from '../charts/data-tier';
@@ -9,6 +9,9 @@ import { Postgres } from '../charts/postgres';
 import { PostgresBackup } from '../charts/postgres-backup';
 import { PostgresRestoreDrill } from '../charts/postgres-restore-drill';
 import { Redis } from '../charts/redis';
+import { MonitoringStack } from '../charts/monitoring-stack';
+import { Namespaces } from '../charts/namespaces';
+import { FakeRouteRegistry } from './logging-fixtures';
 import { loadVersions } from '../config/versions';
 import { PlatformChart } from '../lib/platform-chart';
 import { drainWarnings, requiredSecretsOf, warningsOf } from '../lib/warnings';
@@ -79,5 +82,25 @@ describe('Redis and DataTier by hand', () => {
     // Recorded on the construct tree too, for an app that never runs the platform's CLI.
     expect(warningsOf(app).map((w) => w.id)).toEqual(['platform:data:backupsOnCluster']);
     expect(requiredSecretsOf(app)).toEqual(['club/postgres-credentials']);
+  });
+});
+
+describe('MonitoringStack by hand', () => {
+  test('with only what it connects to: 15 days on 20Gi, Grafana routed, no Alertmanager, the pinned chart', () => {
+    const app = Testing.app();
+    const edge = new FakeRouteRegistry();
+    const stack = new MonitoringStack(app, '50-monitoring', {
+      namespaces: new Namespaces(app),
+      edge,
+      grafanaHost: 'club.example.org',
+      storageClass: { name: 'ceph-block', reclaimPolicy: 'Delete' },
+    });
+    const [application] = of(stack.toJson(), 'Application');
+    expect(application.spec.source.targetRevision).toBe(versions.charts['kube-prometheus-stack'].version);
+    const values = application.spec.source.helm.valuesObject;
+    expect(values.prometheus.prometheusSpec.retention).toBe('15d');
+    expect(values.alertmanager).toEqual({ enabled: false });
+    expect(edge.calls.map((c) => c.routes.backends[0].path)).toEqual(['/grafana']);
+    expect(requiredSecretsOf(app)).toEqual(['monitoring/grafana-admin']);
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * The one home of the tiers' default settings: the config schema (config/schema/) defaults each key
+ * of the platform file to these values, and the constructs default each prop to the same ones, so a
+ * hand-composed tier and a configured one are the same tier.
+ */
+
+/** MonitoringStack (config `monitoring`). */
+export const MONITORING_DEFAULTS = {
+  /** Metrics older than this many days are deleted. */
+  retentionDays: 15,
+  /** Size of Prometheus's volume. */
+  storage: '20Gi',
+  /** Secret in `monitoring` with Grafana's admin login (`admin-user`, `admin-password`). */
+  grafanaAdminSecret: 'grafana-admin',
+  /** Serve Grafana at `/grafana` on the platform host. */
+  grafanaRoute: true,
+  /** Without receivers Alertmanager delivers nothing, so it is off until configured. */
+  alertmanager: false,
+} as const;
