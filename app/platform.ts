@@ -77,14 +77,18 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   });
   if (config.logging.enabled) {
     const logging = new LoggingTier(cluster, '40-logging', {
-      config: config.logging,
+      ...config.logging,
       namespaces,
       edge,
       kibanaHost: platformHost(config),
       storageClass: retained,
       nodeCount: config.cluster.hosts.filter((h) => h.roles.includes('worker')).length,
       hostsManaged: config.cluster.hostsManaged,
-      versions,
+      operatorChart: chartVersion(versions, 'eck-operator'),
+      elasticsearchVersion: imageVersion(versions, 'elasticsearch'),
+      kibanaVersion: imageVersion(versions, 'kibana'),
+      filebeatVersion: imageVersion(versions, 'filebeat'),
+      curlImage: imageVersion(versions, 'curl'),
     });
     protectedServices.push(...logging.protectedServices);
   }

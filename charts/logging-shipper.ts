@@ -7,7 +7,6 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { TolerationConfig } from '../config/schema/logging';
 import { Beat } from '../imports/beat.k8s.elastic.co';
 import { objectLabels } from '../lib/labels';
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
@@ -15,6 +14,7 @@ import { PodGroup } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER } from '../lib/pod-security';
 import { quantities } from '../lib/kube';
 import { ElasticsearchCluster, ResourceQuantities, withOverrides } from './elasticsearch-cluster';
+import { Toleration } from '../lib/contracts';
 
 /** Where the kubelet links each container's log file (`<pod>_<namespace>_<container>-<id>.log`). */
 export const CONTAINER_LOG_DIR = '/var/log/containers';
@@ -34,7 +34,7 @@ export interface LoggingShipperProps {
   /** Replicas per log index: 0 on a single node, where a replica could never be allocated. */
   readonly indexReplicas: number;
   /** Taints to tolerate, so the shipper runs on every node (control-plane nodes too). */
-  readonly tolerations: readonly TolerationConfig[];
+  readonly tolerations: readonly Toleration[];
   /** @default - requests 100m CPU and 200Mi, memory limit 400Mi */
   readonly resources?: ResourceQuantities;
   /** Argo CD sync wave, after the operator that installs the CRD. */
@@ -150,7 +150,7 @@ export class LoggingShipper extends Construct {
   }
 }
 
-function toToleration(t: TolerationConfig): k8s.Toleration {
+function toToleration(t: Toleration): k8s.Toleration {
   return {
     ...(t.key ? { key: t.key } : {}),
     operator: t.operator,

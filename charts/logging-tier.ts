@@ -10,9 +10,10 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { LoggingConfig } from '../config/schema/logging';
-import { chartVersion, imageVersion, Versions } from '../config/versions';
-import { RouteRegistry, StorageClassRef } from '../lib/contracts';
+import { ChartPin, ResourceQuantities, RouteRegistry, StorageClassRef, Toleration } from '../lib/contracts';
+import { withDefaults } from '../lib/defaults';
+import { pinnedChart, pinnedImage } from '../lib/pins';
+import { LOGGING_DEFAULTS } from '../lib/tier-defaults';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
 import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
@@ -35,9 +36,19 @@ export const LOG_SHIPPER_NAMESPACE = 'logging-shipper';
 /** The Elastic operator. */
 export const ECK_NAMESPACE = 'elastic-system';
 
-export interface LoggingTierProps {
-  /** The `logging` section of the platform config; the tier is only created when `enabled`. */
-  readonly config: LoggingConfig;
+/** How the tier behaves: each setting optional, with a default (lib/tier-defaults.ts). */
+export interface LoggingOptions {
+  /** Log documents older than this many days are deleted. @default 14 */
+  readonly retentionDays?: number;
+  /** @default - 30Gi and a 1024 MiB heap per node, requests and limits twice the heap */
+  readonly elasticsearch?: { readonly storage?: string; readonly heapMiB?: number; readonly resources?: ResourceQuantities };
+  /** @default - auth Secret `kibana-basic-auth`, the chart's resources */
+  readonly kibana?: { readonly authSecret?: string; readonly resources?: ResourceQuantities };
+  /** @default - tolerates the control-plane taint, the construct's resources */
+  readonly shipper?: { readonly tolerations?: readonly Toleration[]; readonly resources?: ResourceQuantities };
+}
+
+export interface LoggingTierProps extends LoggingOptions {
   /** The cluster's `00-namespaces` chart; the tier adds its three namespaces there. */
   readonly namespaces: Namespaces;
   /** The edge tier: Kibana's route and the entry point that may reach it. */
@@ -50,7 +61,14 @@ export interface LoggingTierProps {
   readonly nodeCount: number;
   /** The bootstrap manages the hosts and sets `vm.max_map_count`; otherwise Elasticsearch runs without mmap. */
   readonly hostsManaged: boolean;
-  readonly versions: Versions;
+  /** @default - the pin `eck-operator` of config/versions.yaml */
+  readonly operatorChart?: ChartPin;
+  /** Elastic Stack versions (ECK picks the images; keep the three equal). @default - the pins `elasticsearch`, `kibana`, `filebeat` */
+  readonly elasticsearchVersion?: string;
+  readonly kibanaVersion?: string;
+  readonly filebeatVersion?: string;
+  /** Image with curl, for the retention Job. @default - the pin `curl` */
+  readonly curlImage?: string;
 }
 
 export class LoggingTier extends PlatformChart {
@@ -66,12 +84,12 @@ export class LoggingTier extends PlatformChart {
 
   constructor(scope: Construct, id: string, props: LoggingTierProps) {
     super(scope, id);
-    const { config, versions } = props;
-    if (!config.enabled) {
-      throw new Error(
-        'LoggingTier created with logging.enabled: false; the composition should leave it out (what holds data stays in the cluster, see docs/logging.md)',
-      );
-    }
+    const config = {
+      retentionDays: props.retentionDays ?? LOGGING_DEFAULTS.retentionDays,
+      elasticsearch: withDefaults(LOGGING_DEFAULTS.elasticsearch, props.elasticsearch ?? {}),
+      kibana: withDefaults(LOGGING_DEFAULTS.kibana, props.kibana ?? {}),
+      shipper: withDefaults(LOGGING_DEFAULTS.shipper, props.shipper ?? {}),
+    };
     const partOf = { [LABEL.partOf]: 'logging' };
     props.namespaces.add(ECK_NAMESPACE, { protect: true, labels: partOf });
     props.namespaces.add(LOGGING_NAMESPACE, { protect: true, labels: { ...partOf, ...props.edge.entryPoint.namespaceLabels } });
@@ -84,7 +102,7 @@ export class LoggingTier extends PlatformChart {
 
     this.operator = new AddonApplication(this, 'Operator', {
       name: 'eck-operator',
-      chart: chartVersion(versions, 'eck-operator'),
+      chart: props.operatorChart ?? pinnedChart('eck-operator'),
       namespace: ECK_NAMESPACE,
       syncWave: WAVE.operators,
       values: {
@@ -108,7 +126,7 @@ export class LoggingTier extends PlatformChart {
     this.elasticsearch = new ElasticsearchCluster(this, 'Elasticsearch', {
       name: 'logging',
       namespace: LOGGING_NAMESPACE,
-      version: imageVersion(versions, 'elasticsearch'),
+      version: props.elasticsearchVersion ?? pinnedImage('elasticsearch'),
       hostCount: props.nodeCount,
       storageClass: props.storageClass,
       storage: config.elasticsearch.storage,
@@ -122,7 +140,7 @@ export class LoggingTier extends PlatformChart {
     this.kibana = new LoggingKibana(this, 'Kibana', {
       name: 'kibana',
       namespace: LOGGING_NAMESPACE,
-      version: imageVersion(versions, 'kibana'),
+      version: props.kibanaVersion ?? pinnedImage('kibana'),
       elasticsearch: es,
       host: props.kibanaHost,
       resources: config.kibana.resources,
@@ -133,14 +151,14 @@ export class LoggingTier extends PlatformChart {
       namespace: LOGGING_NAMESPACE,
       elasticsearch: es,
       retentionDays: config.retentionDays,
-      curlImage: imageVersion(versions, 'curl'),
+      curlImage: props.curlImage ?? pinnedImage('curl'),
       syncWave: WAVE.platformJobs,
     });
 
     this.shipper = new LoggingShipper(this, 'Shipper', {
       name: 'filebeat',
       namespace: LOG_SHIPPER_NAMESPACE,
-      version: imageVersion(versions, 'filebeat'),
+      version: props.filebeatVersion ?? pinnedImage('filebeat'),
       elasticsearch: es,
       ilmPolicy: { name: LOG_ILM_POLICY, document: retentionPolicy(config.retentionDays) },
       indexReplicas: es.nodeCount > 1 ? 1 : 0,

@@ -7,6 +7,20 @@ import { k8s } from 'cdk8s-plus-28';
 import { NamespacePeer, PodGroup, Server } from './network-policy';
 
 /** A StorageClass that volumes may name. */
+/** A pod toleration, in Kubernetes' own field names. */
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** Requests and limits as quantities (`{ requests: { cpu: '250m' } }`), each field optional. */
+export interface ResourceQuantities {
+  readonly requests?: { readonly cpu?: string; readonly memory?: string };
+  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+}
+
 /** A Helm chart pinned exactly: `repoURL` is `https://…` or `oci://registry/path` (config/versions.yaml `charts:`). */
 export interface ChartPin {
   readonly repoURL: string;

@@ -1,3 +1,5 @@
+import { CONTROL_PLANE_TOLERATION } from './kube';
+
 /**
  * The one home of the tiers' default settings: the config schema (config/schema/) defaults each key
  * of the platform file to these values, and the constructs default each prop to the same ones, so a
@@ -16,4 +18,16 @@ export const MONITORING_DEFAULTS = {
   grafanaRoute: true,
   /** Without receivers Alertmanager delivers nothing, so it is off until configured. */
   alertmanager: false,
+} as const;
+
+/** LoggingTier (config `logging`). */
+export const LOGGING_DEFAULTS = {
+  /** Log documents older than this many days are deleted by the index lifecycle policy. */
+  retentionDays: 14,
+  /** Volume size and JVM heap of each Elasticsearch node (memory request and limit: twice the heap). */
+  elasticsearch: { storage: '30Gi', heapMiB: 1024 },
+  /** Secret in `logging` with the htpasswd file that guards /kibana. */
+  kibana: { authSecret: 'kibana-basic-auth' },
+  /** The shipper runs on control-plane hosts too, to read their containers' logs. */
+  shipper: { tolerations: [CONTROL_PLANE_TOLERATION] },
 } as const;

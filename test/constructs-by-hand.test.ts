@@ -9,6 +9,7 @@ import { Postgres } from '../charts/postgres';
 import { PostgresBackup } from '../charts/postgres-backup';
 import { PostgresRestoreDrill } from '../charts/postgres-restore-drill';
 import { Redis } from '../charts/redis';
+import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
 import { FakeRouteRegistry } from './logging-fixtures';
@@ -102,5 +103,27 @@ describe('MonitoringStack by hand', () => {
     expect(values.alertmanager).toEqual({ enabled: false });
     expect(edge.calls.map((c) => c.routes.backends[0].path)).toEqual(['/grafana']);
     expect(requiredSecretsOf(app)).toEqual(['monitoring/grafana-admin']);
+  });
+});
+
+describe('LoggingTier by hand', () => {
+  test('with only what it connects to: 14 days, 30Gi nodes with a 1 GiB heap, Kibana behind kibana-basic-auth, the pinned operator', () => {
+    const app = Testing.app();
+    const edge = new FakeRouteRegistry();
+    const tier = new LoggingTier(app, '40-logging', {
+      namespaces: new Namespaces(app),
+      edge,
+      kibanaHost: 'club.example.org',
+      storageClass: { name: 'ceph-block-retain', reclaimPolicy: 'Retain' },
+      nodeCount: 1,
+      hostsManaged: true,
+    });
+    const docs = tier.toJson();
+    expect(of(docs, 'Application')[0].spec.source.targetRevision).toBe(versions.charts['eck-operator'].version);
+    const [es] = of(docs, 'Elasticsearch');
+    expect(es.spec.version).toBe(versions.images.elasticsearch);
+    expect(es.spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage).toBe('30Gi');
+    expect(edge.calls.map((c) => c.routes.auth?.secretName)).toEqual(['kibana-basic-auth']);
+    expect(requiredSecretsOf(app)).toEqual(['logging/kibana-basic-auth']);
   });
 });

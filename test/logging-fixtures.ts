@@ -61,14 +61,14 @@ export function synthLogging(opts: SynthOptions = {}): SynthesizedLogging {
   const namespaces = new Namespaces(app);
   const edge = opts.edge ? opts.edge(app, namespaces) : new FakeRouteRegistry();
   const props: LoggingTierProps = {
-    config: loggingConfig(opts.config ?? {}),
+    ...loggingConfig(opts.config ?? {}),
     namespaces,
     edge,
     kibanaHost: 'berkeleytime.com',
     storageClass: opts.storageClass ?? RETAINED_BLOCK,
     nodeCount: opts.nodeCount ?? 1,
     hostsManaged: opts.hostsManaged ?? true,
-    versions,
+    operatorChart: versions.charts['eck-operator'],
   };
   const tier = new LoggingTier(app, '40-logging', props);
   const docs = [...Testing.synth(namespaces).filter((d: any) => LOGGING_NAMESPACES.includes(d.metadata.name)), ...Testing.synth(tier)];

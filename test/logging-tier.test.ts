@@ -128,12 +128,6 @@ describe('LoggingTier', () => {
       for (const kind of ['Kibana', 'Beat', 'Job']) expect(syncOptions(platform.one(kind))).not.toContain('Prune=false');
       expect(syncOptions(platform.one('Namespace', 'logging-shipper'))).toBe('');
     });
-
-    test('the tier refuses to be built from a disabled config', () => {
-      expect(() => synthLogging({ config: { enabled: false } })).toThrow(
-        'LoggingTier created with logging.enabled: false; the composition should leave it out (what holds data stays in the cluster, see docs/logging.md)',
-      );
-    });
   });
 
   test('declares the Secret a person must create (ECK makes its own) and keeps Elasticsearch out of any route', () => {

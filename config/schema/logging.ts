@@ -1,5 +1,6 @@
 /** Schema of `logging`: Elasticsearch, Kibana and log shipping (the LoggingTier, charts/logging-tier.ts). */
 import { CONTROL_PLANE_TOLERATION as KUBE_CONTROL_PLANE_TOLERATION } from '../../lib/kube';
+import { LOGGING_DEFAULTS } from '../../lib/tier-defaults';
 import { z } from 'zod';
 import { dnsLabel, integer, quantity } from './primitives';
 import { resources } from './app';
@@ -27,9 +28,9 @@ export const CONTROL_PLANE_TOLERATION: TolerationConfig = { ...KUBE_CONTROL_PLAN
 
 const elasticsearch = z.strictObject({
   /** Volume size of each Elasticsearch node (on the platform's retained block StorageClass). */
-  storage: quantity().default('30Gi'),
+  storage: quantity().default(LOGGING_DEFAULTS.elasticsearch.storage),
   /** JVM heap of each node; the default memory request and limit are twice this. */
-  heapMiB: integer({ min: 256, max: 31744 }).default(1024),
+  heapMiB: integer({ min: 256, max: 31744 }).default(LOGGING_DEFAULTS.elasticsearch.heapMiB),
   /** Overrides the derived requests/limits of the `elasticsearch` container. */
   resources: resources.optional(),
 });
@@ -39,7 +40,7 @@ const kibana = z.strictObject({
    * Secret in the `logging` namespace holding the htpasswd file that guards /kibana (key
    * `.htpasswd` for Envoy Gateway, `auth` for ingress-nginx). Declared, never synthesized.
    */
-  authSecret: dnsLabel().default('kibana-basic-auth'),
+  authSecret: dnsLabel().default(LOGGING_DEFAULTS.kibana.authSecret),
   resources: resources.optional(),
 });
 
@@ -56,9 +57,9 @@ export const logging = z.strictObject({
    */
   enabled: z.boolean().default(true),
   /** Log documents older than this many days are deleted by the index lifecycle policy. */
-  retentionDays: integer({ min: 1, max: 3650 }).default(14),
-  elasticsearch: elasticsearch.default({ storage: '30Gi', heapMiB: 1024 }),
-  kibana: kibana.default({ authSecret: 'kibana-basic-auth' }),
+  retentionDays: integer({ min: 1, max: 3650 }).default(LOGGING_DEFAULTS.retentionDays),
+  elasticsearch: elasticsearch.default({ ...LOGGING_DEFAULTS.elasticsearch }),
+  kibana: kibana.default({ ...LOGGING_DEFAULTS.kibana }),
   shipper: shipper.default({ tolerations: [CONTROL_PLANE_TOLERATION] }),
 });
 
