@@ -6,6 +6,7 @@ import { ENV_WAVE, syncAnnotations } from '../lib/argocd';
 import { PodGroup, Server } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
 import { oneShot, podTemplateFor } from './app-pod';
+import { disruptionBudget } from '../lib/kube';
 
 /** Requests without limits on CPU (throttling hurts latency), a memory limit against leaks. */
 const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } };
@@ -78,14 +79,7 @@ export class AppComponent extends Construct {
     });
 
     if (spec.replicas > 1 || spec.autoscaling) {
-      new k8s.KubePodDisruptionBudget(this, 'Pdb', {
-        metadata: { name: spec.name, namespace, labels: objectLabels(instance, spec.name, app) },
-        spec: {
-          maxUnavailable: k8s.IntOrString.fromNumber(1),
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-          selector: { matchLabels: { ...selector } },
-        },
-      });
+      disruptionBudget(this, { name: spec.name, namespace, selector }, objectLabels(instance, spec.name, app));
     }
 
     if (spec.autoscaling) {

@@ -5,36 +5,11 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PodGroup } from '../lib/network-policy';
-import { quantities } from '../lib/kube';
+import type { ResourceQuantities } from '../lib/contracts';
+export { disruptionBudget, resourcesFrom } from '../lib/kube';
 
-/** Requests and limits as quantities (`{ requests: { cpu: '250m' } }`), each field optional. */
-export interface Resources {
-  readonly requests?: { readonly cpu?: string; readonly memory?: string };
-  readonly limits?: { readonly cpu?: string; readonly memory?: string };
-}
-
-/** Requested resources over defaults, per field. */
-export function resourcesFrom(config: Resources | undefined, defaults: Resources): k8s.ResourceRequirements {
-  return {
-    requests: quantities({ ...defaults.requests, ...config?.requests }),
-    limits: quantities({ ...defaults.limits, ...config?.limits }),
-  };
-}
-
-/**
- * A budget that never blocks a node drain or a cluster upgrade: one pod may always go, and a
- * pod that is not ready may always be evicted (the default would wedge drains on a crash loop).
- */
-export function disruptionBudget(scope: Construct, pods: PodGroup, labels: Record<string, string>): void {
-  new k8s.KubePodDisruptionBudget(scope, 'Pdb', {
-    metadata: { name: pods.name, namespace: pods.namespace, labels },
-    spec: {
-      maxUnavailable: k8s.IntOrString.fromNumber(1),
-      unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      selector: { matchLabels: { ...pods.selector } },
-    },
-  });
-}
+/** Requests and limits (lib/contracts.ts `ResourceQuantities`), as the data tier's props take them. */
+export type Resources = ResourceQuantities;
 
 /** Spreads replicas over nodes when there is more than one; a single pod needs no rule. */
 export function spreadOverNodes(selector: Readonly<Record<string, string>>, replicas: number): Pick<k8s.PodSpec, 'affinity'> {

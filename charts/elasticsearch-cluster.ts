@@ -11,18 +11,16 @@ import {
   ElasticsearchSpecVolumeClaimDeletePolicy,
 } from '../imports/elasticsearch.k8s.elastic.co';
 import { StorageClassRef } from '../lib/contracts';
-import { quantities } from '../lib/kube';
+import { quantities, withOverrides } from '../lib/kube';
 import { objectLabels } from '../lib/labels';
 import { ARGO_ANNOTATION, PRUNE_PROTECTION } from '../lib/argocd';
 import { PodGroup, Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
 import { warn } from '../lib/warnings';
 
-/** Resource requests and limits as Kubernetes quantity strings. */
-export interface ResourceQuantities {
-  readonly requests?: { readonly cpu?: string; readonly memory?: string };
-  readonly limits?: { readonly cpu?: string; readonly memory?: string };
-}
+// One shape of requests and limits for every tier (lib/contracts.ts).
+export type { ResourceQuantities } from '../lib/contracts';
+import type { ResourceQuantities } from '../lib/contracts';
 
 /** uid/gid the official Elasticsearch and Kibana images run as. */
 export const ELASTIC_UID = 1000;
@@ -242,10 +240,4 @@ export class ElasticsearchCluster extends Construct {
     }
     return { requests, limits };
   }
-}
-
-/** Defaults with the configured values laid over them (unset keys keep the default). */
-export function withOverrides(defaults: Record<string, string>, overrides?: { readonly [key: string]: string | undefined }): Record<string, string> {
-  const set = Object.entries(overrides ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
-  return { ...defaults, ...Object.fromEntries(set) };
 }

@@ -10,8 +10,8 @@ import { objectLabels } from '../lib/labels';
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
-import { quantities } from '../lib/kube';
-import { ELASTIC_UID, ElasticsearchCluster, ResourceQuantities, withOverrides } from './elasticsearch-cluster';
+import { quantities, withOverrides } from '../lib/kube';
+import { ELASTIC_UID, ElasticsearchCluster, ResourceQuantities } from './elasticsearch-cluster';
 
 /** Kibana's HTTP port (ECK's `<name>-kb-http` Service and the pods). */
 export const KIBANA_PORT = 5601;

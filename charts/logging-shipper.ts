@@ -12,8 +12,8 @@ import { objectLabels } from '../lib/labels';
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { PodGroup } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER } from '../lib/pod-security';
-import { quantities } from '../lib/kube';
-import { ElasticsearchCluster, ResourceQuantities, withOverrides } from './elasticsearch-cluster';
+import { quantities, withOverrides } from '../lib/kube';
+import { ElasticsearchCluster, ResourceQuantities } from './elasticsearch-cluster';
 import { Toleration } from '../lib/contracts';
 
 /** Where the kubelet links each container's log file (`<pod>_<namespace>_<container>-<id>.log`). */

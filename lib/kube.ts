@@ -1,5 +1,8 @@
-/** Small Kubernetes vocabulary shared by tiers and the bootstrap. */
+/** Small Kubernetes vocabulary shared by tiers and the bootstrap: quantities, resource overrides, disruption budgets. */
 import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ResourceQuantities } from './contracts';
+import type { PodGroup } from './network-policy';
 
 /** Taint kubeadm puts on control-plane nodes (and label key of their role). */
 export const CONTROL_PLANE_TAINT_KEY = 'node-role.kubernetes.io/control-plane';
@@ -19,3 +22,32 @@ export function serviceFqdn(name: string, namespace: string, clusterDomain = 'cl
 
 /** The kube-apiserver's port on every control-plane host (kubeadm's default bind port). */
 export const API_SERVER_PORT = 6443;
+
+/** Defaults with the given values laid over them (unset keys keep the default). */
+export function withOverrides(defaults: Readonly<Record<string, string>>, overrides?: { readonly [key: string]: string | undefined }): Record<string, string> {
+  const set = Object.entries(overrides ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
+  return { ...defaults, ...Object.fromEntries(set) };
+}
+
+/** Requested resources over defaults, per field, as Kubernetes quantities. */
+export function resourcesFrom(overrides: ResourceQuantities | undefined, defaults: ResourceQuantities): k8s.ResourceRequirements {
+  return {
+    requests: quantities(withOverrides(defaults.requests ?? {}, overrides?.requests)),
+    limits: quantities(withOverrides(defaults.limits ?? {}, overrides?.limits)),
+  };
+}
+
+/**
+ * A budget that never blocks a node drain or a cluster upgrade: one pod may always go, and a
+ * pod that is not ready may always be evicted (the default would wedge drains on a crash loop).
+ */
+export function disruptionBudget(scope: Construct, pods: PodGroup, labels: Record<string, string>): void {
+  new k8s.KubePodDisruptionBudget(scope, 'Pdb', {
+    metadata: { name: pods.name, namespace: pods.namespace, labels },
+    spec: {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      selector: { matchLabels: { ...pods.selector } },
+    },
+  });
+}
