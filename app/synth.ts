@@ -9,7 +9,7 @@ import { loadOrCreateBootstrapSecrets, secretsFileFor } from '../bootstrap/secre
 import { buildPlatform } from './platform';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
-import { render, SynthError, UnitSummary, writeAtomically } from '../lib/synth-writer';
+import { CONSTRUCT_INDEX, render, SynthError, UnitSummary, writeAtomically } from '../lib/synth-writer';
 import { drainWarnings, Warning } from '../lib/warnings';
 
 export interface SynthOptions {
@@ -42,7 +42,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
     if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
     throw err;
   }
-  const { files, summaries, objects } = render(build.units);
+  const { files, summaries, objects, index } = render(build.units);
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
   const externals = {
@@ -53,7 +53,9 @@ export function synthesize(opts: SynthOptions): SynthResult {
       kubernetesRelease: config.cluster.kubernetesVersion,
     }),
   };
-  writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals]);
+  // Every manifest leads to the construct that made it in one hop.
+  const constructs = { path: CONSTRUCT_INDEX, content: `${JSON.stringify(sortedKeys(index), null, 2)}\n` };
+  writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals, constructs]);
   return { summaries, warnings: drainWarnings(), externalSecrets: build.externalSecrets, externalStorageClasses: build.externalStorageClasses };
 }
 
@@ -71,4 +73,8 @@ export function formatSummary(summaries: readonly UnitSummary[]): string {
   const widths = [0, 1].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2]}`;
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+function sortedKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

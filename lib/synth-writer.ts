@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /** One output directory (an environment, or `cluster`) and the cdk8s App that fills it. */
@@ -43,12 +43,16 @@ function validationErrors(app: App): string[] {
 }
 
 /** Renders every unit to `relative path → YAML` without touching the disk. */
-export function render(units: readonly SynthUnit[]): { files: Map<string, string>; summaries: UnitSummary[]; objects: any[] } {
+/** The index synthesis writes beside the tree: each manifest's file → the path of the construct that made it. */
+export const CONSTRUCT_INDEX = 'constructs.json';
+
+export function render(units: readonly SynthUnit[]): { files: Map<string, string>; summaries: UnitSummary[]; objects: any[]; index: Record<string, string> } {
   const problems = units.flatMap((u) => validationErrors(u.app));
   if (problems.length) throw new SynthError(problems);
   const files = new Map<string, string>();
   const summaries: UnitSummary[] = [];
   const all: any[] = [];
+  const index: Record<string, string> = {};
   for (const unit of units) {
     const kinds: Record<string, number> = {};
     let count = 0;
@@ -56,6 +60,10 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
       const objects = chart.toJson();
       all.push(...objects);
+      // Which construct made each object: kind, namespace and name are unique within a chart's folder.
+      const pathOf = new Map(
+        chart.node.findAll().filter(ApiObject.isApiObject).map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]),
+      );
       // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
       const spansNamespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean)).size > 1;
       for (const obj of objects) {
@@ -65,13 +73,15 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
           throw new SynthError([`two objects would be written to ${file} (${obj.kind} "${obj.metadata.name}"); give them distinct names or charts`]);
         }
         files.set(file, Yaml.stringify(obj));
+        const made = pathOf.get(`${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
+        if (made) index[file] = made;
         kinds[obj.kind] = (kinds[obj.kind] ?? 0) + 1;
         count++;
       }
     }
     summaries.push({ dir: unit.dir, files: count, kinds });
   }
-  return { files, summaries, objects: all };
+  return { files, summaries, objects: all, index };
 }
 
 /**

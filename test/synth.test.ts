@@ -41,7 +41,7 @@ describe('synthesis', () => {
         .readdirSync(first, { withFileTypes: true })
         .filter((e) => !e.isDirectory())
         .map((e) => e.name),
-    ).toEqual(['externals.json']);
+    ).toEqual(['constructs.json', 'externals.json']);
     expect(dirs).toEqual(expect.arrayContaining(['cluster', 'production', 'staging', 'preview-feature-new-catalog', 'preview-fix-enrollment-sync']));
     expect(fs.readdirSync(path.join(first, 'bootstrap'))).toEqual(['00-argocd']);
     for (const env of dirs.filter((d) => d !== 'hosts' && d !== 'bootstrap')) {
@@ -58,6 +58,14 @@ describe('synthesis', () => {
         }
       }
     }
+  });
+
+  test('every manifest leads to the construct that made it, in one hop (constructs.json)', () => {
+    const index = JSON.parse(fs.readFileSync(path.join(first, 'constructs.json'), 'utf8'));
+    const manifests = [...readTree(first).keys()].filter((f) => f.endsWith('.k8s.yaml') && !f.startsWith(`hosts${path.sep}`));
+    expect(Object.keys(index).sort()).toEqual(manifests.map((f) => f.split(path.sep).join('/')).sort());
+    expect(index['cluster/30-edge/envoy-gateway-system/Gateway.platform.k8s.yaml']).toBe('30-edge/EnvoyGateway/Gateway');
+    expect(index['production/10-berkeleytime-data/StatefulSet.postgres.k8s.yaml']).toBe('10-berkeleytime-data/Postgres/Resource');
   });
 });
 
