@@ -62,7 +62,10 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
       all.push(...objects);
       // Which construct made each object: kind, namespace and name are unique within a chart's folder.
       const pathOf = new Map(
-        chart.node.findAll().filter(ApiObject.isApiObject).map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]),
+        chart.node
+          .findAll()
+          .filter(ApiObject.isApiObject)
+          .map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]),
       );
       // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
       const spansNamespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean)).size > 1;
