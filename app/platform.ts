@@ -137,7 +137,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         dataClientIngress: appEnv.kind !== 'preview',
         edge,
         monitoring,
-        versions,
+        statsdExporterImage: imageVersion(versions, 'statsd-exporter'),
       });
       // A migration needs its policies, configuration and database in place: all in the first wave.
       assignSyncWave(stack, ENV_WAVE.prerequisites, ENV_PREREQUISITE_KINDS);

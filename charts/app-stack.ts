@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { AppEnvironment } from '../config/model';
-import { imageVersion, Versions } from '../config/versions';
 import { DataService, RouteRegistry, RouteSet } from '../lib/contracts';
 import { allowTraffic, defaultDeny, NamespacePeer, PodGroup } from '../lib/network-policy';
+import { pinnedImage } from '../lib/pins';
 import { PlatformChart } from '../lib/platform-chart';
 import { AppComponent } from './app-component';
 import { AppMetrics, metricsEndpoints } from './app-metrics';
@@ -38,7 +38,8 @@ export interface AppStackProps {
    * @default - not scraped
    */
   readonly monitoring?: AppMonitoring;
-  readonly versions: Versions;
+  /** Sidecar of components that speak statsd. @default - the pin `statsd-exporter` of config/versions.yaml */
+  readonly statsdExporterImage?: string;
 }
 
 /** The monitoring stack as an app sees it: who scrapes. */
@@ -81,7 +82,7 @@ export class AppStack extends PlatformChart {
         app: env.app,
         namespace: env.namespace,
         connectionEnv: deps.flatMap((d) => d.connectionEnv),
-        statsdExporterImage: spec.statsd ? imageVersion(props.versions, 'statsd-exporter') : undefined,
+        statsdExporterImage: spec.statsd ? (props.statsdExporterImage ?? pinnedImage('statsd-exporter')) : undefined,
       });
       components[spec.name] = component;
       for (const dep of deps) {

@@ -4,7 +4,10 @@
  * `npm run typecheck` compiles these exact calls.
  */
 import { Testing } from 'cdk8s';
+import { AppStack } from '../charts/app-stack';
 import { DataTier } from '../charts/data-tier';
+import { environments } from '../config/model';
+import { parsedConfig } from './helpers';
 import { Postgres } from '../charts/postgres';
 import { PostgresBackup } from '../charts/postgres-backup';
 import { PostgresRestoreDrill } from '../charts/postgres-restore-drill';
@@ -125,5 +128,34 @@ describe('LoggingTier by hand', () => {
     expect(es.spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage).toBe('30Gi');
     expect(edge.calls.map((c) => c.routes.auth?.secretName)).toEqual(['kibana-basic-auth']);
     expect(requiredSecretsOf(app)).toEqual(['logging/kibana-basic-auth']);
+  });
+});
+
+describe('AppStack on its own', () => {
+  test('one environment of an app wired to a data tier by reference, without edge or monitoring', () => {
+    const [production] = environments(parsedConfig()).find((e) => e.name === 'production')!.apps;
+    const app = Testing.app();
+    const data = new DataTier(app, '10-berkeleytime-data', {
+      app: 'berkeleytime',
+      namespace: production.namespace,
+      postgres: { database: 'berkeleytime' },
+      redis: {},
+    });
+    const stack = new AppStack(app, '20-berkeleytime', { environment: production, data });
+    const docs = stack.toJson();
+    // The connection is two-sided: egress here, ingress on the data tier.
+    expect(of(docs, 'NetworkPolicy').map((p) => p.metadata.name)).toContain('egress-backend-to-postgres');
+    expect(of(data.toJson(), 'NetworkPolicy').map((p) => p.metadata.name)).toContain('ingress-postgres-from-backend');
+    expect(
+      of(docs, 'Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['backend', 'frontend']);
+    expect(of(docs, 'Role').map((r) => r.metadata.name)).toEqual(['deployer']);
+    expect(of(docs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(expect.arrayContaining(['default-deny', 'allow-dns']));
+    // Nothing is routed without an edge; the Secrets the workloads read are recorded on the tree.
+    expect(of(docs, 'HTTPRoute')).toEqual([]);
+    expect(requiredSecretsOf(stack)).toEqual(['berkeleytime-production/backend-secrets', 'berkeleytime-production/postgres-credentials']);
+    expect(stack.routes.backends.map((b) => b.path).sort()).toEqual(['/', '/api']);
   });
 });
