@@ -68,12 +68,14 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const classes = declaredStorageClasses(config.storage);
   const retained: StorageClassRef = storage?.storageClasses.retained ?? classes.find((c) => c.reclaimPolicy === 'Retain') ?? classes[0];
   const edge = new EdgeTier(cluster, '30-edge', {
-    config: config.edge,
+    ...config.edge,
     namespaces,
     hosts: [...new Set([...appEnvs.map((a) => a.host), platformHost(config)])].sort(),
     previewDomains: [...new Set(Object.values(config.apps).flatMap((a) => (a.environments.previews ? [a.environments.previews.domain] : [])))].sort(),
     platformHost: platformHost(config),
-    versions,
+    envoyGatewayChart: chartVersion(versions, 'envoy-gateway'),
+    certManagerChart: chartVersion(versions, 'cert-manager'),
+    ingressNginxChart: chartVersion(versions, 'ingress-nginx'),
   });
   if (config.logging.enabled) {
     const logging = new LoggingTier(cluster, '40-logging', {

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
-import { Dns01Config, TlsIssuer } from '../config/schema/edge';
-import { chartVersion, Versions } from '../config/versions';
+import { Dns01Solver, TlsIssuer } from '../lib/edge-vocabulary';
 import {
   Certificate,
   CertificateSpecPrivateKeyAlgorithm,
@@ -13,6 +12,8 @@ import {
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 import { requireSecrets } from '../lib/warnings';
+import { ChartPin } from '../lib/contracts';
+import { pinnedChart } from '../lib/pins';
 
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
@@ -29,7 +30,8 @@ export interface GatewayListenerRef {
 }
 
 export interface EdgeCertManagerProps {
-  readonly versions: Versions;
+  /** @default - the pin `cert-manager` of config/versions.yaml */
+  readonly chart?: ChartPin;
   /** Where HTTP-01 challenge routes attach: a Gateway listener, or an IngressClass name. */
   readonly http01: { readonly gateway: GatewayListenerRef } | { readonly ingressClassName: string };
   /** Let cert-manager manage Gateway API objects (needs the Gateway API CRDs). */
@@ -37,7 +39,7 @@ export interface EdgeCertManagerProps {
   /** ACME account email (expiry notices, account recovery). @default - no email */
   readonly acmeEmail?: string;
   /** DNS-01 solver for `dns01Zones` (the wildcard preview certificates). @default - HTTP-01 only */
-  readonly dns01?: Dns01Config;
+  readonly dns01?: Dns01Solver;
   /** Zones the DNS-01 solver answers for; every other name uses HTTP-01. @default [] */
   readonly dns01Zones?: readonly string[];
   /** Name shown in the internal CA's subject. */
@@ -63,7 +65,7 @@ export class EdgeCertManager extends Construct {
     super(scope, id);
     this.addon = new AddonApplication(this, 'Chart', {
       name: 'cert-manager',
-      chart: chartVersion(props.versions, 'cert-manager'),
+      chart: props.chart ?? pinnedChart('cert-manager'),
       namespace: CERT_MANAGER_NAMESPACE,
       syncWave: props.syncWave,
       serverSideApply: true,
@@ -132,7 +134,7 @@ export class EdgeCertManager extends Construct {
 }
 
 /** cert-manager's DNS-01 provider block from the config, and the Secrets it reads. */
-function dns01Solver(cfg: Dns01Config): { solver: ClusterIssuerSpecAcmeSolversDns01; secrets: string[] } {
+function dns01Solver(cfg: Dns01Solver): { solver: ClusterIssuerSpecAcmeSolversDns01; secrets: string[] } {
   if (cfg.cloudflare) {
     return {
       solver: { cloudflare: { apiTokenSecretRef: { name: cfg.cloudflare.apiToken.secret, key: cfg.cloudflare.apiToken.key } } },

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { chartVersion, Versions } from '../config/versions';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager.io';
 import {
   ClientTrafficPolicy,
@@ -26,6 +25,8 @@ import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 import { GatewayListenerRef } from './edge-cert-manager';
 import { PlannedCertificate } from './edge-tls-plan';
+import { ChartPin } from '../lib/contracts';
+import { pinnedChart } from '../lib/pins';
 
 export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 /** The controller name Envoy Gateway watches GatewayClasses for (its chart's default, set explicitly). */
@@ -44,7 +45,8 @@ export enum ProxyWorkload {
 }
 
 export interface EdgeGatewayProps {
-  readonly versions: Versions;
+  /** @default - the pin `envoy-gateway` of config/versions.yaml */
+  readonly chart?: ChartPin;
   /** Fixed node ports of the Envoy Service; the control-plane TCP proxy forwards to them. */
   readonly nodePorts: { readonly http: number; readonly https: number };
   /** Require the PROXY protocol on every connection (the front proxy sends it). */
@@ -93,7 +95,7 @@ export class EdgeGateway extends Construct {
     }
     this.addon = new AddonApplication(this, 'Chart', {
       name: 'envoy-gateway',
-      chart: chartVersion(props.versions, 'envoy-gateway'),
+      chart: props.chart ?? pinnedChart('envoy-gateway'),
       namespace,
       syncWave: props.syncWave,
       // The chart carries the Gateway API and Envoy Gateway CRDs; EnvoyProxy and SecurityPolicy exceed the client-side limit.

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { chartVersion, Versions } from '../config/versions';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager.io';
 import { NamespacePeer } from '../lib/contracts';
 import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
@@ -7,6 +6,8 @@ import { ANNOTATION, LABEL } from '../lib/labels';
 import { AddonApplication } from './addon-application';
 import { ProxyWorkload } from './edge-gateway';
 import { PlannedCertificate } from './edge-tls-plan';
+import { ChartPin } from '../lib/contracts';
+import { pinnedChart } from '../lib/pins';
 
 export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
 export const INGRESS_CLASS = 'nginx';
@@ -14,7 +15,8 @@ export const INGRESS_CLASS = 'nginx';
 const DEFAULT_CERTIFICATE = 'preview-wildcard-tls';
 
 export interface EdgeIngressNginxProps {
-  readonly versions: Versions;
+  /** @default - the pin `ingress-nginx` of config/versions.yaml */
+  readonly chart?: ChartPin;
   readonly nodePorts: { readonly http: number; readonly https: number };
   readonly proxyProtocol: boolean;
   readonly workload: ProxyWorkload;
@@ -56,7 +58,7 @@ export class EdgeIngressNginx extends Construct {
     const workload = props.workload === ProxyWorkload.DAEMON_SET ? { kind: 'DaemonSet' } : { kind: 'Deployment', replicaCount: props.replicas ?? 2 };
     this.addon = new AddonApplication(this, 'Chart', {
       name: 'ingress-nginx',
-      chart: chartVersion(props.versions, 'ingress-nginx'),
+      chart: props.chart ?? pinnedChart('ingress-nginx'),
       namespace,
       syncWave: props.syncWave,
       values: {

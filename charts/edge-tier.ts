@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
-import { EdgeConfig } from '../config/schema/edge';
-import { chartVersion, Versions } from '../config/versions';
-import { EntryPoint, NamespacePeer, RouteRegistry, RouteSet, Server } from '../lib/contracts';
+import { ChartPin, EntryPoint, NamespacePeer, RouteRegistry, RouteSet, Server } from '../lib/contracts';
+import { withDefaults } from '../lib/defaults';
+import { TlsIssuer, TlsOptions } from '../lib/edge-vocabulary';
+import { pinnedChart } from '../lib/pins';
+import { EDGE_DEFAULTS } from '../lib/tier-defaults';
 import { WAVE } from '../lib/argocd';
 import { LABEL } from '../lib/labels';
 import { allowIngress } from '../lib/network-policy';
@@ -26,17 +28,65 @@ const ACME_SOLVER: Omit<Server, 'namespace'> = {
   ports: [{ port: 8089 }],
 };
 
-export interface EdgeTierProps {
-  readonly config: EdgeConfig;
+/** How the entry point behaves: each setting optional, with a default (lib/tier-defaults.ts `EDGE_DEFAULTS`). */
+export interface EdgeOptions {
+  /** `envoy-gateway` (Gateway API), or the retired `ingress-nginx` (compatibility, warns). @default 'envoy-gateway' */
+  readonly controller?: 'envoy-gateway' | 'ingress-nginx';
+  /** Fixed node ports of the one NodePort Service. @default - 30080 and 30443 */
+  readonly nodePorts?: { readonly http?: number; readonly https?: number };
+  /** Require the PROXY protocol from the control-plane TCP proxy. @default true */
+  readonly proxyProtocol?: boolean;
+  /** @default - a DaemonSet: one proxy per worker */
+  readonly proxy?: { readonly workload?: 'DaemonSet' | 'Deployment'; readonly replicas?: number };
+  /** @default - Let's Encrypt (production) over HTTP-01, no overrides */
+  readonly tls?: TlsOptions;
+  /** `Strict-Transport-Security`; `maxAgeSeconds: 0` turns it off. @default - one year, without subdomains */
+  readonly hsts?: { readonly maxAgeSeconds?: number; readonly includeSubDomains?: boolean };
+  /** Largest request body the entry point forwards; '0' is unlimited. @default '10Mi' */
+  readonly maxRequestBodySize?: string;
+  /** `/git` to a GitLab Omnibus serving under /git. @default - off */
+  readonly gitlab?: {
+    readonly enabled?: boolean;
+    readonly service?: { readonly namespace?: string; readonly name?: string; readonly port?: number };
+    readonly maxRequestBodySize?: string;
+  };
+}
+
+export interface EdgeTierProps extends EdgeOptions {
   /** The cluster's `00-namespaces` chart: the edge adds its controllers' namespaces there. */
   readonly namespaces: Namespaces;
   /** Every host name that needs an HTTPS listener (all environments' hosts and the platform host). */
   readonly hosts: readonly string[];
   /** Domains of preview hosts (`<branch>.<domain>`): one wildcard certificate each when DNS-01 is configured. */
   readonly previewDomains: readonly string[];
-  readonly versions: Versions;
-  /** Host carrying platform services; needed for `/git` when `config.platformHost` is unset. @default - config.platformHost */
+  /** Host carrying platform services; needed for `/git`. @default - none */
   readonly platformHost?: string;
+  /** @default - the pins `envoy-gateway`, `cert-manager`, `ingress-nginx` of config/versions.yaml */
+  readonly envoyGatewayChart?: ChartPin;
+  readonly certManagerChart?: ChartPin;
+  readonly ingressNginxChart?: ChartPin;
+}
+
+/** The edge's settings with every default applied. */
+type EdgeSettings = ReturnType<typeof edgeSettings>;
+
+function edgeSettings(props: EdgeOptions) {
+  const d = EDGE_DEFAULTS;
+  const gitlab = props.gitlab ?? {};
+  return {
+    controller: props.controller ?? d.controller,
+    nodePorts: withDefaults(d.nodePorts, props.nodePorts ?? {}),
+    proxyProtocol: props.proxyProtocol ?? d.proxyProtocol,
+    proxy: withDefaults({ workload: d.proxy.workload as 'DaemonSet' | 'Deployment', replicas: undefined as number | undefined }, props.proxy ?? {}),
+    tls: withDefaults({ issuer: d.tls.issuer as TlsIssuer, issuerOverrides: {} as Readonly<Record<string, TlsIssuer>> }, props.tls ?? {}),
+    hsts: withDefaults(d.hsts, props.hsts ?? {}),
+    maxRequestBodySize: props.maxRequestBodySize ?? d.maxRequestBodySize,
+    gitlab: {
+      enabled: gitlab.enabled ?? d.gitlab.enabled,
+      service: withDefaults(d.gitlab.service, gitlab.service ?? {}),
+      maxRequestBodySize: gitlab.maxRequestBodySize ?? d.gitlab.maxRequestBodySize,
+    },
+  };
 }
 
 /** How one route set becomes objects for the configured controller. */
@@ -53,7 +103,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
   public readonly entryPoint: EntryPoint;
   /** The certificates the entry point serves. */
   public readonly tls: TlsPlan;
-  private readonly config: EdgeConfig;
+  private readonly config: EdgeSettings;
   private readonly renderer: Renderer;
   private readonly certManager: EdgeCertManager;
   /** `host path` → who claimed it, for the duplicate check. */
@@ -66,12 +116,12 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
 
   constructor(scope: Construct, id: string, props: EdgeTierProps) {
     super(scope, id);
-    const { config, versions, namespaces } = props;
-    this.config = config;
+    const { namespaces } = props;
+    const config = (this.config = edgeSettings(props));
     this.tls = planTls({ hosts: props.hosts, previewDomains: props.previewDomains, tls: config.tls });
     for (const w of this.tls.warnings) warn(w.id, w.message, this);
     const workload = config.proxy.workload === 'DaemonSet' ? ProxyWorkload.DAEMON_SET : ProxyWorkload.DEPLOYMENT;
-    const common = { versions, nodePorts: config.nodePorts, proxyProtocol: config.proxyProtocol, workload, replicas: config.proxy.replicas };
+    const common = { nodePorts: config.nodePorts, proxyProtocol: config.proxyProtocol, workload, replicas: config.proxy.replicas };
     const waves = EDGE_WAVES;
     const hsts =
       config.hsts.maxAgeSeconds > 0 ? `max-age=${config.hsts.maxAgeSeconds}${config.hsts.includeSubDomains ? '; includeSubDomains' : ''}` : undefined;
@@ -89,6 +139,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         ...waves,
         certificates: this.tls.certificates,
         routeNamespaceLabels: this.namespaceLabels(),
+        chart: props.envoyGatewayChart,
       });
       peer = gateway.peer;
       this.certManager = this.addCertManager(props, { gateway: gateway.http01Listener }, true);
@@ -102,7 +153,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
           syncWave: routes.syncWave,
         });
     } else {
-      const pin = chartVersion(versions, 'ingress-nginx');
+      const pin = props.ingressNginxChart ?? pinnedChart('ingress-nginx');
       warn(
         'platform:edge:ingressNginxRetired',
         `edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart ${pin.version} is pinned for compatibility only: switch to envoy-gateway, the default`,
@@ -120,6 +171,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         hstsMaxAgeSeconds: config.hsts.maxAgeSeconds,
         hstsIncludeSubDomains: config.hsts.includeSubDomains,
         wildcards: this.tls.certificates.filter((c) => c.wildcard),
+        chart: pin,
       });
       peer = nginx.peer;
       this.certManager = this.addCertManager(props, { ingressClassName: INGRESS_CLASS }, false);
@@ -138,7 +190,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     }
     this.entryPoint = { peer, namespaceLabels: this.namespaceLabels() };
 
-    if (config.gitlab.enabled) this.addGitlabRoute(props.platformHost ?? config.platformHost);
+    if (config.gitlab.enabled) this.addGitlabRoute(props.platformHost);
   }
 
   /** Secrets the edge references but never synthesizes (`namespace/name`): DNS provider credentials, basic-auth files. */
@@ -230,11 +282,11 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       podSecurityReason: 'restricted: the cert-manager chart runs every pod non-root with seccomp RuntimeDefault and no capabilities',
     });
     return new EdgeCertManager(this, 'CertManager', {
-      versions: props.versions,
+      chart: props.certManagerChart,
       http01,
       gatewayApi,
-      acmeEmail: props.config.tls.acmeEmail,
-      dns01: props.config.tls.dns01,
+      acmeEmail: this.config.tls.acmeEmail,
+      dns01: this.config.tls.dns01,
       dns01Zones: this.tls.certificates.filter((c) => c.wildcard).map((c) => c.hostname.slice(2)),
       caCommonName: 'platform internal CA',
       // cert-manager's Gateway API support needs the Gateway API CRDs, which the Envoy Gateway chart brings.

@@ -3,7 +3,7 @@
  * one wildcard certificate when a DNS-01 solver is configured (Let's Encrypt only issues wildcards
  * through DNS-01). Pure data, shared by both renderers (Gateway listeners, Ingress `tls`).
  */
-import { EdgeConfig, TlsIssuer } from '../config/schema/edge';
+import { TlsIssuer, TlsOptions } from '../lib/edge-vocabulary';
 
 /** Let's Encrypt's "new certificates per registered domain" limit, per rolling week. */
 export const LETS_ENCRYPT_WEEKLY_LIMIT = 50;
@@ -28,16 +28,19 @@ export interface TlsPlan {
   readonly warnings: readonly { id: string; message: string }[];
 }
 
+/** TLS with its defaults applied. */
+export type TlsSettings = Required<Pick<TlsOptions, 'issuer' | 'issuerOverrides'>> & TlsOptions;
+
 export interface TlsPlanInput {
   /** Every host that needs HTTPS. */
   readonly hosts: readonly string[];
   /** Domains under which preview hosts live (`<branch>.<domain>`). */
   readonly previewDomains: readonly string[];
-  readonly tls: EdgeConfig['tls'];
+  readonly tls: TlsSettings;
 }
 
 /** The issuer of a host: the most specific `issuerOverrides` key (the host or a parent domain), else the default. */
-export function issuerFor(host: string, tls: EdgeConfig['tls']): TlsIssuer {
+export function issuerFor(host: string, tls: TlsSettings): TlsIssuer {
   const bare = host.replace(/^\*\./, '');
   const keys = Object.keys(tls.issuerOverrides)
     .filter((key) => bare === key || bare.endsWith(`.${key}`))

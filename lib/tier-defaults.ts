@@ -31,3 +31,20 @@ export const LOGGING_DEFAULTS = {
   /** The shipper runs on control-plane hosts too, to read their containers' logs. */
   shipper: { tolerations: [CONTROL_PLANE_TOLERATION] },
 } as const;
+
+/** EdgeTier (config `edge`). */
+export const EDGE_DEFAULTS = {
+  controller: 'envoy-gateway',
+  /** Fixed node ports of the one NodePort Service; the control-plane TCP proxy forwards to them. */
+  nodePorts: { http: 30080, https: 30443 },
+  /** The control-plane TCP proxy sends the PROXY protocol, so client addresses survive. */
+  proxyProtocol: true,
+  /** One Envoy per worker: every NodePort answers locally. */
+  proxy: { workload: 'DaemonSet' },
+  tls: { issuer: 'letsencrypt-production', issuerOverrides: {} },
+  hsts: { maxAgeSeconds: 31536000, includeSubDomains: false },
+  /** Largest request body the entry point forwards (413 above it). */
+  maxRequestBodySize: '10Mi',
+  /** `/git` off; when on, to GitLab Omnibus serving under /git, with unlimited bodies (pushes, LFS). */
+  gitlab: { enabled: false, service: { namespace: 'gitlab', name: 'gitlab', port: 80 }, maxRequestBodySize: '0' },
+} as const;

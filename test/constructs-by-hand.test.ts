@@ -6,6 +6,7 @@
 import { Testing } from 'cdk8s';
 import { AppStack } from '../charts/app-stack';
 import { DataTier } from '../charts/data-tier';
+import { EdgeTier } from '../charts/edge-tier';
 import { environments } from '../config/model';
 import { parsedConfig } from './helpers';
 import { Postgres } from '../charts/postgres';
@@ -157,5 +158,20 @@ describe('AppStack on its own', () => {
     expect(of(docs, 'HTTPRoute')).toEqual([]);
     expect(requiredSecretsOf(stack)).toEqual(['berkeleytime-production/backend-secrets', 'berkeleytime-production/postgres-credentials']);
     expect(stack.routes.backends.map((b) => b.path).sort()).toEqual(['/', '/api']);
+  });
+});
+
+describe('EdgeTier by hand', () => {
+  test('with only its hosts: Envoy Gateway on node ports 30080/30443, a Let’s Encrypt certificate per host, the pinned charts', () => {
+    const app = Testing.app();
+    const edge = new EdgeTier(app, '30-edge', { namespaces: new Namespaces(app), hosts: ['club.example.org'], previewDomains: [] });
+    const docs = edge.toJson();
+    expect(of(docs, 'Application').map((a) => [a.metadata.name, a.spec.source.targetRevision])).toEqual([
+      ['envoy-gateway', versions.charts['envoy-gateway'].version],
+      ['cert-manager', versions.charts['cert-manager'].version],
+    ]);
+    const [proxy] = of(docs, 'EnvoyProxy');
+    expect(proxy.spec.provider.kubernetes.envoyService.patch.value.spec.ports.map((p: any) => p.nodePort)).toEqual([30080, 30443]);
+    expect(of(docs, 'Certificate').find((c) => c.spec.dnsNames?.[0] === 'club.example.org')?.spec.issuerRef.name).toBe('letsencrypt-production');
   });
 });

@@ -73,7 +73,7 @@ export function buildEdge(mutate: (cfg: any) => void = () => {}): EdgeBuild {
   const config = parsedConfig(mutate);
   const app: App = Testing.app();
   const namespaces = new Namespaces(app);
-  const edge = new EdgeTier(app, '30-edge', { config: config.edge, namespaces, versions, ...edgeHosts(config) });
+  const edge = new EdgeTier(app, '30-edge', { ...config.edge, namespaces, ...edgeHosts(config) });
   const routeCharts = [...environmentRoutes(config), kibanaRoutes(config)].map((routes) => {
     const chart = new Chart(app, `routes-${routes.owner.replace('/', '-')}`);
     edge.addRoutes(chart, routes);

@@ -221,7 +221,7 @@ describe('EdgeTier route rules', () => {
   const fresh = () => {
     const config = parsedConfig();
     const app = Testing.app();
-    const edge = new EdgeTier(app, '30-edge', { config: config.edge, namespaces: new Namespaces(app), versions, ...edgeHosts(config) });
+    const edge = new EdgeTier(app, '30-edge', { ...config.edge, namespaces: new Namespaces(app), ...edgeHosts(config) });
     return { edge, chart: new Chart(app, 'routes') };
   };
   const pods = (name: string, namespace: string) => ({ name, namespace, selector: { app: name }, ports: [{ port: 8080 }] });
@@ -322,7 +322,7 @@ describe('GitLab at /git', () => {
   test('needs a platform host', () => {
     const config = parsedConfig((c) => (c.edge = { ...c.edge, gitlab: { enabled: true } }));
     const app = Testing.app();
-    expect(() => new EdgeTier(app, '30-edge', { config: config.edge, namespaces: new Namespaces(app), versions, ...edgeHosts(config) })).toThrow(
+    expect(() => new EdgeTier(app, '30-edge', { ...config.edge, namespaces: new Namespaces(app), ...edgeHosts(config) })).toThrow(
       'edge.gitlab: routing /git needs the platform host; set edge.platformHost (or pass EdgeTierProps.platformHost)',
     );
   });

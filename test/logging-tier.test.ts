@@ -160,11 +160,10 @@ describe('LoggingTier with the real EdgeTier', () => {
     synthLogging({
       edge: (app, namespaces) =>
         new EdgeTier(app, '30-edge', {
-          config: edgeSchema.parse({ controller, tls: { acmeEmail: 'ops@berkeleytime.com' } }),
+          ...edgeSchema.parse({ controller, tls: { acmeEmail: 'ops@berkeleytime.com' } }),
           namespaces,
           hosts: ['berkeleytime.com'],
           previewDomains: [],
-          versions,
         }),
     });
 

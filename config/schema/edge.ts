@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { dnsLabel, email, hostname, integer, port } from './primitives';
 
-/** Certificate issuers the edge tier provides as ClusterIssuers (see charts/edge-cert-manager.ts). */
-export const TLS_ISSUERS = ['letsencrypt-production', 'letsencrypt-staging', 'self-signed'] as const;
-export type TlsIssuer = (typeof TLS_ISSUERS)[number];
+import { TLS_ISSUERS } from '../../lib/edge-vocabulary';
+import { EDGE_DEFAULTS } from '../../lib/tier-defaults';
+
+export { TLS_ISSUERS, type TlsIssuer } from '../../lib/edge-vocabulary';
 
 /** A request size in bytes, as both Envoy (resource quantity) and nginx (`k`/`m`/`g`) can express it. */
 const byteSize = () =>
@@ -52,7 +53,7 @@ const dns01 = z
 const proxy = z
   .strictObject({
     /** `DaemonSet`: one Envoy per worker (every NodePort answers locally); `Deployment`: `replicas` Envoys. */
-    workload: z.enum(['DaemonSet', 'Deployment']).default('DaemonSet'),
+    workload: z.enum(['DaemonSet', 'Deployment']).default(EDGE_DEFAULTS.proxy.workload),
     /** Number of proxies; only for `workload: Deployment`. @default 2 */
     replicas: integer({ min: 1, max: 100 }).optional(),
   })
@@ -82,9 +83,9 @@ const gitlab = z.strictObject({
   /** The Service of a GitLab Omnibus serving under `/git` (declared external: not synthesized here). */
   service: z
     .strictObject({
-      namespace: dnsLabel().default('gitlab'),
+      namespace: dnsLabel().default(EDGE_DEFAULTS.gitlab.service.namespace),
       name: dnsLabel()
-        .default('gitlab')
+        .default(EDGE_DEFAULTS.gitlab.service.name)
         .superRefine((name, ctx) => {
           if (GITLAB_CHART_SERVICE.test(name)) {
             ctx.addIssue({
@@ -94,26 +95,28 @@ const gitlab = z.strictObject({
             });
           }
         }),
-      port: port().default(80),
+      port: port().default(EDGE_DEFAULTS.gitlab.service.port),
     })
-    .default({ namespace: 'gitlab', name: 'gitlab', port: 80 }),
+    .default({ ...EDGE_DEFAULTS.gitlab.service }),
   /** Git pushes and LFS uploads are large: `0` leaves them unlimited. */
-  maxRequestBodySize: byteSize().default('0'),
+  maxRequestBodySize: byteSize().default(EDGE_DEFAULTS.gitlab.maxRequestBodySize),
 });
 
 export const edge = z.strictObject({
   /** `envoy-gateway` (Gateway API, default) or the retired `ingress-nginx` (compatibility). */
-  controller: z.enum(['envoy-gateway', 'ingress-nginx']).default('envoy-gateway'),
-  nodePorts: z.strictObject({ http: port().default(30080), https: port().default(30443) }).default({ http: 30080, https: 30443 }),
+  controller: z.enum(['envoy-gateway', 'ingress-nginx']).default(EDGE_DEFAULTS.controller),
+  nodePorts: z
+    .strictObject({ http: port().default(EDGE_DEFAULTS.nodePorts.http), https: port().default(EDGE_DEFAULTS.nodePorts.https) })
+    .default({ ...EDGE_DEFAULTS.nodePorts }),
   /** The control-plane TCP proxy sends the PROXY protocol, so client addresses survive. */
-  proxyProtocol: z.boolean().default(true),
+  proxyProtocol: z.boolean().default(EDGE_DEFAULTS.proxyProtocol),
   /** How the proxies run (they sit behind the NodePort with `externalTrafficPolicy: Local`). */
-  proxy: proxy.default({ workload: 'DaemonSet' }),
+  proxy: proxy.default({ ...EDGE_DEFAULTS.proxy }),
   /** Host that carries platform services (/kibana, /git); default: the first app's production host. */
   platformHost: hostname().optional(),
   tls: z
     .strictObject({
-      issuer: z.enum(TLS_ISSUERS).default('letsencrypt-production'),
+      issuer: z.enum(TLS_ISSUERS).default(EDGE_DEFAULTS.tls.issuer),
       /**
        * Issuers for particular hosts or domains (a domain covers its subdomains), e.g. previews on the
        * internal CA: `{ preview.example.org: self-signed }`.
@@ -122,22 +125,18 @@ export const edge = z.strictObject({
       acmeEmail: email().optional(),
       dns01: dns01.optional(),
     })
-    .default({ issuer: 'letsencrypt-production', issuerOverrides: {} }),
+    .default({ issuer: EDGE_DEFAULTS.tls.issuer, issuerOverrides: {} }),
   hsts: z
     .strictObject({
       /** `0` turns the Strict-Transport-Security header off. */
-      maxAgeSeconds: integer({ min: 0 }).default(31536000),
+      maxAgeSeconds: integer({ min: 0 }).default(EDGE_DEFAULTS.hsts.maxAgeSeconds),
       /** Also pin every subdomain of each host to HTTPS. */
-      includeSubDomains: z.boolean().default(false),
+      includeSubDomains: z.boolean().default(EDGE_DEFAULTS.hsts.includeSubDomains),
     })
-    .default({ maxAgeSeconds: 31536000, includeSubDomains: false }),
+    .default({ ...EDGE_DEFAULTS.hsts }),
   /** Largest request body the entry point forwards (413 above it); `0` is unlimited. */
-  maxRequestBodySize: byteSize().default('10Mi'),
-  gitlab: gitlab.default({
-    enabled: false,
-    service: { namespace: 'gitlab', name: 'gitlab', port: 80 },
-    maxRequestBodySize: '0',
-  }),
+  maxRequestBodySize: byteSize().default(EDGE_DEFAULTS.maxRequestBodySize),
+  gitlab: gitlab.default({ ...EDGE_DEFAULTS.gitlab, service: { ...EDGE_DEFAULTS.gitlab.service } }),
 });
 
 export type EdgeConfig = z.infer<typeof edge>;
