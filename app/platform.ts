@@ -8,7 +8,7 @@ import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
 import type { BootstrapSecrets } from '../bootstrap/secrets';
 import { AppEnvironment, environments, EnvironmentModel, platformHost } from '../config/model';
 import { PlatformConfig } from '../config/schema';
-import { declaredStorageClasses } from '../config/schema/storage';
+import { declaredStorageClasses, StorageConfig } from '../config/schema/storage';
 import { chartVersion, imageVersion, Versions } from '../config/versions';
 import { assignSyncWave, ENV_WAVE } from '../lib/argocd';
 import { StorageClassRef } from '../lib/contracts';
@@ -24,7 +24,7 @@ import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
-import { RookStorage } from '../charts/rook-storage';
+import { RookStorage, RookStorageOptions } from '../charts/rook-storage';
 
 export interface PlatformBuild {
   readonly units: SynthUnit[];
@@ -58,11 +58,14 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   });
   const storage = config.storage.rook
     ? new RookStorage(cluster, '20-storage', {
+        ...rookStorageOptions(config.storage),
         hosts: config.cluster.hosts,
-        config: config.storage,
         namespaces,
         monitoring: config.monitoring.enabled,
-        versions,
+        cephImage: imageVersion(versions, 'ceph'),
+        rookChart: chartVersion(versions, 'rook-ceph'),
+        csiDriversChart: chartVersion(versions, 'ceph-csi-drivers'),
+        snapshotControllerChart: chartVersion(versions, 'snapshot-controller'),
       })
     : undefined;
   const classes = declaredStorageClasses(config.storage);
@@ -174,6 +177,12 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
 
 /** Objects of an app stack that its migration Job needs before it runs. */
 const ENV_PREREQUISITE_KINDS = ['NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding'];
+
+/** The `storage` section as RookStorage's options (the model's mapping: config field names → construct props). */
+export function rookStorageOptions(storage: StorageConfig): RookStorageOptions {
+  const { hosts: storageHosts, monCount, allowMultipleMonsPerNode, pools, classes } = storage;
+  return { storageHosts, monCount, allowMultipleMonsPerNode, pools, classes };
+}
 
 interface DataTierContext {
   readonly versions: Versions;

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { chartVersion, Versions } from '../config/versions';
+import { ChartPin } from '../lib/contracts';
+import { pinnedChart } from '../lib/pins';
 import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 
@@ -11,7 +12,10 @@ export const RBD_DRIVER = `${ROOK_NAMESPACE}.rbd.csi.ceph.com`;
 
 export interface RookOperatorProps {
   /** Pinned charts `rook-ceph` and `ceph-csi-drivers`. */
-  readonly versions: Versions;
+  /** @default - the pins `rook-ceph`, `ceph-csi-drivers`, `snapshot-controller` of config/versions.yaml */
+  readonly rookChart?: ChartPin;
+  readonly csiDriversChart?: ChartPin;
+  readonly snapshotControllerChart?: ChartPin;
   /** Let the operator create ServiceMonitors (the monitoring stack's CRDs must exist). */
   readonly monitoring: boolean;
   /** Taints the operators and the CSI controller tolerate (those of the storage hosts). */
@@ -43,7 +47,7 @@ export class RookOperator extends Construct {
 
     this.operator = new AddonApplication(this, 'Operator', {
       name: 'rook-ceph',
-      chart: chartVersion(props.versions, 'rook-ceph'),
+      chart: props.rookChart ?? pinnedChart('rook-ceph'),
       namespace: ROOK_NAMESPACE,
       syncWave: WAVE.operators,
       // The csi.ceph.io CRDs come with the subchart; server-side apply has no annotation size limit.
@@ -66,7 +70,7 @@ export class RookOperator extends Construct {
     const disabled = (kind: string) => ({ enabled: false, name: `${ROOK_NAMESPACE}.${kind}.csi.ceph.com` });
     this.csiDrivers = new AddonApplication(this, 'CsiDrivers', {
       name: 'ceph-csi-drivers',
-      chart: chartVersion(props.versions, 'ceph-csi-drivers'),
+      chart: props.csiDriversChart ?? pinnedChart('ceph-csi-drivers'),
       namespace: ROOK_NAMESPACE,
       // The drivers are csi.ceph.io resources, whose CRDs come with the rook-ceph chart.
       syncWave: WAVE.dependentOperators,
@@ -103,7 +107,7 @@ export class RookOperator extends Construct {
     // the Piraeus project's chart of the upstream controller (kubeadm clusters ship neither).
     this.snapshotController = new AddonApplication(this, 'SnapshotController', {
       name: 'snapshot-controller',
-      chart: chartVersion(props.versions, 'snapshot-controller'),
+      chart: props.snapshotControllerChart ?? pinnedChart('snapshot-controller'),
       namespace: 'kube-system',
       syncWave: WAVE.operators,
       serverSideApply: true,

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { HostConfig } from '../config/schema/cluster';
 import { cephLayout, CephLayout, declaredStorageClasses, formatStorageIssues, StorageConfig, storageHostIssues } from '../config/schema/storage';
-import { imageVersion, Versions } from '../config/versions';
-import { StorageClassRef } from '../lib/contracts';
+import { ChartPin, StorageClassRef } from '../lib/contracts';
+import { withDefaults } from '../lib/defaults';
+import { pinnedImage } from '../lib/pins';
+import { STORAGE_DEFAULTS } from '../lib/tier-defaults';
 import { CONTROL_PLANE_TAINT_KEY } from '../lib/kube';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
@@ -20,18 +21,74 @@ export type { DeclaredStorageClass } from '../config/schema/storage';
 const ROOK_POD_SECURITY_REASON =
   'Ceph OSDs run privileged on raw block devices and host paths (/dev, /var/lib/rook); the RBD CSI node plugin maps images into the host kernel and mounts them into the kubelet directory';
 
-export interface RookStorageProps {
-  /** The cluster inventory (`cluster.hosts`): Ceph runs on the hosts that list `cephDisks`. */
-  readonly hosts: readonly HostConfig[];
-  /** The `storage` config section; `rook` must be true. */
-  readonly config: StorageConfig;
+/** A host as storage sees it: its name, role, raw disks and taints. */
+export interface RookHost {
+  readonly name: string;
+  /** Control-plane hosts carry kubeadm's taint, which Ceph's pods then tolerate. @default ['worker'] */
+  readonly roles?: readonly ('control-plane' | 'worker')[];
+  /** Raw block devices Ceph takes whole, e.g. `/dev/vdb`. @default - none: the host runs no OSD */
+  readonly cephDisks?: readonly string[];
+  /** The host's own taints, which Ceph's pods tolerate. @default - none */
+  readonly taints?: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+}
+
+/** The Ceph cluster's shape: each setting optional, with a default (lib/tier-defaults.ts `STORAGE_DEFAULTS`). */
+export interface RookStorageOptions {
+  /** Hosts whose `cephDisks` Ceph uses. @default - every host that lists cephDisks */
+  readonly storageHosts?: readonly string[];
+  /** Ceph monitors. @default - 1 on one or two storage hosts, 3 on three or more */
+  readonly monCount?: number;
+  /** Let several monitors share a host (survives daemon crashes, not host loss). @default false */
+  readonly allowMultipleMonsPerNode?: boolean;
+  /** Replicated RBD pools by name. @default - `replicapool`, copies by the number of hosts */
+  readonly pools?: Readonly<Record<string, { readonly replicaSize?: number }>>;
+  /** The two RBD StorageClasses. @default - `ceph-block` (cluster default, Delete) and `ceph-block-retain` (Retain), on `replicapool` */
+  readonly classes?: {
+    readonly general?: { readonly name?: string; readonly pool?: string };
+    readonly retained?: { readonly name?: string; readonly pool?: string };
+  };
+}
+
+export interface RookStorageProps extends RookStorageOptions {
+  /** The cluster's hosts: Ceph runs on those that list `cephDisks`. */
+  readonly hosts: readonly RookHost[];
   /** The cluster unit's `00-namespaces` chart, which gets the `rook-ceph` namespace. */
   readonly namespaces: Namespaces;
-  /** Whether the monitoring stack (Prometheus Operator CRDs) is installed. */
-  readonly monitoring: boolean;
-  /** Pinned charts (`rook-ceph`, `ceph-csi-drivers`) and the `ceph` image. */
-  readonly versions: Versions;
+  /** Whether the monitoring stack (Prometheus Operator CRDs) is installed. @default false */
+  readonly monitoring?: boolean;
+  /** @default - the pin `ceph` of config/versions.yaml */
+  readonly cephImage?: string;
+  /** @default - the pins `rook-ceph`, `ceph-csi-drivers`, `snapshot-controller` of config/versions.yaml */
+  readonly rookChart?: ChartPin;
+  readonly csiDriversChart?: ChartPin;
+  readonly snapshotControllerChart?: ChartPin;
 }
+
+/** The host and storage settings with their defaults, in the shape the storage rules read. */
+function storageSettings(props: RookStorageProps): { hosts: NormalizedHost[]; config: StorageConfig } {
+  const d = STORAGE_DEFAULTS;
+  const hosts = props.hosts.map((h) => ({
+    name: h.name,
+    roles: [...(h.roles ?? ['worker'])],
+    cephDisks: [...(h.cephDisks ?? [])],
+    taints: [...(h.taints ?? [])],
+  }));
+  const config: StorageConfig = {
+    rook: true,
+    hosts: props.storageHosts ? [...props.storageHosts] : undefined,
+    monCount: props.monCount,
+    allowMultipleMonsPerNode: props.allowMultipleMonsPerNode ?? d.allowMultipleMonsPerNode,
+    pools: { ...(props.pools ?? d.pools) },
+    classes: {
+      general: withDefaults(d.classes.general, props.classes?.general ?? {}),
+      retained: withDefaults(d.classes.retained, props.classes?.retained ?? {}),
+    },
+    external: [],
+  };
+  return { hosts, config };
+}
+
+type NormalizedHost = { name: string; roles: ('control-plane' | 'worker')[]; cephDisks: string[]; taints: NonNullable<RookHost['taints']>[number][] };
 
 /**
  * Block storage for the cluster: Rook-Ceph on the inventory's raw disks, RBD images as
@@ -51,10 +108,7 @@ export class RookStorage extends PlatformChart {
 
   constructor(scope: Construct, id: string, props: RookStorageProps) {
     super(scope, id);
-    const { config, hosts } = props;
-    if (!config.rook) {
-      throw new Error('RookStorage: storage.rook is false; do not create the storage chart, and declare the classes with declaredStorageClasses(storage)');
-    }
+    const { config, hosts } = storageSettings(props);
     this.addDependency(props.namespaces);
     this.node.addValidation({ validate: () => formatStorageIssues(storageHostIssues(hosts, config)) });
 
@@ -69,8 +123,10 @@ export class RookStorage extends PlatformChart {
     const storageHostConfigs = hosts.filter((h) => layout.hosts.some((s) => s.name === h.name));
     const cephTolerations = tolerationsFor(storageHostConfigs);
     new RookOperator(this, 'Operator', {
-      versions: props.versions,
-      monitoring: props.monitoring,
+      rookChart: props.rookChart,
+      csiDriversChart: props.csiDriversChart,
+      snapshotControllerChart: props.snapshotControllerChart,
+      monitoring: props.monitoring ?? false,
       tolerations: cephTolerations,
       nodePluginTolerations: tolerationsFor(hosts),
       controllerReplicas: hosts.length >= 2 ? 2 : 1,
@@ -79,8 +135,8 @@ export class RookStorage extends PlatformChart {
     new CephStorageCluster(this, 'Cluster', {
       namespace: this.rookNamespace,
       layout,
-      cephImage: imageVersion(props.versions, 'ceph'),
-      monitoring: props.monitoring,
+      cephImage: props.cephImage ?? pinnedImage('ceph'),
+      monitoring: props.monitoring ?? false,
       allowMultipleMonsPerNode: config.allowMultipleMonsPerNode,
       tolerations: cephTolerations,
       syncWave: WAVE.platform,
@@ -110,7 +166,7 @@ export class RookStorage extends PlatformChart {
 }
 
 /** Tolerations for the control-plane taint (where those hosts carry Ceph) and the hosts' own taints. */
-export function tolerationsFor(hosts: readonly HostConfig[]): k8s.Toleration[] {
+export function tolerationsFor(hosts: readonly NormalizedHost[]): k8s.Toleration[] {
   const byKey = new Map<string, k8s.Toleration>();
   const add = (t: k8s.Toleration) => byKey.set(JSON.stringify([t.key, t.operator, t.value ?? '', t.effect]), t);
   if (hosts.some((h) => h.roles.includes('control-plane'))) add({ key: CONTROL_PLANE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' });

@@ -48,3 +48,13 @@ export const EDGE_DEFAULTS = {
   /** `/git` off; when on, to GitLab Omnibus serving under /git, with unlimited bodies (pushes, LFS). */
   gitlab: { enabled: false, service: { namespace: 'gitlab', name: 'gitlab', port: 80 }, maxRequestBodySize: '0' },
 } as const;
+
+/** RookStorage (config `storage`). */
+export const STORAGE_DEFAULTS = {
+  /** One replicated RBD pool. */
+  pools: { replicapool: {} },
+  /** `general`: the cluster default (reclaim Delete); `retained`: for databases (reclaim Retain). */
+  classes: { general: { name: 'ceph-block', pool: 'replicapool' }, retained: { name: 'ceph-block-retain', pool: 'replicapool' } },
+  /** Monitors on separate hosts: losing one host loses at most one monitor. */
+  allowMultipleMonsPerNode: false,
+} as const;

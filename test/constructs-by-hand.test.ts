@@ -13,6 +13,7 @@ import { Postgres } from '../charts/postgres';
 import { PostgresBackup } from '../charts/postgres-backup';
 import { PostgresRestoreDrill } from '../charts/postgres-restore-drill';
 import { Redis } from '../charts/redis';
+import { RookStorage } from '../charts/rook-storage';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
@@ -173,5 +174,27 @@ describe('EdgeTier by hand', () => {
     const [proxy] = of(docs, 'EnvoyProxy');
     expect(proxy.spec.provider.kubernetes.envoyService.patch.value.spec.ports.map((p: any) => p.nodePort)).toEqual([30080, 30443]);
     expect(of(docs, 'Certificate').find((c) => c.spec.dnsNames?.[0] === 'club.example.org')?.spec.issuerRef.name).toBe('letsencrypt-production');
+  });
+});
+
+describe('RookStorage by hand', () => {
+  test('one host with one disk: one mon, one copy per object (with the warning), the two block classes, the pinned charts and image', () => {
+    const app = Testing.app();
+    const storage = new RookStorage(app, '20-storage', {
+      namespaces: new Namespaces(app),
+      hosts: [{ name: 'radio-1', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] }],
+    });
+    const docs = storage.toJson();
+    const [cluster] = of(docs, 'CephCluster');
+    expect(cluster.spec.cephVersion.image).toBe(versions.images.ceph);
+    expect(cluster.spec.mon.count).toBe(1);
+    expect(cluster.spec.storage.nodes).toEqual([{ name: 'radio-1', devices: [{ name: 'vdb' }] }]);
+    expect(
+      of(docs, 'StorageClass')
+        .map((c) => c.metadata.name)
+        .sort(),
+    ).toEqual(['ceph-block', 'ceph-block-retain']);
+    expect(storage.storageClasses.retained).toEqual({ name: 'ceph-block-retain', reclaimPolicy: 'Retain' });
+    expect(warningsOf(app).map((w) => w.id)).toEqual(['platform:storage:singleReplica']);
   });
 });

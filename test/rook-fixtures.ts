@@ -6,6 +6,7 @@ import type { HostConfig } from '../config/schema/cluster';
 import { storage, StorageConfig } from '../config/schema/storage';
 import { loadVersions } from '../config/versions';
 import { drainWarnings, Warning } from '../lib/warnings';
+import { rookStorageOptions } from '../app/platform';
 
 export const versions = loadVersions();
 
@@ -65,7 +66,7 @@ export interface Synthesized {
 export function build(hosts: HostConfig[], config: StorageConfig = storageConfig(), monitoring = true): { chart: RookStorage; namespaces: Namespaces } {
   const app = Testing.app();
   const namespaces = new Namespaces(app);
-  const chart = new RookStorage(app, '20-storage', { hosts, config, namespaces, monitoring, versions });
+  const chart = new RookStorage(app, '20-storage', { ...rookStorageOptions(config), hosts, namespaces, monitoring, cephImage: versions.images.ceph });
   return { chart, namespaces };
 }
 

@@ -1,8 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
-import { Namespaces } from '../charts/namespaces';
-import { declaredStorageClasses, RookStorage, tolerationsFor } from '../charts/rook-storage';
+import { declaredStorageClasses, tolerationsFor } from '../charts/rook-storage';
 import { parseConfig } from '../config/load';
 import { validateDocuments } from '../lib/validate';
 import { parsedConfig } from './helpers';
@@ -336,14 +334,6 @@ describe('validation', () => {
 
   test('a valid inventory has no validation errors', () => {
     expect(synth(threeHosts()).chart.node.validate()).toEqual([]);
-  });
-
-  test('refuses to build when Rook is off', () => {
-    const app = Testing.app();
-    const namespaces = new Namespaces(app);
-    expect(
-      () => new RookStorage(app, '20-storage', { hosts: singleHost(), config: storageConfig({ rook: false }), namespaces, monitoring: false, versions }),
-    ).toThrow('RookStorage: storage.rook is false; do not create the storage chart, and declare the classes with declaredStorageClasses(storage)');
   });
 });
 

@@ -8,6 +8,9 @@ import { z } from 'zod';
 import type { StorageClassRef } from '../../lib/contracts';
 import { describeValue, formatPath } from '../format-issues';
 import type { HostConfig } from './cluster';
+
+/** What the storage rules read of a host. */
+export type StorageHostInput = Pick<HostConfig, 'name' | 'cephDisks'>;
 import { dnsLabel, integer } from './primitives';
 
 /** StorageClass names are DNS subdomains. */
@@ -120,13 +123,13 @@ export function deviceName(disk: string): string {
 }
 
 /** The storage hosts: those listed in `storage.hosts`, else every host with a Ceph disk. */
-export function storageHosts(hosts: readonly HostConfig[], storage: StorageConfig): StorageHost[] {
+export function storageHosts(hosts: readonly StorageHostInput[], storage: StorageConfig): StorageHost[] {
   const selected = hosts.map((h, index) => ({ h, index })).filter(({ h }) => (storage.hosts ? storage.hosts.includes(h.name) : h.cephDisks.length > 0));
   return selected.map(({ h, index }) => ({ name: h.name, index, disks: h.cephDisks, devices: h.cephDisks.map(deviceName) }));
 }
 
 /** Mon, mgr and replica counts from the number of storage hosts, overridden by the config. */
-export function cephLayout(hosts: readonly HostConfig[], storage: StorageConfig): CephLayout {
+export function cephLayout(hosts: readonly StorageHostInput[], storage: StorageConfig): CephLayout {
   const selected = storageHosts(hosts, storage);
   const n = selected.length;
   const failureDomain = n >= 2 ? 'host' : 'osd';
@@ -159,7 +162,7 @@ const isDevicePath = (disk: string) => DEVICE_PATH.test(disk) && !disk.split('/'
  * Checks that need the inventory and the storage section together. Each message says what
  * was expected and what was found, for `ctx.addIssue({ code: 'custom', path, message })`.
  */
-export function storageHostIssues(hosts: readonly HostConfig[], storage: StorageConfig, opts: { section?: boolean } = {}): StorageIssue[] {
+export function storageHostIssues(hosts: readonly StorageHostInput[], storage: StorageConfig, opts: { section?: boolean } = {}): StorageIssue[] {
   // The section's own checks: already reported by the schema for loaded configs, so the root
   // schema leaves them out; repeated for sections built in code.
   const issues: StorageIssue[] =
