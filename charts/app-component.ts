@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { ComponentSpec } from '../config/model';
+import { ResolvedComponent } from './app-spec';
 import { LABEL, objectLabels, selectorLabels } from '../lib/labels';
 import { ENV_WAVE, syncAnnotations } from '../lib/argocd';
 import { PodGroup, Server } from '../lib/network-policy';
@@ -13,7 +13,7 @@ const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: 
 
 export interface AppComponentProps {
   /** The component as resolved for this environment (image, replicas). */
-  readonly spec: ComponentSpec;
+  readonly spec: ResolvedComponent;
   readonly app: string;
   readonly namespace: string;
   /** Extra environment (data-service connection env). @default - none */

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { CronJobConfig } from '../config/schema/app';
+import { resolveCronJob } from './app-spec';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
@@ -10,7 +10,7 @@ export interface AppCronJobProps {
   readonly name: string;
   readonly app: string;
   readonly namespace: string;
-  readonly job: CronJobConfig;
+  readonly job: ReturnType<typeof resolveCronJob>;
   /** The pod spec of the component the job borrows image, env and secrets from. */
   readonly template: k8s.PodSpec;
   readonly runAsUser: number;

@@ -5,7 +5,7 @@
  * @see https://prometheus-operator.dev/docs/developer/getting-started/#using-podmonitors
  */
 import { Construct } from 'constructs';
-import { ComponentSpec } from '../config/model';
+import { ResolvedComponent } from './app-spec';
 import { PodMonitor } from '../imports/monitoring.coreos.com';
 import { objectLabels } from '../lib/labels';
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
@@ -20,7 +20,7 @@ export interface MetricsEndpoint {
 }
 
 /** A component's metrics endpoints, from its `statsd` and `metrics` settings (none when it sets neither). */
-export function metricsEndpoints(spec: ComponentSpec): MetricsEndpoint[] {
+export function metricsEndpoints(spec: ResolvedComponent): MetricsEndpoint[] {
   return [
     ...(spec.statsd ? [{ portName: STATSD_EXPORTER.metricsPortName, port: STATSD_EXPORTER.metricsPort, path: '/metrics' }] : []),
     ...(spec.metrics ? [{ portName: spec.metrics.port === spec.port ? 'http' : APP_METRICS_PORT_NAME, port: spec.metrics.port, path: spec.metrics.path }] : []),
@@ -29,7 +29,7 @@ export function metricsEndpoints(spec: ComponentSpec): MetricsEndpoint[] {
 
 export interface AppMetricsProps {
   /** The component (its name, port, `statsd` and `metrics`). */
-  readonly spec: ComponentSpec;
+  readonly spec: ResolvedComponent;
   readonly app: string;
   /** The component's pods (both tracks), as its Service selects them. */
   readonly pods: PodGroup;

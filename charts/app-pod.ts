@@ -4,11 +4,11 @@
  * through lib/pod-security.ts.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { ComponentSpec } from '../config/model';
+import { ResolvedComponent } from './app-spec';
 import { quantities } from '../lib/kube';
 
 export interface PodTemplateOptions {
-  readonly spec: ComponentSpec;
+  readonly spec: ResolvedComponent;
   /** ConfigMap with the component's plain env. */
   readonly configMap: string;
   readonly connectionEnv: readonly k8s.EnvVar[];
@@ -23,12 +23,12 @@ export const STATSD_EXPORTER = { statsdPort: 9125, metricsPort: 9102, metricsPor
 export const APP_METRICS_PORT_NAME = 'http-metrics';
 
 /** Secret env: one `secretKeyRef` per declared key, so values never pass through the repo. */
-export function secretEnv(spec: ComponentSpec): k8s.EnvVar[] {
+export function secretEnv(spec: ResolvedComponent): k8s.EnvVar[] {
   return spec.secretEnv.flatMap((s) => s.keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: s.secret, key } } })));
 }
 
 /** emptyDir volumes for the paths a component writes to (its root filesystem is read-only). */
-export function writableVolumes(spec: ComponentSpec): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+export function writableVolumes(spec: ResolvedComponent): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
   const named = spec.writablePaths.map((mountPath, i) => ({ name: `writable-${i}`, mountPath }));
   return {
     volumes: named.map(({ name }) => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } })),
@@ -36,7 +36,7 @@ export function writableVolumes(spec: ComponentSpec): { volumes: k8s.Volume[]; m
   };
 }
 
-function probes(spec: ComponentSpec): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
+function probes(spec: ResolvedComponent): Pick<k8s.Container, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
   if (!spec.probes) return {};
   const httpGet = { path: spec.probes.path, port: k8s.IntOrString.fromString('http') };
   return {

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { AppEnvironment } from '../config/model';
+import { AppComponentOptions, AppCronJobOptions, resolveComponent, resolveCronJob } from './app-spec';
 import { DataService, RouteRegistry, RouteSet } from '../lib/contracts';
 import { allowTraffic, defaultDeny, NamespacePeer, PodGroup } from '../lib/network-policy';
 import { pinnedImage } from '../lib/pins';
@@ -19,9 +19,22 @@ export interface AppDataAccess {
   allowClient(clientScope: Construct, client: PodGroup, service: DataService, opts?: { ingress?: boolean }): void;
 }
 
+/** One app in one environment: where it runs and what. */
+export interface AppStackEnvironment {
+  readonly app: string;
+  /** `production`, `staging`, `preview-<branch>`: names the routes' owner. */
+  readonly environment: string;
+  readonly namespace: string;
+  /** The host its components' paths are routed on. */
+  readonly host: string;
+  readonly components: readonly AppComponentOptions[];
+  /** @default - none */
+  readonly cronJobs?: readonly AppCronJobOptions[];
+}
+
 export interface AppStackProps {
-  /** The app as resolved for one environment (namespace, host, images, replicas). */
-  readonly environment: AppEnvironment;
+  /** The app in this environment (namespace, host, components with their images and replicas). */
+  readonly environment: AppStackEnvironment;
   /** Data tier the environment uses (its own, or staging's for previews). @default - no data services */
   readonly data?: AppDataAccess;
   /**
@@ -75,7 +88,8 @@ export class AppStack extends PlatformChart {
     const allow = (client: PodGroup, service: DataService) => props.data!.allowClient(this, client, service, { ingress });
     const secrets = new Set<string>();
     const components: Record<string, AppComponent> = {};
-    for (const spec of env.components) {
+    const specs = env.components.map(resolveComponent);
+    for (const spec of specs) {
       const deps = services(spec.uses);
       const component = new AppComponent(this, spec.name, {
         spec,
@@ -99,12 +113,13 @@ export class AppStack extends PlatformChart {
     }
     this.components = components;
     // Calls between components: both sides, in this namespace.
-    for (const spec of env.components) {
+    for (const spec of specs) {
       for (const callee of spec.calls) allowTraffic(this, components[spec.name].pods, this, components[callee].pods);
     }
 
-    for (const job of env.cronJobs) {
-      const owner = env.components.find((c) => c.name === job.component)!;
+    for (const job of (env.cronJobs ?? []).map(resolveCronJob)) {
+      const owner = specs.find((c) => c.name === job.component);
+      if (!owner) throw new Error(`${env.namespace}: cron job ${job.name} runs component "${job.component}", which the app does not have`);
       const cron = new AppCronJob(this, `cron-${job.name}`, {
         name: job.name,
         app: env.app,
@@ -122,7 +137,7 @@ export class AppStack extends PlatformChart {
       host: env.host,
       namespace: env.namespace,
       backends: Object.values(components).flatMap((c) =>
-        env.components.find((s) => s.name === c.serviceName)!.paths.map((path) => ({ path, serviceName: c.serviceName, port: c.port, pods: c.pods })),
+        specs.find((s) => s.name === c.serviceName)!.paths.map((path) => ({ path, serviceName: c.serviceName, port: c.port, pods: c.pods })),
       ),
     };
     if (props.edge && this.routes.backends.length) props.edge.addRoutes(this, this.routes);

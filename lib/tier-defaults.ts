@@ -58,3 +58,22 @@ export const STORAGE_DEFAULTS = {
   /** Monitors on separate hosts: losing one host loses at most one monitor. */
   allowMultipleMonsPerNode: false,
 } as const;
+
+/** An AppStack component (config `apps.<app>.components.<name>`). */
+export const COMPONENT_DEFAULTS = {
+  replicas: 1,
+  /** Numeric uid (and gid) the image runs as; restricted pods never run as root. */
+  runAsUser: 10001,
+  statsd: false,
+  internetEgress: false,
+  migrationMode: 'job',
+  canaryReplicas: 1,
+  targetCpuPercent: 75,
+  metricsPath: '/metrics',
+} as const;
+
+/** An app's CronJob (config `apps.<app>.cronJobs.<name>`). */
+export const CRON_JOB_DEFAULTS = {
+  /** A run that takes longer is stopped. */
+  deadlineSeconds: 3600,
+} as const;

@@ -198,3 +198,52 @@ describe('RookStorage by hand', () => {
     expect(warningsOf(app).map((w) => w.id)).toEqual(['platform:storage:singleReplica']);
   });
 });
+
+describe('AppStack by hand', () => {
+  test('components as plain values: a routed web frontend and an API on Postgres, wired to the data tier by reference', () => {
+    const app = Testing.app();
+    const data = new DataTier(app, '10-club-data', { app: 'club', namespace: 'club', postgres: { database: 'club' } });
+    const stack = new AppStack(app, '20-club', {
+      environment: {
+        app: 'club',
+        environment: 'production',
+        namespace: 'club',
+        host: 'radio-club.example',
+        components: [
+          { name: 'web', image: 'registry.radio-club.example/radio/web:1.4.0', port: 3000, paths: ['/'] },
+          {
+            name: 'api',
+            image: 'registry.radio-club.example/radio/api:1.4.0',
+            port: 8000,
+            paths: ['/api'],
+            uses: ['postgres'],
+            migrations: { command: ['node', 'migrate.js'] },
+          },
+        ],
+      },
+      data,
+    });
+    const docs = stack.toJson();
+    const web = of(docs, 'Deployment').find((d) => d.metadata.name === 'web');
+    expect(web.spec.replicas).toBe(1);
+    expect(web.spec.template.spec.securityContext).toMatchObject({ runAsUser: 10001, runAsNonRoot: true });
+    expect(of(docs, 'Job').map((j) => j.metadata.name)).toEqual(['api-migrate-1-4-0']);
+    expect(stack.routes.backends.map((b) => [b.path, b.serviceName])).toEqual([
+      ['/', 'web'],
+      ['/api', 'api'],
+    ]);
+    expect(requiredSecretsOf(app)).toEqual(['club/postgres-credentials']);
+  });
+
+  test('a cron job of a component the app does not have is refused, naming it', () => {
+    const environment = {
+      app: 'club',
+      environment: 'production',
+      namespace: 'club',
+      host: 'radio-club.example',
+      components: [],
+      cronJobs: [{ name: 'nightly', component: 'api', schedule: '0 2 * * *', timeZone: 'Etc/UTC', steps: [['true']] }],
+    };
+    expect(() => new AppStack(Testing.app(), '20-club', { environment })).toThrow('club: cron job nightly runs component "api", which the app does not have');
+  });
+});

@@ -13,10 +13,24 @@ test('examples/by-hand/club-data.ts synthesizes and validates with 0 findings (i
   expect(drainWarnings().map((w) => w.id)).toEqual(['platform:data:backupsOnCluster']);
 });
 
-test('examples/by-hand/club-platform.ts: storage, the entry point and the data tier composed by hand validate with 0 findings', () => {
+test('examples/by-hand/club-platform.ts: storage, the entry point, logging, the data tier and the app composed by hand validate with 0 findings', () => {
   const app = clubPlatform();
   const docs = app.charts.flatMap((c) => c.toJson()).map((object, index) => ({ file: 'club-platform', index, object }));
-  expect(docs.map((d) => d.object.kind)).toEqual(expect.arrayContaining(['CephCluster', 'StorageClass', 'Gateway', 'Certificate', 'StatefulSet']));
+  expect(docs.map((d) => d.object.kind)).toEqual(
+    expect.arrayContaining([
+      'CephCluster',
+      'StorageClass',
+      'Gateway',
+      'Certificate',
+      'StatefulSet',
+      'Deployment',
+      'HTTPRoute',
+      'Job',
+      'Elasticsearch',
+      'Kibana',
+    ]),
+  );
+  expect(requiredSecretsOf(app)).toEqual(['club/api-secrets', 'club/postgres-credentials', 'logging/kibana-basic-auth']);
   const findings = validateDocuments(docs, { declared: { secrets: requiredSecretsOf(app) } });
   expect(findings.map((f) => `${f.document}: ${f.path}: ${f.message}`)).toEqual([]);
   expect(warningsOf(app).map((w) => w.id)).toEqual(['platform:data:backupsOnCluster', 'platform:storage:singleReplica']);

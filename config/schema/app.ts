@@ -3,6 +3,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseImage } from '../../lib/image';
 import { absolutePath, argv, dnsLabel, envName, hostname, integer, port, quantity, timeZone } from './primitives';
+import { COMPONENT_DEFAULTS, CRON_JOB_DEFAULTS } from '../../lib/tier-defaults';
 
 /** An image reference; `latest`, untagged and registry-less references are refused. */
 export const image = () =>
@@ -55,7 +56,7 @@ const component = z.strictObject({
   port: port(),
   /** Path prefixes routed to this component on the environment's host. */
   paths: z.array(z.string().startsWith('/', { error: 'expected an HTTP path starting with "/"' })).default([]),
-  replicas: integer({ min: 1, max: 100 }).default(1),
+  replicas: integer({ min: 1, max: 100 }).default(COMPONENT_DEFAULTS.replicas),
   resources: resources.optional(),
   probes: probes.optional(),
   env: z.record(envName(), z.string({ error: 'expected a string (quote numbers and booleans)' })).default({}),
@@ -69,21 +70,25 @@ const component = z.strictObject({
   migrations: z
     .strictObject({
       /** `job`: a Job per release, named after the image tag; `initContainer`: before every pod start. */
-      mode: z.enum(['job', 'initContainer']).default('job'),
+      mode: z.enum(['job', 'initContainer']).default(COMPONENT_DEFAULTS.migrationMode),
       command: argv(),
     })
     .optional(),
-  canary: z.strictObject({ image: image(), replicas: integer({ min: 1, max: 100 }).default(1) }).optional(),
+  canary: z.strictObject({ image: image(), replicas: integer({ min: 1, max: 100 }).default(COMPONENT_DEFAULTS.canaryReplicas) }).optional(),
   autoscaling: z
-    .strictObject({ minReplicas: integer({ min: 1 }), maxReplicas: integer({ min: 1 }), targetCpuPercent: integer({ min: 1, max: 100 }).default(75) })
+    .strictObject({
+      minReplicas: integer({ min: 1 }),
+      maxReplicas: integer({ min: 1 }),
+      targetCpuPercent: integer({ min: 1, max: 100 }).default(COMPONENT_DEFAULTS.targetCpuPercent),
+    })
     .optional(),
-  metrics: z.strictObject({ port: port(), path: z.string().startsWith('/').default('/metrics') }).optional(),
+  metrics: z.strictObject({ port: port(), path: z.string().startsWith('/').default(COMPONENT_DEFAULTS.metricsPath) }).optional(),
   /** Add a statsd-exporter sidecar: the app sends statsd to localhost:9125, Prometheus scrapes :9102. */
-  statsd: z.boolean().default(false),
+  statsd: z.boolean().default(COMPONENT_DEFAULTS.statsd),
   /** Numeric uid (and gid) the image runs as; restricted pods never run as root. */
-  runAsUser: integer({ min: 1 }).default(10001),
+  runAsUser: integer({ min: 1 }).default(COMPONENT_DEFAULTS.runAsUser),
   /** Allow HTTPS (443) to addresses outside the cluster and private ranges, e.g. a third-party API. */
-  internetEgress: z.boolean().default(false),
+  internetEgress: z.boolean().default(COMPONENT_DEFAULTS.internetEgress),
 });
 
 const cronJob = z.strictObject({
@@ -93,7 +98,7 @@ const cronJob = z.strictObject({
   timeZone: timeZone(),
   /** Commands run in order; the first failure stops the run. */
   steps: z.array(argv()).min(1, { error: 'expected at least one step' }),
-  deadlineSeconds: integer({ min: 60 }).default(3600),
+  deadlineSeconds: integer({ min: 60 }).default(CRON_JOB_DEFAULTS.deadlineSeconds),
   /** Environments the job runs in. Previews never run jobs against the shared staging data. */
   environments: z.array(z.enum(['production', 'staging'])).default(['production']),
 });

@@ -1,11 +1,12 @@
 /**
  * A team's own cdk8s app, written in TypeScript against the package entry with no YAML config: the
- * cluster's storage and entry point, and the club's database and cache. Every tier here takes flat
- * props with defaults and is wired to the others by reference (the namespaces chart, the storage
- * classes). `test/examples-by-hand.test.ts` synthesizes and validates it.
+ * cluster's storage and entry point, the club's database and cache, and its website and API. Every
+ * tier takes flat props with defaults and is wired to the others by reference (the namespaces
+ * chart, the storage classes, the data tier, the edge). `test/examples-by-hand.test.ts`
+ * synthesizes and validates it.
  */
 import { App } from 'cdk8s';
-import { DataTier, EdgeTier, Namespaces, RookStorage } from '../../index';
+import { AppStack, DataTier, EdgeTier, LoggingTier, Namespaces, RookStorage } from '../../index';
 
 export function clubPlatform(): App {
   const app = new App();
@@ -16,19 +17,53 @@ export function clubPlatform(): App {
     hosts: [{ name: 'radio-1', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] }],
   });
   // Envoy Gateway behind the node ports, a Let's Encrypt certificate for the club's host.
-  new EdgeTier(app, '30-edge', {
+  const edge = new EdgeTier(app, '30-edge', {
     namespaces,
     hosts: ['radio-club.example'],
     previewDomains: [],
     tls: { acmeEmail: 'webmaster@radio-club.example' },
   });
-  namespaces.add('club', { protect: true });
-  new DataTier(app, '10-club-data', {
+  // Container logs to Elasticsearch, Kibana at /kibana behind basic auth.
+  new LoggingTier(app, '40-logging', {
+    namespaces,
+    edge,
+    kibanaHost: 'radio-club.example',
+    storageClass: storage.storageClasses.retained,
+    nodeCount: 1,
+    hostsManaged: true,
+    retentionDays: 7,
+  });
+  namespaces.add('club', { protect: true, labels: edge.entryPoint.namespaceLabels });
+  const data = new DataTier(app, '10-club-data', {
     app: 'club',
     namespace: 'club',
     storageClass: storage.storageClasses.retained,
     postgres: { database: 'club', storage: '5Gi', backups: { restoreDrill: { enabled: true } } },
     redis: { maxMemory: '128mb' },
+  });
+  // The website at /, the API at /api on Postgres and Redis; migrations run before each release.
+  new AppStack(app, '20-club', {
+    environment: {
+      app: 'club',
+      environment: 'production',
+      namespace: 'club',
+      host: 'radio-club.example',
+      components: [
+        { name: 'web', image: 'registry.radio-club.example/radio/web:1.4.0', port: 3000, paths: ['/'], writablePaths: ['/tmp'] },
+        {
+          name: 'api',
+          image: 'registry.radio-club.example/radio/api:1.4.0',
+          port: 8000,
+          paths: ['/api'],
+          uses: ['postgres', 'redis'],
+          secretEnv: [{ secret: 'api-secrets', keys: ['SESSION_KEY'] }],
+          migrations: { command: ['node', 'migrate.js'] },
+          writablePaths: ['/tmp'],
+        },
+      ],
+    },
+    data,
+    edge,
   });
   return app;
 }
