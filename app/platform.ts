@@ -158,7 +158,16 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         cluster: config.cluster,
         edge: { nodePorts: config.edge.nodePorts, proxyProtocol: config.edge.proxyProtocol },
         gitopsManifests: argocd.toJson(),
-        versions,
+        pins: {
+          etcdImage: imageVersion(versions, 'etcd'),
+          haproxyImage: imageVersion(versions, 'haproxy'),
+          keepalivedImage: imageVersion(versions, 'keepalived'),
+          csrApproverImage: imageVersion(versions, 'kubelet-csr-approver'),
+          pauseImage: imageVersion(versions, 'pause'),
+          containerdVersion: imageVersion(versions, 'containerd-package'),
+          cniManifest: manifestUrl(versions, config.cluster.cni),
+          argoCdManifest: manifestUrl(versions, 'argo-cd'),
+        },
         secrets: opts.secrets,
         elasticsearch: config.logging.enabled,
       }).files()
@@ -182,6 +191,12 @@ const ENV_PREREQUISITE_KINDS = ['NetworkPolicy', 'ConfigMap', 'ServiceAccount', 
 export function rookStorageOptions(storage: StorageConfig): RookStorageOptions {
   const { hosts: storageHosts, monCount, allowMultipleMonsPerNode, pools, classes } = storage;
   return { storageHosts, monCount, allowMultipleMonsPerNode, pools, classes };
+}
+
+function manifestUrl(versions: Versions, name: string): string {
+  const url = versions.manifests[name];
+  if (!url) throw new Error(`config/versions.yaml: manifests.${name}: expected a pinned manifest URL, found nothing`);
+  return url;
 }
 
 interface DataTierContext {

@@ -7,7 +7,7 @@
  */
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/schema/cluster';
-import { imageVersion, Versions } from '../config/versions';
+import { pinnedImage, pinnedManifest } from '../lib/pins';
 import { warn } from '../lib/warnings';
 import { ApiServerExtension, auditLogging, secretEncryption } from './api-server-extensions';
 import { hostCloudConfig, HostVersions, UserDataInputs } from './cloud-init';
@@ -24,8 +24,8 @@ export interface ClusterBootstrapProps {
   /** Repository and revision the root Argo CD Application syncs `dist/cluster` from. */
   /** Applied by the first control-plane host once Argo CD runs: its settings and the root Application (`dist/bootstrap/`). */
   readonly gitopsManifests: readonly object[];
-  /** config/versions.yaml: Kubernetes release, images (etcd, haproxy, keepalived, …) and manifests (CNI, Argo CD). */
-  readonly versions: Versions;
+  /** The hosts' pinned images, host package and manifests. @default - config/versions.yaml's `images` and `manifests` */
+  readonly pins?: Partial<HostVersions>;
   /** From `loadOrCreateBootstrapSecrets()`. */
   readonly secrets: BootstrapSecrets;
   /**
@@ -48,12 +48,6 @@ export interface BootstrapFile {
   readonly mode: number;
 }
 
-function manifestUrl(versions: Versions, name: string): string {
-  const url = versions.manifests[name];
-  if (!url) throw new Error(`config/versions.yaml: manifests.${name}: expected a pinned manifest URL, found nothing`);
-  return url;
-}
-
 export class ClusterBootstrap extends Construct {
   /** The derived inventory (control-plane hosts, workers, API endpoint). */
   public readonly inventory: Inventory;
@@ -62,7 +56,7 @@ export class ClusterBootstrap extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterBootstrapProps) {
     super(scope, id);
-    const { cluster, versions } = props;
+    const { cluster } = props;
     this.inventory = inventory(cluster);
     if (cluster.cni === 'flannel') {
       warn(
@@ -71,15 +65,16 @@ export class ClusterBootstrap extends Construct {
         this,
       );
     }
+    const pins = props.pins ?? {};
     const hostVersions: HostVersions = {
-      etcdImage: imageVersion(versions, 'etcd'),
-      haproxyImage: imageVersion(versions, 'haproxy'),
-      keepalivedImage: imageVersion(versions, 'keepalived'),
-      csrApproverImage: imageVersion(versions, 'kubelet-csr-approver'),
-      pauseImage: imageVersion(versions, 'pause'),
-      containerdVersion: imageVersion(versions, 'containerd-package'),
-      cniManifest: manifestUrl(versions, cluster.cni),
-      argoCdManifest: manifestUrl(versions, 'argo-cd'),
+      etcdImage: pins.etcdImage ?? pinnedImage('etcd'),
+      haproxyImage: pins.haproxyImage ?? pinnedImage('haproxy'),
+      keepalivedImage: pins.keepalivedImage ?? pinnedImage('keepalived'),
+      csrApproverImage: pins.csrApproverImage ?? pinnedImage('kubelet-csr-approver'),
+      pauseImage: pins.pauseImage ?? pinnedImage('pause'),
+      containerdVersion: pins.containerdVersion ?? pinnedImage('containerd-package'),
+      cniManifest: pins.cniManifest ?? pinnedManifest(cluster.cni),
+      argoCdManifest: pins.argoCdManifest ?? pinnedManifest('argo-cd'),
     };
     this.inputs = {
       inventory: this.inventory,

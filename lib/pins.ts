@@ -11,6 +11,7 @@ import { repoRoot } from './repo-root';
 
 interface PinFile {
   readonly images?: Record<string, string>;
+  readonly manifests?: Record<string, string>;
   readonly charts?: Record<string, ChartPin>;
 }
 
@@ -38,4 +39,11 @@ export function pinnedChart(key: string): ChartPin {
 /** Every pinned chart, by key. */
 export function pinnedCharts(): Readonly<Record<string, ChartPin>> {
   return pinFile().charts ?? {};
+}
+
+/** The pinned manifest URL `key` of config/versions.yaml (`manifests.<key>`). */
+export function pinnedManifest(key: string): string {
+  const url = pinFile().manifests?.[key];
+  if (typeof url !== 'string') throw new Error(`config/versions.yaml: manifests.${key}: expected a pinned manifest URL, found nothing; pass it explicitly`);
+  return url;
 }

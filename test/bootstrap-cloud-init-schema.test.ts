@@ -9,13 +9,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { loadConfig } from '../config/load';
-import { loadVersions } from '../config/versions';
 import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
 import { generateBootstrapSecrets } from '../bootstrap/secrets';
 import { repoRoot } from '../lib/repo-root';
 
 const secrets = generateBootstrapSecrets();
-const versions = loadVersions();
 
 function userData(configFile: string): [string, string][] {
   const config = loadConfig(path.join(repoRoot(), configFile));
@@ -23,7 +21,6 @@ function userData(configFile: string): [string, string][] {
     cluster: config.cluster,
     edge: config.edge,
     gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(),
-    versions,
     secrets,
     elasticsearch: config.logging.enabled,
   });

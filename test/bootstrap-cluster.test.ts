@@ -23,7 +23,6 @@ function props(configFile: string, edit: (p: ClusterBootstrapProps) => ClusterBo
     cluster: config.cluster,
     edge: config.edge,
     gitopsManifests: new ArgoCdBootstrap(Testing.app(), '00-argocd', { repo: config.gitops }).toJson(),
-    versions,
     secrets,
     elasticsearch: config.logging.enabled,
   });
