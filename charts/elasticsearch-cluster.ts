@@ -11,7 +11,7 @@ import {
   ElasticsearchSpecVolumeClaimDeletePolicy,
 } from '../imports/elasticsearch.k8s.elastic.co';
 import { StorageClassRef } from '../lib/contracts';
-import { quantities, withOverrides } from '../lib/kube';
+import { memoryBytes, quantities, withOverrides } from '../lib/kube';
 import { objectLabels } from '../lib/labels';
 import { ARGO_ANNOTATION, PRUNE_PROTECTION } from '../lib/argocd';
 import { PodGroup, Server } from '../lib/network-policy';
@@ -51,28 +51,6 @@ export interface ElasticsearchClusterProps {
   readonly hostsManaged: boolean;
   /** Argo CD sync wave, after the operator that installs the CRD. */
   readonly syncWave: number;
-}
-
-/** Kubernetes memory quantity in bytes (`2Gi`, `512Mi`, `1G`, `1e9`). */
-export function memoryBytes(quantity: string): number {
-  const m = /^([0-9.]+(?:[eE][-+]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/.exec(quantity);
-  if (!m) throw new Error(`"${quantity}" is not a Kubernetes memory quantity`);
-  const factor: Record<string, number> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    m: 1e-3,
-  };
-  return Number(m[1]) * (m[2] ? factor[m[2]] : 1);
 }
 
 /**

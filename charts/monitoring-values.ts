@@ -4,6 +4,7 @@
  * @see https://github.com/prometheus-community/helm-charts/blob/main/charts/kube-prometheus-stack/values.yaml
  */
 import { StorageClassRef } from '../lib/contracts';
+import { memoryBytes } from '../lib/kube';
 import { MONITORING_DEFAULTS } from '../lib/tier-defaults';
 
 /** The stack's settings with every default applied. */
@@ -28,29 +29,17 @@ export interface MonitoringValuesOptions {
 /** Prometheus deletes old blocks once they fill this share of the volume, before the disk fills up. */
 const RETENTION_SHARE = 0.85;
 
-const BYTES: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
 /**
  * Prometheus's `retentionSize` for a volume of `storage` (a Kubernetes quantity): 85% of it, in
  * Prometheus's binary megabytes (`MB` = 2^20 bytes).
  */
 export function retentionSize(storage: string): string {
-  const match = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(storage);
-  const bytes = match ? Number(match[1]) * BYTES[match[2] ?? ''] : 0;
+  let bytes = 0;
+  try {
+    bytes = memoryBytes(storage);
+  } catch {
+    // Not a quantity: refused below as too small, with the fix.
+  }
   if (bytes < 2 * 2 ** 30) {
     throw new Error(`monitoring.storage "${storage}" is too small for Prometheus's volume; give at least "2Gi" (e.g. "20Gi")`);
   }

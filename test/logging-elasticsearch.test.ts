@@ -1,6 +1,7 @@
 /** The Elasticsearch cluster of the logging tier (charts/elasticsearch-cluster.ts). */
 import { Testing } from 'cdk8s';
-import { ElasticsearchCluster, ElasticsearchClusterProps, memoryBytes } from '../charts/elasticsearch-cluster';
+import { ElasticsearchCluster, ElasticsearchClusterProps } from '../charts/elasticsearch-cluster';
+import { memoryBytes } from '../lib/kube';
 import { drainWarnings } from '../lib/warnings';
 import { RETAINED_BLOCK } from './logging-fixtures';
 
