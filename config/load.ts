@@ -5,6 +5,8 @@ import * as yaml from 'js-yaml';
 import { ConfigError } from './errors';
 import { formatIssues } from './format-issues';
 import { PlatformConfig, schema } from './schema';
+import { usePinnedKubernetesRelease } from './schema/cluster';
+import { loadVersions } from './versions';
 
 // Its own module, so that the pin file's loader (config/versions.ts) can throw it without a cycle.
 export { ConfigError };
@@ -12,7 +14,8 @@ export { ConfigError };
 export const DEFAULT_CONFIG = path.join('config', 'platform.yaml');
 
 /** Parses YAML text and validates it; `file` is used only in messages. */
-export function parseConfig(text: string, file: string): PlatformConfig {
+export function parseConfig(text: string, file: string, kubernetesRelease: string = loadVersions().kubernetes.release): PlatformConfig {
+  usePinnedKubernetesRelease(kubernetesRelease);
   let raw: unknown;
   try {
     raw = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });

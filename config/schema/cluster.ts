@@ -5,7 +5,6 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { loadVersions } from '../versions';
 import { dnsLabel, hostname, integer, port } from './primitives';
 
 /** Oldest Kubernetes minor still supported upstream (the newest three minors are; 1.31 is the floor we accept). */
@@ -23,10 +22,18 @@ const RESERVED_CONTROL_PLANE_PORTS: Readonly<Record<number, string>> = {
   10259: 'kube-scheduler',
 };
 
-/** The pinned release (config/versions.yaml `kubernetes.release`), read once. */
+/**
+ * The pinned release (config/versions.yaml `kubernetes.release`): the default and the newest
+ * release a config may ask for. The loader hands it in before parsing (config/load.ts), so the
+ * schema itself reads no file.
+ */
 let pinnedRelease: string | undefined;
+export function usePinnedKubernetesRelease(release: string): void {
+  pinnedRelease = release;
+}
 export function pinnedKubernetesRelease(): string {
-  pinnedRelease ??= loadVersions().kubernetes.release;
+  if (!pinnedRelease)
+    throw new Error('the pinned Kubernetes release is not set: parse configs with config/load.ts parseConfig(), which reads config/versions.yaml');
   return pinnedRelease;
 }
 
