@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { CephLayout, MGR_POOL_OBJECT } from '../config/schema/storage';
+import { CephLayout, MGR_POOL_OBJECT } from '../lib/storage-rules';
 import { CephBlockPool, CephBlockPoolSpecName, CephCluster } from '../imports/ceph.rook.io';
 import { ARGO_ANNOTATION } from '../lib/argocd';
 

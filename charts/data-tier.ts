@@ -15,7 +15,7 @@ import { PostgresBackup, PostgresBackupOptions } from './postgres-backup';
 import { PostgresRestoreDrill } from './postgres-restore-drill';
 import { Redis, REDIS_PORT, RedisOptions } from './redis';
 
-export { checkPostgresStorageClass } from '../config/schema/storage';
+export { checkPostgresStorageClass } from '../lib/storage-rules';
 
 export interface DataTierProps {
   /** App the tier belongs to, e.g. `berkeleytime`. */

@@ -5,7 +5,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { imageVersion, Versions } from '../config/versions';
 import { StorageClassRef } from '../lib/contracts';
 import { withDefaults } from '../lib/defaults';
 import { pinnedImage } from '../lib/pins';
@@ -42,14 +41,14 @@ const DEFAULT_STORAGE_CLASS: StorageClassRef = { name: 'ceph-block-retain', recl
  * tag names another major is refused, because bumping the image across majors does not upgrade
  * the data (that takes pg_upgrade or a dump and restore).
  */
-export function postgresImage(versions: Versions | undefined, majorVersion: number): string {
+export function postgresImage(versions: { readonly images: Readonly<Record<string, string>> } | undefined, majorVersion: number): string {
   const key = `postgres-${majorVersion}`;
   if (versions && !versions.images[key]) {
     throw new Error(
       `config/versions.yaml: images.${key}: expected a pinned image for Postgres ${majorVersion} (apps.<app>.data.postgres.majorVersion), found nothing`,
     );
   }
-  const image = versions ? imageVersion(versions, key) : pinnedImage(key);
+  const image = versions ? versions.images[key] : pinnedImage(key);
   const tag = /:([0-9]+)[^/]*$/.exec(image.split('@')[0]);
   if (tag && Number(tag[1]) !== majorVersion) {
     throw new Error(

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { cephLayout, CephLayout, declaredStorageClasses, formatStorageIssues, StorageConfig, storageHostIssues } from '../config/schema/storage';
+import { cephLayout, CephLayout, declaredStorageClasses, formatStorageIssues, StorageSection, storageHostIssues } from '../lib/storage-rules';
 import { ChartPin, StorageClassRef } from '../lib/contracts';
 import { withDefaults } from '../lib/defaults';
 import { pinnedImage } from '../lib/pins';
@@ -16,7 +16,7 @@ import { RBD_DRIVER, ROOK_NAMESPACE, RookOperator } from './rook-operator';
 import { WAVE } from '../lib/argocd';
 
 export { declaredStorageClasses };
-export type { DeclaredStorageClass } from '../config/schema/storage';
+export type { DeclaredStorageClass } from '../lib/storage-rules';
 
 const ROOK_POD_SECURITY_REASON =
   'Ceph OSDs run privileged on raw block devices and host paths (/dev, /var/lib/rook); the RBD CSI node plugin maps images into the host kernel and mounts them into the kubelet directory';
@@ -65,7 +65,7 @@ export interface RookStorageProps extends RookStorageOptions {
 }
 
 /** The host and storage settings with their defaults, in the shape the storage rules read. */
-function storageSettings(props: RookStorageProps): { hosts: NormalizedHost[]; config: StorageConfig } {
+function storageSettings(props: RookStorageProps): { hosts: NormalizedHost[]; config: StorageSection } {
   const d = STORAGE_DEFAULTS;
   const hosts = props.hosts.map((h) => ({
     name: h.name,
@@ -73,7 +73,7 @@ function storageSettings(props: RookStorageProps): { hosts: NormalizedHost[]; co
     cephDisks: [...(h.cephDisks ?? [])],
     taints: [...(h.taints ?? [])],
   }));
-  const config: StorageConfig = {
+  const config: StorageSection = {
     rook: true,
     hosts: props.storageHosts ? [...props.storageHosts] : undefined,
     monCount: props.monCount,

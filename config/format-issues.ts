@@ -5,19 +5,10 @@ import { z } from 'zod';
 type Issue = z.core.$ZodIssue & { input?: unknown };
 type AnySchema = z.core.$ZodType;
 
-/** `apps.catalog.components.backend.replicas`, `cluster.hosts[0].name`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
-}
+import { describeValue, formatPath } from '../lib/format';
 
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing (the field is required)';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
-}
+// Shared with the rules in lib/ that report config problems themselves (lib/storage-rules.ts).
+export { describeValue, formatPath };
 
 const ARTICLE: Record<string, string> = {
   string: 'a string',

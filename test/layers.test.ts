@@ -15,8 +15,9 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   lib: ['imports'],
   validate: ['lib'],
   config: ['lib'],
-  // Constructs still take config types (see issue "Make it yours"); they never reach the host files.
-  charts: ['lib', 'imports', 'config'],
+  // Constructs take flat props only: a team uses them without the config loader.
+  charts: ['lib', 'imports'],
+  // The host files still read the parsed ClusterConfig (DESIGN.md §3); see the note on issue "Make it yours".
   bootstrap: ['lib', 'config'],
   app: ['lib', 'imports', 'config', 'charts', 'bootstrap'],
   main: ['lib', 'config', 'app'],
