@@ -18,6 +18,8 @@ export * from './charts/namespaces';
 export * from './charts/gitops';
 export * from './charts/addon-application';
 export * from './bootstrap/cluster-bootstrap';
+export { generateBootstrapSecrets, loadOrCreateBootstrapSecrets, type BootstrapSecrets } from './bootstrap/secrets';
+export type { ClusterInput } from './config/schema/cluster';
 // What connects them, and the shared vocabulary.
 export * from './lib/contracts';
 export * from './lib/argocd';

@@ -156,6 +156,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const hostFiles = opts.secrets
     ? new ClusterBootstrap(new App(), 'Bootstrap', {
         cluster: config.cluster,
+        kubernetesRelease: versions.kubernetes.release,
         edge: { nodePorts: config.edge.nodePorts, proxyProtocol: config.edge.proxyProtocol },
         gitopsManifests: argocd.toJson(),
         pins: {

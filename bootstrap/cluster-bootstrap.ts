@@ -6,7 +6,8 @@
  * keys: the writer puts them under dist/hosts/ (git-ignored) with mode 0600.
  */
 import { Construct } from 'constructs';
-import type { ClusterConfig } from '../config/schema/cluster';
+import { resolveCluster } from '../config/load';
+import type { ClusterInput } from '../config/schema/cluster';
 import { pinnedImage, pinnedManifest } from '../lib/pins';
 import { warn } from '../lib/warnings';
 import { ApiServerExtension, auditLogging, secretEncryption } from './api-server-extensions';
@@ -17,8 +18,14 @@ import type { BootstrapSecrets } from './secrets';
 import { renderCloudConfig } from './serialize';
 
 export interface ClusterBootstrapProps {
-  /** The validated `cluster` section: hosts, networks, CNI, endpoint. */
-  readonly cluster: ClusterConfig;
+  /**
+   * The cluster as the config's `cluster` section describes it: name and hosts, and optionally
+   * networks, CNI, the control-plane endpoint (VIP), etcd snapshots. Checked by the same rules and
+   * filled with the same defaults as config/platform.yaml (docs/configuration.md).
+   */
+  readonly cluster: ClusterInput;
+  /** The Kubernetes release defaulted to and the newest allowed. @default - `kubernetes.release` of config/versions.yaml */
+  readonly kubernetesRelease?: string;
   /** Edge NodePorts haproxy forwards 80/443 to, and whether it sends the PROXY protocol. */
   readonly edge: EdgeForwarding;
   /** Repository and revision the root Argo CD Application syncs `dist/cluster` from. */
@@ -56,7 +63,7 @@ export class ClusterBootstrap extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterBootstrapProps) {
     super(scope, id);
-    const { cluster } = props;
+    const cluster = resolveCluster(props.cluster, `ClusterBootstrap ${this.node.path}: props.cluster`, props.kubernetesRelease);
     this.inventory = inventory(cluster);
     if (cluster.cni === 'flannel') {
       warn(

@@ -101,6 +101,8 @@ type Renderer = (scope: Construct, routes: RouteSet, name: string, cert: Planned
  */
 export class EdgeTier extends PlatformChart implements RouteRegistry {
   public readonly entryPoint: EntryPoint;
+  /** What the hosts' TCP proxy forwards 80/443 to: the entry point's NodePorts, and whether it speaks the PROXY protocol. */
+  public readonly forwarding: { readonly nodePorts: { readonly http: number; readonly https: number }; readonly proxyProtocol: boolean };
   /** The certificates the entry point serves. */
   public readonly tls: TlsPlan;
   private readonly config: EdgeSettings;
@@ -118,6 +120,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
     super(scope, id);
     const { namespaces } = props;
     const config = (this.config = edgeSettings(props));
+    this.forwarding = { nodePorts: { ...config.nodePorts }, proxyProtocol: config.proxyProtocol };
     this.tls = planTls({ hosts: props.hosts, previewDomains: props.previewDomains, tls: config.tls });
     for (const w of this.tls.warnings) warn(w.id, w.message, this);
     const workload = config.proxy.workload === 'DaemonSet' ? ProxyWorkload.DAEMON_SET : ProxyWorkload.DEPLOYMENT;

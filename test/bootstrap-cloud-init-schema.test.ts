@@ -1,6 +1,7 @@
 /**
- * Every emitted user-data passes `cloud-init schema --config-file`, for every host of the
- * default platform and of the HA example. A missing cloud-init fails the test: it never skips.
+ * Every emitted user-data passes `cloud-init schema --config-file`: every host of the test fixture,
+ * of the HA example and of the hand-written TypeScript example. A missing cloud-init fails the
+ * test: it never skips.
  */
 import { ArgoCdBootstrap } from '../charts/gitops';
 import { execFileSync, spawnSync } from 'child_process';
@@ -12,6 +13,7 @@ import { loadConfig } from '../config/load';
 import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
 import { generateBootstrapSecrets } from '../bootstrap/secrets';
 import { repoRoot } from '../lib/repo-root';
+import { clubPlatform } from '../examples/by-hand/club-platform';
 
 const secrets = generateBootstrapSecrets();
 
@@ -38,13 +40,19 @@ function cloudInit(): string {
   return 'cloud-init';
 }
 
-const cases = [...userData('test/fixtures/berkeleytime.yaml'), ...userData('examples/ha-cluster.yaml')];
+// The hand-written TypeScript example builds its host files without a config file.
+const byHand = clubPlatform(secrets)
+  .hosts.files()
+  .filter((f) => f.path.endsWith('/user-data'))
+  .map((f): [string, string] => [`examples/by-hand/club-platform.ts ${f.path}`, f.content]);
+const cases = [...userData('test/fixtures/berkeleytime.yaml'), ...userData('examples/ha-cluster.yaml'), ...byHand];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'user-data-'));
 
-test('both platforms produce user-data for every host', () => {
+test('every platform produces user-data for every host', () => {
   expect(cases.map(([name]) => name.split(' ')[1])).toEqual([
     'hosts/hozer-55/user-data',
     ...['autocrat', 'coup', 'deadlock', 'worker-1', 'worker-2', 'worker-3'].map((h) => `hosts/${h}/user-data`),
+    'hosts/radio-1/user-data',
   ]);
 });
 

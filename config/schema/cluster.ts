@@ -293,5 +293,7 @@ export const cluster = clusterFields.superRefine(
 );
 
 export type ClusterConfig = z.infer<typeof cluster>;
+/** The `cluster` section as written: every field with a default may be left out. */
+export type ClusterInput = z.input<typeof cluster>;
 export type HostConfig = z.infer<typeof host>;
 export type ControlPlaneEndpointConfig = z.infer<typeof controlPlaneEndpoint>;

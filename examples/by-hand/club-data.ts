@@ -1,7 +1,6 @@
 /**
  * A team's own cdk8s app, written in TypeScript against the package entry with no YAML config: the
- * club's database and cache in their own namespace. The constructs that take flat props so far are
- * the data tier's (Postgres, Redis, backups, restore drill, DataTier); the other tiers follow.
+ * club's database and cache in their own namespace (club-platform.ts composes the whole platform).
  * `test/examples-by-hand.test.ts` synthesizes and validates it.
  */
 import { App } from 'cdk8s';

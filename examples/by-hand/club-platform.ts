@@ -1,15 +1,39 @@
 /**
  * A team's own cdk8s app, written in TypeScript against the package entry with no YAML config: the
- * cluster's storage and entry point, the club's database and cache, and its website and API. Every
- * tier takes flat props with defaults and is wired to the others by reference (the namespaces
- * chart, the storage classes, the data tier, the edge). `test/examples-by-hand.test.ts`
- * synthesizes and validates it.
+ * machine's boot files, the cluster's storage and entry point, the club's database and cache, and
+ * its website and API. Every tier takes flat props with defaults and is wired to the others by
+ * reference (the namespaces chart, the storage classes, the data tier, the edge).
+ * `test/examples-by-hand.test.ts` synthesizes and validates it.
  */
 import { App } from 'cdk8s';
-import { AppStack, DataTier, EdgeTier, LoggingTier, Namespaces, RookStorage } from '../../index';
+import {
+  AppStack,
+  ArgoCdBootstrap,
+  BootstrapSecrets,
+  ClusterBootstrap,
+  DataTier,
+  EdgeTier,
+  generateBootstrapSecrets,
+  LoggingTier,
+  Namespaces,
+  RookStorage,
+} from '../../index';
 
-export function clubPlatform(): App {
+export interface ClubPlatform {
+  /** The manifests: `app.synth()` writes them, or Argo CD syncs them once committed. */
+  readonly app: App;
+  /** The host's cloud-init files (`hosts.files()`): they hold the join token and CA keys, so keep them out of git. */
+  readonly hosts: ClusterBootstrap;
+}
+
+/**
+ * @param secrets the cluster's CA keys and tokens. A real app keeps them across runs with
+ *   `loadOrCreateBootstrapSecrets('secrets/radio.yaml')` (git-ignored); fresh ones here.
+ */
+export function clubPlatform(secrets: BootstrapSecrets = generateBootstrapSecrets()): ClubPlatform {
   const app = new App();
+  // Argo CD's settings and the root Application, applied by the first host once Argo CD runs.
+  const argocd = new ArgoCdBootstrap(app, '00-argocd', { repo: { repoURL: 'https://git.radio-club.example/radio/platform.git' } });
   const namespaces = new Namespaces(app);
   // Ceph on the one machine's spare disk: one monitor, one copy of each object (it warns about that).
   const storage = new RookStorage(app, '20-storage', {
@@ -65,5 +89,16 @@ export function clubPlatform(): App {
     data,
     edge,
   });
-  return app;
+  // One machine, both roles; every other cluster field (networks, calico, Kubernetes release) defaults.
+  const hosts = new ClusterBootstrap(app, 'hosts', {
+    cluster: {
+      name: 'radio',
+      hosts: [{ name: 'radio-1', address: '10.20.0.10', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] }],
+    },
+    edge: edge.forwarding,
+    gitopsManifests: argocd.toJson(),
+    secrets,
+    elasticsearch: true,
+  });
+  return { app, hosts };
 }
