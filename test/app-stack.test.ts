@@ -1,7 +1,7 @@
 /** AppStack on the synthesized YAML of the default platform and focused variants. */
 import * as path from 'path';
 import { synthesize } from '../app/synth';
-import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
+import { fixtureTree, mutatedConfigText, readManifests, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
 function synthManifests(configFile: string) {
   const out = path.join(tmpDir(), 'dist');
@@ -16,7 +16,7 @@ const podSpecs = (o: any): any[] => (o.kind === 'CronJob' ? [o.spec.jobTemplate.
 
 describe('default platform', () => {
   let docs: { file: string; object: any }[];
-  beforeAll(() => ({ docs } = synthManifests(DEFAULT_CONFIG_FILE)));
+  beforeAll(() => (docs = readManifests(fixtureTree().dist)));
 
   test('the nightly data refresh: 02:00 Los Angeles time, the three commands in order, never overlapping', () => {
     const [cron] = find(docs, 'CronJob', 'berkeleytime-production', 'data-refresh');

@@ -12,7 +12,14 @@ import { Finding, SourceDocument } from '../lib/validate/document';
 import { formatFinding, loadTree, validateDocuments } from '../lib/validate/index';
 import { loadSchemaStore, resolveSchemaLocation } from '../lib/validate/schema-store';
 import { drainWarnings } from '../lib/warnings';
-import { TEST_SECRETS, tmpDir } from './helpers';
+import { DEFAULT_CONFIG_FILE, fixtureTree, TEST_SECRETS, tmpDir } from './helpers';
+
+/** The manifest folders of a synthesized dist/ (dist/hosts holds boot files, not manifests). */
+const manifestFolders = (dist: string) =>
+  fs
+    .readdirSync(dist, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'hosts')
+    .map((e) => path.join(dist, e.name));
 
 export interface SynthesizedTree {
   readonly root: string;
@@ -21,16 +28,21 @@ export interface SynthesizedTree {
   readonly storageClasses: readonly string[];
 }
 
+/** The platform of `configFile` synthesized and loaded; the test fixture comes from the run's shared tree. */
 export function synthTree(configFile: string): SynthesizedTree {
+  if (configFile === DEFAULT_CONFIG_FILE) {
+    const { root, dist, secrets, storageClasses } = fixtureTree();
+    return { root, docs: loadTree(manifestFolders(dist)).docs, secrets, storageClasses };
+  }
   const root = tmpDir('platform-assembly-');
   const result = synthesize({ configFile, outdir: path.join(root, 'dist'), secretsDir: TEST_SECRETS });
   drainWarnings();
-  const dist = path.join(root, 'dist');
-  const dirs = fs
-    .readdirSync(dist, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== 'hosts')
-    .map((e) => path.join(dist, e.name));
-  return { root, docs: loadTree(dirs).docs, secrets: result.externalSecrets, storageClasses: result.externalStorageClasses };
+  return {
+    root,
+    docs: loadTree(manifestFolders(path.join(root, 'dist'))).docs,
+    secrets: result.externalSecrets,
+    storageClasses: result.externalStorageClasses,
+  };
 }
 
 export interface Checked {

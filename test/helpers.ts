@@ -48,6 +48,55 @@ export function tmpDir(prefix = 'platform-test-'): string {
 /** Bootstrap secrets for this test file's syntheses (tests never touch the repo's secrets/). */
 export const TEST_SECRETS = tmpDir('platform-secrets-');
 
+/** Environment variable naming the shared fixture tree (set by test/global-setup.ts). */
+export const FIXTURE_TREE_ENV = 'PLATFORM_TEST_FIXTURE_TREE';
+
+/** Makes every folder and file below `dir` writable by its owner, or read-only. */
+export function setWritable(dir: string, writable: boolean): void {
+  const walk = (p: string) => {
+    const stat = fs.lstatSync(p);
+    if (stat.isDirectory()) {
+      // A folder is opened for writing before its entries, and closed after them.
+      if (writable) fs.chmodSync(p, stat.mode | 0o200);
+      for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+      if (!writable) fs.chmodSync(p, stat.mode & ~0o222);
+    } else if (stat.isFile()) {
+      fs.chmodSync(p, writable ? stat.mode | 0o200 : stat.mode & ~0o222);
+    }
+  };
+  walk(dir);
+}
+
+export interface FixtureTree {
+  /** Stands for the repository: holds `dist/`. */
+  readonly root: string;
+  readonly dist: string;
+  /** From dist/externals.json: the Secrets and StorageClasses the manifests need but do not hold. */
+  readonly secrets: readonly string[];
+  readonly storageClasses: readonly string[];
+}
+
+let fixture: FixtureTree | undefined;
+/**
+ * The test fixture platform (DEFAULT_CONFIG_FILE) synthesized once for the whole run, read-only:
+ * copy it before changing anything. Synthesized here when the global setup did not run.
+ */
+export function fixtureTree(): FixtureTree {
+  if (fixture) return fixture;
+  let root = process.env[FIXTURE_TREE_ENV];
+  if (!root) {
+    root = tmpDir('platform-fixture-');
+    // Loaded lazily: most suites that import the helpers never synthesize.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { synthesize } = require('../app/synth') as typeof import('../app/synth');
+    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: path.join(root, 'dist'), secretsDir: TEST_SECRETS });
+  }
+  const dist = path.join(root, 'dist');
+  const externals = JSON.parse(fs.readFileSync(path.join(dist, 'externals.json'), 'utf8')) as { secrets: string[]; storageClasses: string[] };
+  fixture = { root, dist, secrets: externals.secrets, storageClasses: externals.storageClasses };
+  return fixture;
+}
+
 /** Writes a config file into a temp dir and returns its path. */
 export function writeConfig(text: string, dir: string = tmpDir()): string {
   const file = path.join(dir, 'platform.yaml');

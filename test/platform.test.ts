@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate';
-import { DEFAULT_CONFIG_FILE, mutatedConfigText, readManifests, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
+import { DEFAULT_CONFIG_FILE, fixtureTree, mutatedConfigText, readManifests, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
 const EXAMPLES = fs
   .readdirSync(path.join(ROOT, 'examples'))
@@ -16,8 +16,16 @@ const EXAMPLES = fs
 
 /** Synthesizes a config and returns the findings of `npm run validate` on it, formatted. */
 function synthAndValidate(configFile: string): { out: string; findings: string[] } {
-  const out = path.join(tmpDir(), 'dist');
-  const result = synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
+  let out: string;
+  let result: { externalSecrets: readonly string[]; externalStorageClasses: readonly string[] };
+  if (configFile === DEFAULT_CONFIG_FILE) {
+    const fixture = fixtureTree();
+    out = fixture.dist;
+    result = { externalSecrets: fixture.secrets, externalStorageClasses: fixture.storageClasses };
+  } else {
+    out = path.join(tmpDir(), 'dist');
+    result = synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
+  }
   const dirs = fs
     .readdirSync(out, { withFileTypes: true })
     .filter((e) => e.isDirectory() && e.name !== 'hosts')

@@ -1,10 +1,8 @@
 /** The validator reads a synthesized tree as a consumer: what it declares beside it comes from dist/externals.json. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthesize } from '../app/synth';
 import { main } from '../lib/validate/cli';
-import { drainWarnings } from '../lib/warnings';
-import { DEFAULT_CONFIG_FILE, TEST_SECRETS, tmpDir } from './helpers';
+import { fixtureTree, setWritable, tmpDir } from './helpers';
 
 async function run(args: string[]): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];
@@ -19,11 +17,8 @@ async function run(args: string[]): Promise<{ code: number; out: string[] }> {
 }
 
 describe('dist/externals.json', () => {
-  const dist = path.join(tmpDir(), 'dist');
-  beforeAll(() => {
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: dist, secretsDir: TEST_SECRETS });
-    drainWarnings();
-  });
+  let dist: string;
+  beforeAll(() => (dist = fixtureTree().dist));
 
   test('lists the Secrets the manifests need but never hold, and the cluster release', () => {
     const externals = JSON.parse(fs.readFileSync(path.join(dist, 'externals.json'), 'utf8'));
@@ -40,6 +35,7 @@ describe('dist/externals.json', () => {
     expect((await run([...folders(dist), '--skip-charts'])).code).toBe(0);
     const bare = path.join(tmpDir(), 'dist');
     fs.cpSync(dist, bare, { recursive: true });
+    setWritable(bare, true);
     fs.rmSync(path.join(bare, 'externals.json'));
     const result = await run([...folders(bare), '--skip-charts']);
     expect(result.code).toBe(1);
