@@ -4,6 +4,9 @@
  */
 module.exports = {
   testEnvironment: 'node',
+  // Jest's default is one worker fewer than the cores: on the 2-core machines this project targets,
+  // that is one worker for ~40 suites. The parent mostly waits, so use every core (bench/README.md).
+  maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The fixture platform is synthesized once per run and shared read-only (test/helpers.ts fixtureTree).
