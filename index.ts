@@ -19,7 +19,7 @@ export * from './charts/gitops';
 export * from './charts/addon-application';
 export * from './bootstrap/cluster-bootstrap';
 export { generateBootstrapSecrets, loadOrCreateBootstrapSecrets, type BootstrapSecrets } from './bootstrap/secrets';
-export type { ClusterInput } from './config/schema/cluster';
+export type * from './lib/cluster-spec';
 // What connects them, and the shared vocabulary.
 export * from './lib/contracts';
 export * from './lib/argocd';

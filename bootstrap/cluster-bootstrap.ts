@@ -7,7 +7,7 @@
  */
 import { Construct } from 'constructs';
 import { resolveCluster } from '../config/load';
-import type { ClusterInput } from '../config/schema/cluster';
+import type { ClusterSpec } from '../lib/cluster-spec';
 import { pinnedImage, pinnedManifest } from '../lib/pins';
 import { warn } from '../lib/warnings';
 import { ApiServerExtension, auditLogging, secretEncryption } from './api-server-extensions';
@@ -23,7 +23,7 @@ export interface ClusterBootstrapProps {
    * networks, CNI, the control-plane endpoint (VIP), etcd snapshots. Checked by the same rules and
    * filled with the same defaults as config/platform.yaml (docs/configuration.md).
    */
-  readonly cluster: ClusterInput;
+  readonly cluster: ClusterSpec;
   /** The Kubernetes release defaulted to and the newest allowed. @default - `kubernetes.release` of config/versions.yaml */
   readonly kubernetesRelease?: string;
   /** Edge NodePorts haproxy forwards 80/443 to, and whether it sends the PROXY protocol. */

@@ -5,7 +5,8 @@ import * as yaml from 'js-yaml';
 import { ConfigError } from './errors';
 import { formatIssues } from './format-issues';
 import { PlatformConfig, schema } from './schema';
-import { cluster, ClusterConfig, ClusterInput, usePinnedKubernetesRelease } from './schema/cluster';
+import type { ClusterSpec } from '../lib/cluster-spec';
+import { cluster, ClusterConfig, usePinnedKubernetesRelease } from './schema/cluster';
 import { loadVersions } from './versions';
 
 // Its own module, so that the pin file's loader (config/versions.ts) can throw it without a cycle.
@@ -49,7 +50,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG): PlatformConfig {
  * Checks a `cluster` section given in code (the host bootstrap written by hand) by the same rules
  * and defaults as the config file; `source` names it in the error. Paths are relative to `cluster`.
  */
-export function resolveCluster(input: ClusterInput, source: string, kubernetesRelease: string = loadVersions().kubernetes.release): ClusterConfig {
+export function resolveCluster(input: ClusterSpec, source: string, kubernetesRelease: string = loadVersions().kubernetes.release): ClusterConfig {
   usePinnedKubernetesRelease(kubernetesRelease);
   const result = cluster.safeParse(input, { reportInput: true });
   if (!result.success) throw new ConfigError(source, formatIssues(cluster, result.error.issues));

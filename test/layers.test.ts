@@ -17,7 +17,8 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   config: ['lib'],
   // Constructs take flat props only: a team uses them without the config loader.
   charts: ['lib', 'imports'],
-  // The host files still read the parsed ClusterConfig (DESIGN.md §3); see the note on issue "Make it yours".
+  // ClusterBootstrap checks its hand-written ClusterSpec by the config's own rules (config/load.ts
+  // resolveCluster), so the host files and the config file cannot disagree on what a valid cluster is.
   bootstrap: ['lib', 'config'],
   app: ['lib', 'imports', 'config', 'charts', 'bootstrap'],
   main: ['lib', 'config', 'app'],

@@ -3,6 +3,7 @@
  * Field checks live on the fields; rules that span fields (quorum, overlaps, duplicates)
  * live in `checkCluster` below, each reported with the path of the field to fix.
  */
+import type { ClusterSpec, HostSpec } from '../../lib/cluster-spec';
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { dnsLabel, hostname, integer, port } from './primitives';
@@ -293,7 +294,19 @@ export const cluster = clusterFields.superRefine(
 );
 
 export type ClusterConfig = z.infer<typeof cluster>;
-/** The `cluster` section as written: every field with a default may be left out. */
-export type ClusterInput = z.input<typeof cluster>;
+
+// The hand-written vocabulary (lib/cluster-spec.ts) and the schema describe the same section: a
+// spec is what the schema reads (up to readonly), and what it returns is again a spec. tsc fails here when they drift.
+type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type Fits<Wide, Narrow extends Wide> = Narrow;
+export type SpecIsSchemaInput = Fits<DeepReadonly<z.input<typeof cluster>>, ClusterSpec>;
+export type SchemaOutputIsSpec = Fits<ClusterSpec, ClusterConfig>;
+// …and neither has a field the other lacks (at the top and per host).
+export type SameFields = [
+  Fits<keyof ClusterSpec, keyof ClusterConfig>,
+  Fits<keyof ClusterConfig, keyof ClusterSpec>,
+  Fits<keyof HostSpec, keyof HostConfig>,
+  Fits<keyof HostConfig, keyof HostSpec>,
+];
 export type HostConfig = z.infer<typeof host>;
 export type ControlPlaneEndpointConfig = z.infer<typeof controlPlaneEndpoint>;
