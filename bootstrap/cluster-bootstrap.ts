@@ -28,7 +28,6 @@ export interface ClusterBootstrapProps {
   readonly kubernetesRelease?: string;
   /** Edge NodePorts haproxy forwards 80/443 to, and whether it sends the PROXY protocol. */
   readonly edge: EdgeForwarding;
-  /** Repository and revision the root Argo CD Application syncs `dist/cluster` from. */
   /** Applied by the first control-plane host once Argo CD runs: its settings and the root Application (`dist/bootstrap/`). */
   readonly gitopsManifests: readonly object[];
   /** The hosts' pinned images, host package and manifests. @default - config/versions.yaml's `images` and `manifests` */

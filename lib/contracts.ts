@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { NamespacePeer, PodGroup, Server } from './network-policy';
 
-/** A StorageClass that volumes may name. */
 /** A pod toleration, in Kubernetes' own field names. */
 export interface Toleration {
   readonly key?: string;
@@ -36,6 +35,7 @@ export interface GitRepository {
   readonly revision?: string;
 }
 
+/** A StorageClass that volumes may name. */
 export interface StorageClassRef {
   readonly name: string;
   readonly reclaimPolicy: 'Retain' | 'Delete';
