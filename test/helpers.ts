@@ -97,6 +97,19 @@ export function fixtureTree(): FixtureTree {
   return fixture;
 }
 
+/** Runs a CLI `main(args)` with console output captured: its exit code and every printed line. */
+export async function runCli(main: (args: string[]) => Promise<number>, args: string[]): Promise<{ code: number; out: string[] }> {
+  const out: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
+  const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void out.push(line));
+  try {
+    return { code: await main(args), out };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
 /** Writes a config file into a temp dir and returns its path. */
 export function writeConfig(text: string, dir: string = tmpDir()): string {
   const file = path.join(dir, 'platform.yaml');

@@ -3,19 +3,7 @@ import { Testing } from 'cdk8s';
 import { ElasticsearchCluster, ElasticsearchClusterProps } from '../charts/elasticsearch-cluster';
 import { memoryBytes } from '../lib/kube';
 import { drainWarnings } from '../lib/warnings';
-import { RETAINED_BLOCK } from './logging-fixtures';
-
-const base: ElasticsearchClusterProps = {
-  name: 'logging',
-  namespace: 'logging',
-  version: '9.4.3',
-  hostCount: 1,
-  storageClass: RETAINED_BLOCK,
-  storage: '30Gi',
-  heapMiB: 1024,
-  hostsManaged: true,
-  syncWave: 5,
-};
+import { ELASTICSEARCH_PROPS as base } from './logging-fixtures';
 
 function synth(props: Partial<ElasticsearchClusterProps> = {}) {
   drainWarnings();

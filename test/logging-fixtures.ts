@@ -1,6 +1,7 @@
 /** Shared fixtures for the logging tests: a recording route registry and a synth helper for the LoggingTier. */
 import { App, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ElasticsearchClusterProps } from '../charts/elasticsearch-cluster';
 import { LoggingTier, LoggingTierProps } from '../charts/logging-tier';
 import { Namespaces } from '../charts/namespaces';
 import { logging, LoggingConfig } from '../config/schema/logging';
@@ -15,6 +16,19 @@ export const versions = loadVersions();
 export const loggingConfig = (raw: unknown = {}): LoggingConfig => logging.parse(raw);
 
 export const RETAINED_BLOCK: StorageClassRef = { name: 'ceph-block', reclaimPolicy: 'Retain' };
+
+/** A one-node Elasticsearch cluster as the logging tier makes it, for the tests of its parts. */
+export const ELASTICSEARCH_PROPS: ElasticsearchClusterProps = {
+  name: 'logging',
+  namespace: 'logging',
+  version: '9.4.3',
+  hostCount: 1,
+  storageClass: RETAINED_BLOCK,
+  storage: '30Gi',
+  heapMiB: 1024,
+  hostsManaged: true,
+  syncWave: 5,
+};
 
 /** A RouteRegistry that records what it is asked to route and renders nothing. */
 export class FakeRouteRegistry implements RouteRegistry {

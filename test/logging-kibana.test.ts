@@ -2,21 +2,11 @@
 import { Testing } from 'cdk8s';
 import { ElasticsearchCluster } from '../charts/elasticsearch-cluster';
 import { LoggingKibana, LoggingKibanaProps } from '../charts/logging-kibana';
-import { RETAINED_BLOCK } from './logging-fixtures';
+import { ELASTICSEARCH_PROPS } from './logging-fixtures';
 
 function synth(props: Partial<Omit<LoggingKibanaProps, 'elasticsearch'>> = {}) {
   const chart = Testing.chart();
-  const elasticsearch = new ElasticsearchCluster(chart, 'Elasticsearch', {
-    name: 'logging',
-    namespace: 'logging',
-    version: '9.4.3',
-    hostCount: 1,
-    storageClass: RETAINED_BLOCK,
-    storage: '30Gi',
-    heapMiB: 1024,
-    hostsManaged: true,
-    syncWave: 5,
-  });
+  const elasticsearch = new ElasticsearchCluster(chart, 'Elasticsearch', ELASTICSEARCH_PROPS);
   const kibana = new LoggingKibana(chart, 'Kibana', {
     name: 'kibana',
     namespace: 'logging',

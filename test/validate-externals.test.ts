@@ -2,19 +2,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { main } from '../lib/validate/cli';
-import { fixtureTree, setWritable, tmpDir } from './helpers';
+import { fixtureTree, runCli, setWritable, tmpDir } from './helpers';
 
-async function run(args: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
-  const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void out.push(line));
-  try {
-    return { code: await main(args), out };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (args: string[]) => runCli(main, args);
 
 describe('dist/externals.json', () => {
   let dist: string;

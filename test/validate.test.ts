@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { Finding, formatFinding, SourceDocument, validateDocuments, validateTree, ValidateOptions } from '../lib/validate';
 import { main } from '../lib/validate/cli';
+import { runCli } from './helpers';
 import { loadSchemaStore, pinnedSources, resolveSchemaLocation } from '../lib/validate/schema-store';
 import { withoutDescriptions } from '../lib/validate/schema-bundle';
 
@@ -815,21 +816,7 @@ describe('validateTree and the CLI', () => {
     return path.join(dir, file);
   }
 
-  async function run(argv: string[]): Promise<{ code: number; out: string[] }> {
-    const out: string[] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => {
-      out.push(line);
-    });
-    const error = jest.spyOn(console, 'error').mockImplementation((line: string) => {
-      out.push(line);
-    });
-    try {
-      return { code: await main(argv), out };
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
-  }
+  const run = (argv: string[]) => runCli(main, argv);
 
   test('reads every YAML file below the folders, skips empty documents, reports parse errors', () => {
     write('10-shop/shop.yaml', `---\n${CLEAN}\n---\n`);
