@@ -5,10 +5,8 @@ import { z } from 'zod';
 type Issue = z.core.$ZodIssue & { input?: unknown };
 type AnySchema = z.core.$ZodType;
 
-import { describeValue, formatPath } from '../lib/format';
-
 // Shared with the rules in lib/ that report config problems themselves (lib/storage-rules.ts).
-export { describeValue, formatPath };
+import { describeValue, formatPath } from '../lib/format';
 
 const ARTICLE: Record<string, string> = {
   string: 'a string',

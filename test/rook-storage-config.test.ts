@@ -1,5 +1,6 @@
 import { formatIssues } from '../config/format-issues';
-import { cephLayout, deviceName, formatStorageIssues, storage, storageInventoryIssues } from '../config/schema/storage';
+import { storage } from '../config/schema/storage';
+import { cephLayout, deviceName, formatStorageIssues, storageInventoryIssues } from '../lib/storage-rules';
 import { configError, parsedConfig } from './helpers';
 import { inventory, singleHost, storageConfig, threeHosts } from './rook-fixtures';
 

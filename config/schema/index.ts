@@ -8,7 +8,8 @@ import { dnsLabel } from './primitives';
 import { edge } from './edge';
 import { logging } from './logging';
 import { gitops, monitoring } from './platform-services';
-import { checkPostgresStorageClass, declaredStorageClasses, storage, storageInventoryIssues } from './storage';
+import { checkPostgresStorageClass, declaredStorageClasses, storageInventoryIssues } from '../../lib/storage-rules';
+import { storage } from './storage';
 
 const platformSchema = z
   .strictObject({

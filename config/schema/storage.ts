@@ -1,8 +1,8 @@
 /**
  * Schema of `storage`: Rook-Ceph block storage on the hosts' `cephDisks`, the StorageClasses
- * it provides, and the classes that exist without it. Also the Ceph layout derived from the
- * inventory and the checks that need both `cluster.hosts` and `storage` (called from the root
- * schema and again by the RookStorage construct).
+ * it provides, and the classes that exist without it. The Ceph layout derived from the inventory,
+ * and the checks that need both `cluster.hosts` and `storage`, live in lib/storage-rules.ts: the
+ * root schema and the RookStorage construct both call them.
  */
 import { z } from 'zod';
 import { DEFAULT_POOL, sectionIssues } from '../../lib/storage-rules';
@@ -13,9 +13,6 @@ const className = () =>
   z.string({ error: 'expected a string' }).regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
     error: 'expected a StorageClass name (lowercase letters, digits, "-" and ".")',
   });
-
-// The rules themselves live in lib/storage-rules.ts (the RookStorage construct applies them too).
-export * from '../../lib/storage-rules';
 
 const rbdClass = (name: string) =>
   z.strictObject({ name: className().default(name), pool: dnsLabel().default(DEFAULT_POOL) }).default({ name, pool: DEFAULT_POOL });
