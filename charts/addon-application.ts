@@ -1,7 +1,7 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../imports/argoproj.io';
-import { ARGO_ANNOTATION } from '../lib/argocd';
+import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { ChartPin } from '../lib/contracts';
 
 /** Namespace Argo CD runs in; Applications live there. */
@@ -56,7 +56,7 @@ export class AddonApplication extends Construct {
         `AddonApplication ${props.name}: chart ${chart.chart} version "${chart.version}" is not an exact version; pin one such as "1.2.3" in config/versions.yaml`,
       );
     }
-    const syncOptions = [...(props.createNamespace ? ['CreateNamespace=true'] : []), ...(props.serverSideApply ? ['ServerSideApply=true'] : [])];
+    const syncOptions = [...(props.createNamespace ? [SYNC_OPTION.createNamespace] : []), ...(props.serverSideApply ? [SYNC_OPTION.serverSideApply] : [])];
     const values = props.values && Object.keys(props.values).length ? { valuesObject: props.values } : {};
     // Argo CD 3.1+ reads OCI Helm charts natively from `oci://<registry>/<repo>/<chart>` with path ".".
     const source = chart.repoURL.startsWith('oci://')

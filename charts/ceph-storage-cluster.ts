@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CephLayout, MGR_POOL_OBJECT } from '../lib/storage-rules';
 import { CephBlockPool, CephBlockPoolSpecName, CephCluster } from '../imports/ceph.rook.io';
-import { ARGO_ANNOTATION } from '../lib/argocd';
+import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
 
 /** Where Ceph keeps mon data and daemon config on each host. */
 export const DATA_DIR_HOST_PATH = '/var/lib/rook';
@@ -12,10 +12,7 @@ export const DATA_DIR_HOST_PATH = '/var/lib/rook';
  * operator whose CRDs they need (SkipDryRun: the CRDs do not exist before the operator's wave).
  */
 export function protectedCephMetadata(wave: number): Record<string, string> {
-  return {
-    [ARGO_ANNOTATION.syncWave]: String(wave),
-    [ARGO_ANNOTATION.syncOptions]: 'Prune=false,Delete=false,SkipDryRunOnMissingResource=true',
-  };
+  return syncAnnotations(wave, SYNC_OPTION.noPrune, SYNC_OPTION.noDelete, SYNC_OPTION.skipDryRunOnMissingResource);
 }
 
 export interface CephStorageClusterProps {

@@ -13,7 +13,7 @@ import {
 import { StorageClassRef } from '../lib/contracts';
 import { memoryBytes, quantities, withOverrides } from '../lib/kube';
 import { objectLabels } from '../lib/labels';
-import { ARGO_ANNOTATION, PRUNE_PROTECTION } from '../lib/argocd';
+import { PRUNE_PROTECTION, SYNC_OPTION, syncAnnotations } from '../lib/argocd';
 import { PodGroup, Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
 import { warn } from '../lib/warnings';
@@ -160,11 +160,8 @@ export class ElasticsearchCluster extends Construct {
         name,
         namespace,
         labels: objectLabels(name, 'elasticsearch', 'logging', 'log-store'),
-        annotations: {
-          [ARGO_ANNOTATION.syncWave]: String(props.syncWave),
-          // The logs live here: never pruned or deleted by Argo CD, and applied before ECK's CRD exists.
-          [ARGO_ANNOTATION.syncOptions]: `${PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]},SkipDryRunOnMissingResource=true`,
-        },
+        // The logs live here: never pruned or deleted by Argo CD, and applied before ECK's CRD exists.
+        annotations: syncAnnotations(props.syncWave, SYNC_OPTION.noPrune, SYNC_OPTION.noDelete, SYNC_OPTION.skipDryRunOnMissingResource),
       },
       spec: {
         version: props.version,

@@ -16,7 +16,7 @@ import { pinnedChart, pinnedImage } from '../lib/pins';
 import { LOGGING_DEFAULTS } from '../lib/tier-defaults';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
-import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
+import { addSyncOptions, SYNC_OPTION, WAVE } from '../lib/argocd';
 import { API_SERVER_PORT } from '../lib/kube';
 import { allowIngress, allowTraffic, defaultDeny, NamespacePeer } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
@@ -121,7 +121,7 @@ export class LoggingTier extends PlatformChart {
       },
     });
     // Removing the operator would take ECK's CRDs, and with them the Elasticsearch resource.
-    this.operator.application.metadata.addAnnotation(ARGO_ANNOTATION.syncOptions, PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]);
+    addSyncOptions(this.operator.application, SYNC_OPTION.noPrune, SYNC_OPTION.noDelete);
 
     this.elasticsearch = new ElasticsearchCluster(this, 'Elasticsearch', {
       name: 'logging',
@@ -197,7 +197,7 @@ export class LoggingTier extends PlatformChart {
     allowTraffic(kept, es.pods, kept, es.transport);
     allowIngress(kept, operator, es.http);
     for (const policy of kept.node.findAll()) {
-      if (policy instanceof k8s.KubeNetworkPolicy) policy.metadata.addAnnotation(ARGO_ANNOTATION.syncOptions, PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]);
+      if (policy instanceof k8s.KubeNetworkPolicy) addSyncOptions(policy, SYNC_OPTION.noPrune, SYNC_OPTION.noDelete);
     }
 
     defaultDeny(this, LOG_SHIPPER_NAMESPACE);

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ChartPin } from '../lib/contracts';
 import { pinnedChart } from '../lib/pins';
-import { ARGO_ANNOTATION, PRUNE_PROTECTION, WAVE } from '../lib/argocd';
+import { addSyncOptions, SYNC_OPTION, WAVE } from '../lib/argocd';
 import { AddonApplication } from './addon-application';
 
 /** The operator's namespace: Rook prefixes the CSI driver names with it. */
@@ -62,7 +62,7 @@ export class RookOperator extends Construct {
       },
     });
     // Removing the Application from Git must not uninstall the operator of a cluster holding data.
-    this.operator.application.metadata.addAnnotation(ARGO_ANNOTATION.syncOptions, PRUNE_PROTECTION[ARGO_ANNOTATION.syncOptions]);
+    addSyncOptions(this.operator.application, SYNC_OPTION.noPrune, SYNC_OPTION.noDelete);
 
     const replicas = props.controllerReplicas ?? 1;
     const nodePlugin = { priorityClassName: 'system-node-critical', tolerations: [...props.nodePluginTolerations] };
