@@ -1,4 +1,5 @@
 /** Small Kubernetes vocabulary shared by tiers and the bootstrap: quantities, resource overrides, disruption budgets. */
+import { withDefaults } from './defaults';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ResourceQuantities } from './contracts';
@@ -25,8 +26,7 @@ export const API_SERVER_PORT = 6443;
 
 /** Defaults with the given values laid over them (unset keys keep the default). */
 export function withOverrides(defaults: Readonly<Record<string, string>>, overrides?: { readonly [key: string]: string | undefined }): Record<string, string> {
-  const set = Object.entries(overrides ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
-  return { ...defaults, ...Object.fromEntries(set) };
+  return withDefaults(defaults, overrides ?? {}) as Record<string, string>;
 }
 
 /** Requested resources over defaults, per field, as Kubernetes quantities. */
