@@ -1,4 +1,5 @@
 /** Shared types and helpers for the validator: what a document and a finding are. */
+import * as yaml from 'js-yaml';
 
 /** One problem in one document, with the dotted path of the field at fault. */
 export interface Finding {
@@ -77,4 +78,26 @@ export function compareFindings(a: Finding, b: Finding): number {
     if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
   }
   return 0;
+}
+
+/**
+ * The documents of one YAML file, or a finding if it is not YAML. Null documents (`---` alone) are
+ * skipped; `index` is the document's position in the file. The tree loader and git-tree.ts share it,
+ * so both sides of an upgrade comparison read alike.
+ */
+export function parseYaml(file: string, text: string): { docs: SourceDocument[] } | { error: Finding } {
+  let parsed: unknown[];
+  try {
+    // CORE_SCHEMA: dates and the like stay strings, as Kubernetes reads them into string fields.
+    parsed = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, filename: file });
+  } catch (error) {
+    const mark = (error as yaml.YAMLException).mark;
+    const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    return { error: { file, document: '', path: '', message: `not valid YAML${where}: ${(error as yaml.YAMLException).reason ?? error}` } };
+  }
+  const docs: SourceDocument[] = [];
+  parsed.forEach((object, index) => {
+    if (object !== null && object !== undefined) docs.push({ file, index, object });
+  });
+  return { docs };
 }

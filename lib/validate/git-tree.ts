@@ -8,8 +8,7 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as yaml from 'js-yaml';
-import { Finding, SourceDocument } from './document';
+import { Finding, parseYaml, SourceDocument } from './document';
 
 export interface TreeAtRef {
   /** `<ref>:<path>` of every YAML file read, sorted by path; the same labels as `SourceDocument.file`. */
@@ -39,24 +38,6 @@ export function loadTreeAtRef(ref: string, paths: readonly string[], cwd: string
     else docs.push(...parsed.docs);
   }
   return { files, docs, parseErrors };
-}
-
-/** Parses one file like `loadTree` (lib/validate/index.ts) does, so both sides of a comparison read alike. */
-function parseYaml(file: string, text: string): { docs: SourceDocument[] } | { error: Finding } {
-  let parsed: unknown[];
-  try {
-    // CORE_SCHEMA: dates and the like stay strings, as Kubernetes reads them into string fields.
-    parsed = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, filename: file });
-  } catch (error) {
-    const mark = (error as yaml.YAMLException).mark;
-    const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
-    return { error: { file, document: '', path: '', message: `not valid YAML${where}: ${(error as yaml.YAMLException).reason ?? error}` } };
-  }
-  const docs: SourceDocument[] = [];
-  parsed.forEach((object, index) => {
-    if (object !== null && object !== undefined) docs.push({ file, index, object });
-  });
-  return { docs };
 }
 
 /** The commit id `ref` names, so that every later read sees one snapshot even if the ref moves meanwhile. */

@@ -4,8 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as yaml from 'js-yaml';
-import { compareFindings, finding, Finding, SourceDocument, ValidateOptions } from './document';
+import { compareFindings, finding, Finding, parseYaml, SourceDocument, ValidateOptions } from './document';
 import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
@@ -43,19 +42,9 @@ export function loadTree(paths: readonly string[]): LoadedTree {
   const docs: SourceDocument[] = [];
   const parseErrors: Finding[] = [];
   for (const file of files) {
-    let parsed: unknown[];
-    try {
-      // CORE_SCHEMA: dates and the like stay strings, as Kubernetes reads them into string fields.
-      parsed = yaml.loadAll(fs.readFileSync(file, 'utf8'), undefined, { schema: yaml.CORE_SCHEMA, filename: file });
-    } catch (error) {
-      const mark = (error as yaml.YAMLException).mark;
-      const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
-      parseErrors.push({ file, document: '', path: '', message: `not valid YAML${where}: ${(error as yaml.YAMLException).reason ?? error}` });
-      continue;
-    }
-    parsed.forEach((object, index) => {
-      if (object !== null && object !== undefined) docs.push({ file, index, object });
-    });
+    const parsed = parseYaml(file, fs.readFileSync(file, 'utf8'));
+    if ('error' in parsed) parseErrors.push(parsed.error);
+    else docs.push(...parsed.docs);
   }
   return { files, docs, parseErrors };
 }

@@ -45,7 +45,7 @@ const LUA = (gk: string) => `resource_customizations/${gk}/health.lua`;
 const ref = (group: string, kind: string, namespace: string, name: string): Ref => ({ group, kind, namespace, name });
 
 /** What a pod spec needs before its containers can start: claims, Secrets, ConfigMaps, its ServiceAccount. */
-export function podSpecPrereqs(spec: any, namespace: string, what: string): Prereq[] {
+function podSpecPrereqs(spec: any, namespace: string, what: string): Prereq[] {
   if (!spec) return [];
   const out: Prereq[] = [];
   const secret = (name: unknown, field: string) => {

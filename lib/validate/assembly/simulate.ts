@@ -323,12 +323,12 @@ class Simulation {
       case 'healthy': {
         const target = this.find(p.ref);
         if (target && this.healthy.has(target)) return undefined;
-        return `${showRef(p.ref)} healthy (${p.why})${this.whereIs(target)}`;
+        return `${describe(p.ref)} healthy (${p.why})${this.whereIs(target)}`;
       }
       case 'exists': {
         const target = this.find(p.ref) ?? this.produced(p.ref);
         if (target && this.applied.has(target)) return undefined;
-        return `${showRef(p.ref)} (${p.why})${this.whereIs(target)}`;
+        return `${describe(p.ref)} (${p.why})${this.whereIs(target)}`;
       }
       case 'secret':
         return this.unmetSecret(p.namespace, p.name, p.why);
@@ -378,7 +378,7 @@ class Simulation {
     for (const ref of provisionerBackend(sc.object)) {
       const backend = this.find(ref);
       if (!backend || !this.healthy.has(backend))
-        return `${showRef(ref)} healthy, the backend of StorageClass ${chosen}'s provisioner ${sc.object.provisioner} (${why})${this.whereIs(backend)}`;
+        return `${describe(ref)} healthy, the backend of StorageClass ${chosen}'s provisioner ${sc.object.provisioner} (${why})${this.whereIs(backend)}`;
     }
     return undefined;
   }
@@ -539,10 +539,6 @@ function templateLabels(o: PlanObject): Record<string, string> {
 function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   const entries = Object.entries(selector);
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
-}
-
-function showRef(r: Ref): string {
-  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }
 
 function dedupe(findings: Finding[]): Finding[] {

@@ -62,7 +62,7 @@ export function archiveName(ref: ChartRef): string {
 }
 
 /** The folder `npm run charts:pull` fills. */
-export function pullCacheDir(): string {
+function pullCacheDir(): string {
   return path.join(cacheRoot(), 'charts');
 }
 

@@ -108,7 +108,7 @@ function renderKey(chartSha256: string, helmVersionText: string, req: RenderRequ
 }
 
 /** JSON with every object's keys sorted (arrays keep their order: it can matter to helm). */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(
@@ -168,7 +168,7 @@ function helmTemplate(helm: string, archive: string, req: RenderRequest): string
  * several documents under one such header, so the header applies until the next one. Parsed like the validator's
  * loadTree (CORE_SCHEMA: dates and the like stay strings, as Kubernetes reads them); empty documents are dropped.
  */
-export function parseRendered(output: string, chart: ChartRef): RenderedObject[] {
+function parseRendered(output: string, chart: ChartRef): RenderedObject[] {
   const sections: { template: string; firstLine: number; lines: string[] }[] = [{ template: '', firstLine: 1, lines: [] }];
   const lines = output.split('\n');
   for (let i = 0; i < lines.length; i++) {
