@@ -3,7 +3,6 @@
  * assembly check (chart renders, plan, validation of what the charts create) over them, with a way to
  * rebuild a broken arrangement by editing documents in memory.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { loadVersions } from '../config/versions';
 import { synthesize } from '../app/synth';
@@ -12,14 +11,7 @@ import { Finding, SourceDocument } from '../lib/validate/document';
 import { formatFinding, loadTree, validateDocuments } from '../lib/validate/index';
 import { loadSchemaStore, resolveSchemaLocation } from '../lib/validate/schema-store';
 import { drainWarnings } from '../lib/warnings';
-import { DEFAULT_CONFIG_FILE, fixtureTree, TEST_SECRETS, tmpDir } from './helpers';
-
-/** The manifest folders of a synthesized dist/ (dist/hosts holds boot files, not manifests). */
-const manifestFolders = (dist: string) =>
-  fs
-    .readdirSync(dist, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== 'hosts')
-    .map((e) => path.join(dist, e.name));
+import { DEFAULT_CONFIG_FILE, fixtureTree, manifestFolders, TEST_SECRETS, tmpDir } from './helpers';
 
 export interface SynthesizedTree {
   readonly root: string;

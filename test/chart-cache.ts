@@ -7,14 +7,14 @@ import { loadVersions } from '../config/versions';
 import { archiveName, chartFolders, ChartUnavailable, locateChart } from '../lib/validate/charts/chart-archive';
 import { helmBinary, ToolUnavailable } from '../lib/validate/charts/helm-binary';
 
-export type ChartsAvailability = { ok: true } | { ok: false; reason: string };
+type ChartsAvailability = { ok: true } | { ok: false; reason: string };
 
 const HOW_TO_FILL =
   'Fill the chart cache with `npm run charts:pull` (needs network access), or set CHART_LOCATION=<folder of helm package archives>; ' +
   'CI has them in ../shared/charts';
 
 /** Only "not there" skips; any other error (a tampered helm, a broken versions.yaml) propagates and fails the run. */
-export function chartsAvailable(): ChartsAvailability {
+function chartsAvailable(): ChartsAvailability {
   try {
     helmBinary();
   } catch (error) {

@@ -4,15 +4,12 @@
  * in separate workers, so the tree is shared on disk; it is made read-only, so that a suite that
  * writes into it fails instead of changing what the others see.
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { synthesize } from '../app/synth';
-import { DEFAULT_CONFIG_FILE, FIXTURE_TREE_ENV, setWritable } from './helpers';
+import { FIXTURE_TREE_ENV, setWritable, synthesizeFixture, tmpDir } from './helpers';
 
 export default function globalSetup(): void {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-fixture-'));
-  synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: path.join(root, 'dist'), secretsDir: path.join(root, 'secrets') });
+  const root = tmpDir('platform-fixture-');
+  synthesizeFixture(root, path.join(root, 'secrets'));
   setWritable(root, false);
   // Workers start after the global setup and inherit its environment.
   process.env[FIXTURE_TREE_ENV] = root;

@@ -48,6 +48,22 @@ export function tmpDir(prefix = 'platform-test-'): string {
 /** Bootstrap secrets for this test file's syntheses (tests never touch the repo's secrets/). */
 export const TEST_SECRETS = tmpDir('platform-secrets-');
 
+/** The manifest folders of a synthesized dist/ (dist/hosts holds boot files, not manifests). */
+export function manifestFolders(dist: string): string[] {
+  return fs
+    .readdirSync(dist, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'hosts')
+    .map((e) => path.join(dist, e.name));
+}
+
+/** Synthesizes the test fixture platform into `<root>/dist` (the shared tree of test/global-setup.ts). */
+export function synthesizeFixture(root: string, secretsDir: string): void {
+  // Loaded lazily: most suites that import the helpers never synthesize.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { synthesize } = require('../app/synth') as typeof import('../app/synth');
+  synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: path.join(root, 'dist'), secretsDir });
+}
+
 /** Environment variable naming the shared fixture tree (set by test/global-setup.ts). */
 export const FIXTURE_TREE_ENV = 'PLATFORM_TEST_FIXTURE_TREE';
 
@@ -86,10 +102,7 @@ export function fixtureTree(): FixtureTree {
   let root = process.env[FIXTURE_TREE_ENV];
   if (!root) {
     root = tmpDir('platform-fixture-');
-    // Loaded lazily: most suites that import the helpers never synthesize.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { synthesize } = require('../app/synth') as typeof import('../app/synth');
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: path.join(root, 'dist'), secretsDir: TEST_SECRETS });
+    synthesizeFixture(root, TEST_SECRETS);
   }
   const dist = path.join(root, 'dist');
   const externals = JSON.parse(fs.readFileSync(path.join(dist, 'externals.json'), 'utf8')) as { secrets: string[]; storageClasses: string[] };

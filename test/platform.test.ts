@@ -7,7 +7,18 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate';
-import { DEFAULT_CONFIG_FILE, fixtureTree, mutatedConfigText, readManifests, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
+import {
+  DEFAULT_CONFIG_FILE,
+  fixtureTree,
+  manifestFolders,
+  mutatedConfigText,
+  readManifests,
+  readTree,
+  ROOT,
+  tmpDir,
+  writeConfig,
+  TEST_SECRETS,
+} from './helpers';
 
 const EXAMPLES = fs
   .readdirSync(path.join(ROOT, 'examples'))
@@ -26,11 +37,7 @@ function synthAndValidate(configFile: string): { out: string; findings: string[]
     out = path.join(tmpDir(), 'dist');
     result = synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
   }
-  const dirs = fs
-    .readdirSync(out, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== 'hosts')
-    .map((e) => path.join(out, e.name));
-  const findings = validateTree(dirs, { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
+  const findings = validateTree(manifestFolders(out), { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
   return { out, findings: findings.map(formatFinding) };
 }
 

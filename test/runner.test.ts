@@ -5,7 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readTree, ROOT, tmpDir } from './helpers';
+import { DEFAULT_CONFIG_FILE, readTree, ROOT, tmpDir } from './helpers';
 
 const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
@@ -16,7 +16,7 @@ describe('scripts/run.js', () => {
     fs.writeFileSync(path.join(dir, 'main.ts'), "console.log('the other app');\n");
     const ours = path.join(tmpDir(), 'dist');
     expect(node(['scripts/run.js', path.join(dir, 'main.ts')]).stdout).toBe('the other app\n');
-    const result = node(['scripts/run.js', 'main.ts', '--config', path.join(ROOT, 'test', 'fixtures', 'berkeleytime.yaml'), '--outdir', ours]);
+    const result = node(['scripts/run.js', 'main.ts', '--config', DEFAULT_CONFIG_FILE, '--outdir', ours]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('written from');
     expect(node(['scripts/run.js', path.join(dir, 'main.ts')]).stdout).toBe('the other app\n');

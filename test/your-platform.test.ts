@@ -3,14 +3,13 @@
  * synthesizes, identically twice, and every document validates; with the chart cache, its charts
  * render and it assembles. The other suites test the product with their own fixtures (test/fixtures/).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate/index';
 import { drainWarnings } from '../lib/warnings';
 import { check, SynthesizedTree, synthTree } from './assembly-fixtures';
 import { describeWithCharts } from './chart-cache';
-import { readTree, ROOT, TEST_SECRETS, tmpDir } from './helpers';
+import { manifestFolders, readTree, ROOT, TEST_SECRETS, tmpDir } from './helpers';
 
 const CONFIG = path.join(ROOT, 'config', 'platform.yaml');
 
@@ -21,11 +20,7 @@ describe('config/platform.yaml', () => {
     synthesize({ configFile: CONFIG, outdir: b, secretsDir: TEST_SECRETS });
     drainWarnings();
     expect(readTree(b)).toEqual(readTree(a));
-    const dirs = fs
-      .readdirSync(a, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && e.name !== 'hosts')
-      .map((e) => path.join(a, e.name));
-    const findings = validateTree(dirs, { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
+    const findings = validateTree(manifestFolders(a), { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
     expect(findings.map(formatFinding)).toEqual([]);
   });
 });
