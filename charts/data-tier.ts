@@ -10,7 +10,7 @@ import { checkExposure, ProtectedService } from '../lib/exposure';
 import { allowEgress, allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { requireSecrets, warn } from '../lib/warnings';
-import { Postgres, POSTGRES_PORT, PostgresOptions } from './postgres';
+import { DEFAULT_STORAGE_CLASS, Postgres, POSTGRES_PORT, PostgresOptions } from './postgres';
 import { PostgresBackup, PostgresBackupOptions } from './postgres-backup';
 import { PostgresRestoreDrill } from './postgres-restore-drill';
 import { Redis, REDIS_PORT, RedisOptions } from './redis';
@@ -124,7 +124,7 @@ export class DataTier extends PlatformChart {
     this.app = app;
 
     if (props.postgres) {
-      const storageClass = props.storageClass ?? { name: 'ceph-block-retain', reclaimPolicy: 'Retain' };
+      const storageClass = props.storageClass ?? DEFAULT_STORAGE_CLASS;
       const backupStorageClass = props.backupStorageClass ?? storageClass;
       const problem = deleteClassProblem(storageClass, [backupStorageClass]);
       if (problem) throw new Error(`DataTier ${namespace}: ${problem}`);

@@ -9,6 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { StorageClassRef } from '../lib/contracts';
 import { withDefaults } from '../lib/defaults';
 import { pinnedImage } from '../lib/pins';
+import { POSTGRES_BACKUP_DEFAULTS } from '../lib/tier-defaults';
 import { PRUNE_PROTECTION } from '../lib/argocd';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { allowTraffic, PodGroup } from '../lib/network-policy';
@@ -80,10 +81,10 @@ export class PostgresBackup extends Construct {
     const { postgres } = props;
     const config: ResolvedBackup = withDefaults(
       {
-        schedule: '30 3 * * *',
-        timeZone: 'Etc/UTC',
-        keep: 7,
-        storage: '20Gi',
+        schedule: POSTGRES_BACKUP_DEFAULTS.schedule,
+        timeZone: POSTGRES_BACKUP_DEFAULTS.timeZone,
+        keep: POSTGRES_BACKUP_DEFAULTS.keep,
+        storage: POSTGRES_BACKUP_DEFAULTS.storage,
         app: postgres.app,
         storageClass: postgres.storageClass,
         image: postgres.image,

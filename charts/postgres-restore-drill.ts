@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
+import { POSTGRES_BACKUP_DEFAULTS } from '../lib/tier-defaults';
 import { isolate, resourcesFrom, scratch } from './data-tier-parts';
 import { BACKUP_DIR, LATEST_DUMP, PostgresBackup } from './postgres-backup';
 import { Postgres, POSTGRES_SOCKET_DIR, POSTGRES_UID } from './postgres';
@@ -57,7 +58,7 @@ export class PostgresRestoreDrill extends Construct {
     new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name, namespace, labels },
       spec: {
-        schedule: props.schedule ?? '0 5 * * 0',
+        schedule: props.schedule ?? POSTGRES_BACKUP_DEFAULTS.restoreDrillSchedule,
         timeZone: backup.timeZone,
         concurrencyPolicy: 'Forbid',
         startingDeadlineSeconds: 3600,

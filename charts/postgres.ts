@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { StorageClassRef } from '../lib/contracts';
 import { withDefaults } from '../lib/defaults';
 import { pinnedImage } from '../lib/pins';
+import { STORAGE_DEFAULTS } from '../lib/tier-defaults';
 import { serviceFqdn } from '../lib/kube';
 import { PRUNE_PROTECTION } from '../lib/argocd';
 import { objectLabels, selectorLabels } from '../lib/labels';
@@ -34,7 +35,8 @@ const DEFAULT_RESOURCES = { requests: { cpu: '250m', memory: '512Mi' }, limits: 
 /** The major version new databases start on. */
 export const DEFAULT_POSTGRES_MAJOR = 17;
 /** The platform's retained block class (charts/ceph-block-classes.ts), where a hand-composed database lands by default. */
-const DEFAULT_STORAGE_CLASS: StorageClassRef = { name: 'ceph-block-retain', reclaimPolicy: 'Retain' };
+/** RookStorage's retained class: where a database volume goes unless told otherwise. */
+export const DEFAULT_STORAGE_CLASS: StorageClassRef = { name: STORAGE_DEFAULTS.classes.retained.name, reclaimPolicy: 'Retain' };
 
 /**
  * The pinned image of a Postgres major: `postgres-<major>` in config/versions.yaml. A pin whose

@@ -8,6 +8,7 @@ import { Chart } from 'cdk8s';
 import { parseImage } from '../lib/image';
 import { withDefaults } from '../lib/defaults';
 import { pinnedImage } from '../lib/pins';
+import { REDIS_DEFAULTS } from '../lib/tier-defaults';
 import { serviceFqdn } from '../lib/kube';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { Server } from '../lib/network-policy';
@@ -61,7 +62,7 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
     const namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
-    const config = withDefaults({ maxMemory: '256mb', evictionPolicy: 'allkeys-lru' }, props);
+    const config = withDefaults(REDIS_DEFAULTS, props);
     const image = props.image ?? pinnedImage('redis');
     const name = 'redis';
     const replicas = props.replicas ?? 1;

@@ -1,4 +1,5 @@
 import { CONTROL_PLANE_TOLERATION } from './kube';
+import { DEFAULT_POOL } from './storage-rules';
 
 /**
  * The one home of the tiers' default settings: the config schema (config/schema/) defaults each key
@@ -49,12 +50,31 @@ export const EDGE_DEFAULTS = {
   gitlab: { enabled: false, service: { namespace: 'gitlab', name: 'gitlab', port: 80 }, maxRequestBodySize: '0' },
 } as const;
 
+/** PostgresBackup (config `apps.<app>.data.postgres.backups`). */
+export const POSTGRES_BACKUP_DEFAULTS = {
+  /** Nightly at 03:30, in UTC. */
+  schedule: '30 3 * * *',
+  timeZone: 'Etc/UTC',
+  /** Dumps kept on the backup volume. */
+  keep: 7,
+  /** The backup volume: `keep` dumps plus one in progress. */
+  storage: '20Gi',
+  /** The restore drill: weekly, Sundays at 05:00. */
+  restoreDrillSchedule: '0 5 * * 0',
+} as const;
+
+/** Redis (config `apps.<app>.data.redis`). */
+export const REDIS_DEFAULTS = {
+  maxMemory: '256mb',
+  evictionPolicy: 'allkeys-lru',
+} as const;
+
 /** RookStorage (config `storage`). */
 export const STORAGE_DEFAULTS = {
   /** One replicated RBD pool. */
-  pools: { replicapool: {} },
+  pools: { [DEFAULT_POOL]: {} },
   /** `general`: the cluster default (reclaim Delete); `retained`: for databases (reclaim Retain). */
-  classes: { general: { name: 'ceph-block', pool: 'replicapool' }, retained: { name: 'ceph-block-retain', pool: 'replicapool' } },
+  classes: { general: { name: 'ceph-block', pool: DEFAULT_POOL }, retained: { name: 'ceph-block-retain', pool: DEFAULT_POOL } },
   /** Monitors on separate hosts: losing one host loses at most one monitor. */
   allowMultipleMonsPerNode: false,
 } as const;

@@ -3,7 +3,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseImage } from '../../lib/image';
 import { absolutePath, argv, dnsLabel, envName, hostname, integer, port, quantity, timeZone } from './primitives';
-import { COMPONENT_DEFAULTS, CRON_JOB_DEFAULTS } from '../../lib/tier-defaults';
+import { COMPONENT_DEFAULTS, CRON_JOB_DEFAULTS, POSTGRES_BACKUP_DEFAULTS, REDIS_DEFAULTS } from '../../lib/tier-defaults';
 
 /** An image reference; `latest`, untagged and registry-less references are refused. */
 export const image = () =>
@@ -108,12 +108,12 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const backups = z.strictObject({
   /** When `pg_dump` runs (CronJob schedule). @default nightly at 03:30 */
-  schedule: cronSchedule().default('30 3 * * *'),
-  timeZone: timeZone().default('Etc/UTC'),
+  schedule: cronSchedule().default(POSTGRES_BACKUP_DEFAULTS.schedule),
+  timeZone: timeZone().default(POSTGRES_BACKUP_DEFAULTS.timeZone),
   /** Number of dumps kept on the backup volume (older ones are deleted after each successful dump). */
-  keep: integer({ min: 1, max: 365 }).default(7),
+  keep: integer({ min: 1, max: 365 }).default(POSTGRES_BACKUP_DEFAULTS.keep),
   /** Size of the backup volume; it must hold `keep` dumps plus one in progress. */
-  storage: quantity().default('20Gi'),
+  storage: quantity().default(POSTGRES_BACKUP_DEFAULTS.storage),
   /**
    * Off-cluster copy of every dump to an S3-compatible endpoint (path-style `<endpoint>/<bucket>/<namespace>/<file>`).
    * Retention there is the bucket's lifecycle rule. Without it, backups share the cluster's storage with the database.
@@ -132,7 +132,9 @@ const backups = z.strictObject({
     })
     .optional(),
   /** Weekly proof that the newest dump restores: pg_restore into a throwaway server in the job's own pod. */
-  restoreDrill: z.strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default('0 5 * * 0') }).prefault({}),
+  restoreDrill: z
+    .strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default(POSTGRES_BACKUP_DEFAULTS.restoreDrillSchedule) })
+    .prefault({}),
 });
 
 const postgres = z.strictObject({
@@ -163,8 +165,10 @@ const redis = z.strictObject({
   maxMemory: z
     .string()
     .regex(/^[0-9]+(kb|mb|gb)$/, { error: 'expected a Redis memory size such as "256mb"' })
-    .default('256mb'),
-  evictionPolicy: z.enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-ttl']).default('allkeys-lru'),
+    .default(REDIS_DEFAULTS.maxMemory),
+  evictionPolicy: z
+    .enum(['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-ttl'])
+    .default(REDIS_DEFAULTS.evictionPolicy),
   resources: resources.optional(),
 });
 

@@ -1,5 +1,4 @@
 /** Schema of `logging`: Elasticsearch, Kibana and log shipping (the LoggingTier, charts/logging-tier.ts). */
-import { CONTROL_PLANE_TOLERATION as KUBE_CONTROL_PLANE_TOLERATION } from '../../lib/kube';
 import { LOGGING_DEFAULTS } from '../../lib/tier-defaults';
 import { z } from 'zod';
 import { dnsLabel, integer, quantity } from './primitives';
@@ -23,8 +22,8 @@ const toleration = z
 
 export type TolerationConfig = z.infer<typeof toleration>;
 
-/** kubeadm taints control-plane nodes; the shipper must still run there to read their containers' logs. */
-export const CONTROL_PLANE_TOLERATION: TolerationConfig = { ...KUBE_CONTROL_PLANE_TOLERATION };
+/** The shipper's default tolerations (LOGGING_DEFAULTS), as fresh mutable values for the parsed config. */
+const shipperTolerations = (): TolerationConfig[] => LOGGING_DEFAULTS.shipper.tolerations.map((t) => ({ ...t }));
 
 const elasticsearch = z.strictObject({
   /** Volume size of each Elasticsearch node (on the platform's retained block StorageClass). */
@@ -47,7 +46,7 @@ const kibana = z.strictObject({
 const shipper = z.strictObject({
   resources: resources.optional(),
   /** Taints the shipper tolerates; it must run on every node whose containers' logs are wanted. */
-  tolerations: z.array(toleration).default([CONTROL_PLANE_TOLERATION]),
+  tolerations: z.array(toleration).default(shipperTolerations),
 });
 
 export const logging = z.strictObject({
@@ -60,7 +59,7 @@ export const logging = z.strictObject({
   retentionDays: integer({ min: 1, max: 3650 }).default(LOGGING_DEFAULTS.retentionDays),
   elasticsearch: elasticsearch.default({ ...LOGGING_DEFAULTS.elasticsearch }),
   kibana: kibana.default({ ...LOGGING_DEFAULTS.kibana }),
-  shipper: shipper.default({ tolerations: [CONTROL_PLANE_TOLERATION] }),
+  shipper: shipper.default(() => ({ tolerations: shipperTolerations() })),
 });
 
 export type LoggingConfig = z.infer<typeof logging>;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_POOL, sectionIssues } from '../../lib/storage-rules';
+import { STORAGE_DEFAULTS } from '../../lib/tier-defaults';
 import { dnsLabel, integer } from './primitives';
 
 /** StorageClass names are DNS subdomains. */
@@ -37,13 +38,13 @@ const sectionFields = z.strictObject({
   /** Ceph monitors. @default - 1 on one or two storage hosts, 3 on three or more */
   monCount: integer({ min: 1, max: 9 }).optional(),
   /** Let several monitors share a host (survives daemon crashes, not host loss). */
-  allowMultipleMonsPerNode: z.boolean().default(false),
+  allowMultipleMonsPerNode: z.boolean().default(STORAGE_DEFAULTS.allowMultipleMonsPerNode),
   /** Replicated RBD pools by name. */
-  pools: z.record(dnsLabel(), pool).default({ [DEFAULT_POOL]: {} }),
+  pools: z.record(dnsLabel(), pool).default({ ...STORAGE_DEFAULTS.pools }),
   /** The two RBD StorageClasses: `general` (cluster default, Delete) and `retained` (Retain, for databases). */
   classes: z
-    .strictObject({ general: rbdClass('ceph-block'), retained: rbdClass('ceph-block-retain') })
-    .default({ general: { name: 'ceph-block', pool: DEFAULT_POOL }, retained: { name: 'ceph-block-retain', pool: DEFAULT_POOL } }),
+    .strictObject({ general: rbdClass(STORAGE_DEFAULTS.classes.general.name), retained: rbdClass(STORAGE_DEFAULTS.classes.retained.name) })
+    .default({ general: { ...STORAGE_DEFAULTS.classes.general }, retained: { ...STORAGE_DEFAULTS.classes.retained } }),
   /** StorageClasses that exist in the cluster without Rook (only with `rook: false`). */
   external: z.array(externalClass).default([]),
 });
