@@ -57,7 +57,7 @@ export function assemble(docs: readonly SourceDocument[], opts: AssemblyOptions)
       rendered.push({ file: `${app.name} chart: ${o.template || '(no template)'}`, index, object: o.object, clusterReleaseOnly: true }),
     );
   }
-  const tree = buildSyncTree({ docs: [...docs, ...rendered], repoRoot: opts.repoRoot, renders });
+  const tree = buildSyncTree({ docs: [...docs, ...rendered], repoRoot: opts.repoRoot, renders, scopes });
   if (!tree) return { rendered, findings };
   const newest = [...opts.store.kubernetes.values()].pop()!;
   const builtin = new Set(Object.values(newest).flatMap((d: any) => (d['x-kubernetes-group-version-kind'] ?? []).map((g: any) => `${g.group}/${g.kind}`)));

@@ -21,6 +21,8 @@ export interface SyncTreeInput {
   readonly repoRoot: string;
   /** Rendered charts by Application name. */
   readonly renders: ReadonlyMap<string, RenderedApplication>;
+  /** Which kinds are cluster-scoped: the CRDs of the tree and of the rendered charts. */
+  readonly scopes: Scopes;
 }
 
 /** Argo CD's own CRDs, installed with Argo CD by the first control-plane host. */
@@ -42,9 +44,7 @@ export function buildSyncTree(input: SyncTreeInput): SyncTree | undefined {
   const rootDoc = bootstrapDocs.find((d) => isApplication(d) && d.object.spec?.source?.path);
   if (!rootDoc) return undefined;
 
-  const scopes = new Scopes();
-  for (const d of input.docs) if (d.object?.kind === 'CustomResourceDefinition') scopes.addCrd(d.object);
-  for (const r of input.renders.values()) for (const o of r.objects) if (o.object?.kind === 'CustomResourceDefinition') scopes.addCrd(o.object);
+  const { scopes } = input;
 
   const directory = (app: any, name: string, file: string): SyncSource => {
     const source = app.spec?.source ?? {};
