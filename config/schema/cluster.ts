@@ -309,4 +309,3 @@ export type SameFields = [
   Fits<keyof HostConfig, keyof HostSpec>,
 ];
 export type HostConfig = z.infer<typeof host>;
-export type ControlPlaneEndpointConfig = z.infer<typeof controlPlaneEndpoint>;

@@ -138,7 +138,3 @@ export const edge = z.strictObject({
   maxRequestBodySize: byteSize().default(EDGE_DEFAULTS.maxRequestBodySize),
   gitlab: gitlab.default({ ...EDGE_DEFAULTS.gitlab, service: { ...EDGE_DEFAULTS.gitlab.service } }),
 });
-
-export type EdgeConfig = z.infer<typeof edge>;
-export type Dns01Config = z.infer<typeof dns01>;
-export type GitlabRouteConfig = z.infer<typeof gitlab>;

@@ -20,7 +20,7 @@ const toleration = z
     if (t.operator === 'Equal' && !t.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'expected a taint key with operator "Equal"', input: t.key });
   });
 
-export type TolerationConfig = z.infer<typeof toleration>;
+type TolerationConfig = z.infer<typeof toleration>;
 
 /** The shipper's default tolerations (LOGGING_DEFAULTS), as fresh mutable values for the parsed config. */
 const shipperTolerations = (): TolerationConfig[] => LOGGING_DEFAULTS.shipper.tolerations.map((t) => ({ ...t }));

@@ -27,6 +27,3 @@ export const gitops = z.strictObject({
   repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)/, { error: 'expected a git URL (https://, ssh:// or git@)' }),
   revision: z.string().min(1).default('main'),
 });
-
-export type MonitoringConfig = z.infer<typeof monitoring>;
-export type GitopsConfig = z.infer<typeof gitops>;
