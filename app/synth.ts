@@ -9,7 +9,8 @@ import { loadOrCreateBootstrapSecrets, secretsFileFor } from '../bootstrap/secre
 import { buildPlatform } from './platform';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
-import { CONSTRUCT_INDEX, render, SynthError, UnitSummary, writeAtomically } from '../lib/synth-writer';
+import { writeAtomically } from '../lib/atomic-write';
+import { CONSTRUCT_INDEX, render, SynthError, UnitSummary } from '../lib/synth-writer';
 import { drainWarnings, Warning } from '../lib/warnings';
 
 export interface SynthOptions {

@@ -8,7 +8,8 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { Namespaces } from '../charts/namespaces';
 import { synthesize } from '../app/synth';
-import { render, SynthError, writeAtomically } from '../lib/synth-writer';
+import { writeAtomically } from '../lib/atomic-write';
+import { render, SynthError } from '../lib/synth-writer';
 import { DEFAULT_CONFIG_FILE, mutatedConfigText, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
 
 const RUN = [path.join(ROOT, 'scripts/run.js'), 'main.ts'];

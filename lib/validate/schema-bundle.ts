@@ -5,8 +5,8 @@
  * Made by `npm run schemas` from the pinned upstream files (`pinnedSources`), like `imports/`.
  */
 import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
+import { writeAtomically } from '../atomic-write';
 import * as yaml from 'js-yaml';
 import { PinnedFile } from './schema-store';
 
@@ -94,23 +94,9 @@ export function bundle(sources: readonly PinnedFile[], read: (source: PinnedFile
   return files.sort((a, b) => a.file.localeCompare(b.file));
 }
 
-/** Writes the bundle into `target` through a staging folder, swapped in only when complete. */
+/** Writes the bundle into `target`, swapped in only when complete (the old bundle stays if anything fails). */
 export function writeBundle(target: string, files: readonly BundleFile[]): void {
-  const staging = `${target}.tmp-${process.pid}`;
-  const old = `${target}.old-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  try {
-    for (const f of files) {
-      fs.mkdirSync(path.dirname(path.join(staging, f.file)), { recursive: true });
-      fs.writeFileSync(path.join(staging, f.file), f.content);
-    }
-    fs.writeFileSync(path.join(staging, 'README.md'), README);
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(staging, target);
-    fs.rmSync(old, { recursive: true, force: true });
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
+  writeAtomically(target, new Map([...files.map((f): [string, string] => [f.file, f.content]), ['README.md', README]]));
 }
 
 const README = `# Generated: the validator's schema bundle
