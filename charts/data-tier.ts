@@ -2,11 +2,11 @@
  * The data tier of one environment (chart `10-<app>-data`): Postgres as the source of truth, its
  * backups and restore drill, and a Redis cache, reachable only from the pods that declared them.
  */
-import { ApiObject } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { DataService, NamespacePeer, PodGroup, StorageClassRef } from '../lib/contracts';
-import { checkExposure, ProtectedService } from '../lib/exposure';
+import { ProtectedService } from '../lib/exposure';
+import { guardExposure } from '../lib/exposure-guard';
 import { allowEgress, allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { requireSecrets, warn } from '../lib/warnings';
@@ -199,7 +199,7 @@ export class DataTier extends PlatformChart {
     }
     this.externalSecrets.sort();
     requireSecrets(this, this.externalSecrets);
-    this.node.addValidation({ validate: () => this.exposureProblems() });
+    guardExposure(this, this.protectedServices);
   }
 
   /**
@@ -221,16 +221,5 @@ export class DataTier extends PlatformChart {
       allowIngress(this, from, service);
     }
     allowEgress(clientScope, client, service);
-  }
-
-  /** Nothing in this App may expose a data service: no NodePort/LoadBalancer Service, no route. */
-  private exposureProblems(): string[] {
-    const objects = this.node.root.node
-      .findAll()
-      .filter((c: IConstruct): c is ApiObject => ApiObject.isApiObject(c))
-      .map((o) => o.toJson());
-    // checkExposure also reports every NodePort (the edge's included); this tier reports only its own services.
-    const unrelated = new Set(checkExposure(objects, []));
-    return checkExposure(objects, this.protectedServices).filter((problem) => !unrelated.has(problem));
   }
 }

@@ -33,6 +33,16 @@ function validationErrors(app: App): string[] {
   return app.node.findAll().flatMap((c: IConstruct) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
 }
 
+/**
+ * The objects a chart renders: its own, not those of a nested chart, in construct order. Not
+ * `chart.toJson()`: cdk8s validates the whole App again for every chart rendered that way, so
+ * synthesis grew with the square of the charts; render() validates once, before any chart.
+ * (File contents do not depend on the order; each object is its own file.)
+ */
+function chartObjects(chart: Chart): ApiObject[] {
+  return chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
+}
+
 /** Renders every unit to `relative path → YAML` without touching the disk. */
 /** The index synthesis writes beside the tree: each manifest's file → the path of the construct that made it. */
 export const CONSTRUCT_INDEX = 'constructs.json';
@@ -49,15 +59,11 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
     let count = 0;
     for (const chart of unit.app.charts as Chart[]) {
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
-      const objects = chart.toJson();
+      const apiObjects = chartObjects(chart);
+      const objects = apiObjects.map((o) => o.toJson());
       all.push(...objects);
       // Which construct made each object: kind, namespace and name are unique within a chart's folder.
-      const pathOf = new Map(
-        chart.node
-          .findAll()
-          .filter(ApiObject.isApiObject)
-          .map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]),
-      );
+      const pathOf = new Map(apiObjects.map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]));
       // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
       const spansNamespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean)).size > 1;
       for (const obj of objects) {
