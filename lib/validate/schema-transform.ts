@@ -182,5 +182,30 @@ export function goRegExp(pattern: string, flags: string): { test(input: string):
   }
   return { test: () => true };
 }
-// ajv embeds `code` only in standalone output, which the validator does not use.
-goRegExp.code = 'goRegExp';
+// How ajv's standalone code (the validator cache, validator-cache.ts) refers to this function.
+goRegExp.code = 'require("campus-platform/validator-runtime").goRegExp';
+
+/**
+ * Everything in this module that shapes a compiled validator, as text: with the raw schema, it is
+ * the key of a cached validator (validator-cache.ts), so a warm run need not transform the schemas
+ * to find their validators, and any change here compiles afresh. test/validator-cache.test.ts
+ * checks that every declaration of this module is listed.
+ */
+export const TRANSFORM_SOURCE: string = [
+  QUANTITY_PATTERN,
+  INT_OR_STRING,
+  QUANTITY,
+  OBJECT_META,
+  MIN_SHARED_SIZE,
+  ...Object.entries(FORMATS).map(([name, format]) => `${name}: ${format instanceof RegExp ? String(format) : `${format.type} ${String(format.validate)}`}`),
+  isAnnotation,
+  copyNode,
+  strictDefinitions,
+  strictCrdSchema,
+  shareRepeatedSubschemas,
+  mapSubschemas,
+  goRegExp,
+  goRegExp.code,
+]
+  .map(String)
+  .join('\n');

