@@ -5,28 +5,19 @@
  * files already in /etc/kubernetes/pki and signs every leaf certificate with them.
  */
 import * as crypto from 'crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  AttributeValue,
-  BasicConstraints,
-  Certificate,
-  Extension,
-  Extensions,
-  id_ce_basicConstraints,
-  id_ce_keyUsage,
-  id_ce_subjectKeyIdentifier,
-  KeyUsage,
-  KeyUsageFlags,
-  Name,
-  RelativeDistinguishedName,
-  SubjectKeyIdentifier,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  Version,
-} from '@peculiar/asn1-x509';
+import { createRequire } from 'module';
+import type * as Asn1Schema from '@peculiar/asn1-schema';
+import type * as Asn1X509 from '@peculiar/asn1-x509';
+
+const requireHere = createRequire(__filename);
+
+/**
+ * The ASN.1 libraries, loaded when a CA is made (once, when a cluster's secrets file is created)
+ * instead of on every synthesis, where loading them was a twentieth of the run (issue 18).
+ */
+function asn1(): typeof Asn1Schema & typeof Asn1X509 {
+  return { ...(requireHere('@peculiar/asn1-schema') as typeof Asn1Schema), ...(requireHere('@peculiar/asn1-x509') as typeof Asn1X509) };
+}
 
 /** A certificate and its private key, PEM-encoded (PKCS#8 key). */
 export interface CertificateAuthority {
@@ -54,11 +45,33 @@ function pem(label: string, der: ArrayBuffer | Buffer): string {
 
 const newEcKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
-const extension = (extnID: string, value: object) =>
-  new Extension({ extnID, critical: extnID !== id_ce_subjectKeyIdentifier, extnValue: new OctetString(AsnConvert.serialize(value)) });
-
 /** A self-signed CA certificate (`CN=<commonName>`), valid for ten years from `now`. */
 export function createCertificateAuthority(commonName: string, now: Date = new Date()): CertificateAuthority {
+  const {
+    AlgorithmIdentifier,
+    AsnConvert,
+    AttributeTypeAndValue,
+    AttributeValue,
+    BasicConstraints,
+    Certificate,
+    Extension,
+    Extensions,
+    id_ce_basicConstraints,
+    id_ce_keyUsage,
+    id_ce_subjectKeyIdentifier,
+    KeyUsage,
+    KeyUsageFlags,
+    Name,
+    OctetString,
+    RelativeDistinguishedName,
+    SubjectKeyIdentifier,
+    SubjectPublicKeyInfo,
+    TBSCertificate,
+    Validity,
+    Version,
+  } = asn1();
+  const extension = (extnID: string, value: object) =>
+    new Extension({ extnID, critical: extnID !== id_ce_subjectKeyIdentifier, extnValue: new OctetString(AsnConvert.serialize(value)) });
   const { publicKey, privateKey } = newEcKey();
   const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
   const name = new Name([
