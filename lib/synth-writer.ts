@@ -4,8 +4,9 @@
  * everything succeeded. A failure leaves the previous output untouched.
  */
 import * as path from 'path';
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { manifestYaml } from './yaml-emit';
 
 /** One output directory (an environment, or `cluster`) and the cdk8s App that fills it. */
 export interface SynthUnit {
@@ -72,7 +73,7 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
         if (files.has(file)) {
           throw new SynthError([`two objects would be written to ${file} (${obj.kind} "${obj.metadata.name}"); give them distinct names or charts`]);
         }
-        files.set(file, Yaml.stringify(obj));
+        files.set(file, manifestYaml(obj));
         const made = pathOf.get(`${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
         if (made) index[file] = made;
         kinds[obj.kind] = (kinds[obj.kind] ?? 0) + 1;
