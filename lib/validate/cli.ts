@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { recoverInterrupted } from '../atomic-write';
 import { findExternals } from '../externals';
 import { repoRoot } from '../repo-root';
 import { assemble, AssemblyResult } from './assemble';
@@ -130,6 +131,7 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
 /** The folders of `dist/` except `dist/hosts`, which holds per-host cloud-init files, not manifests. */
 function defaultPaths(): string[] {
   const dist = path.relative(process.cwd(), path.join(repoRoot(), 'dist')) || '.';
+  recoverInterrupted(dist); // a synthesis killed mid-swap leaves the previous tree aside: put it back
   if (!fs.existsSync(dist)) return [dist];
   return fs
     .readdirSync(dist, { withFileTypes: true })
