@@ -81,8 +81,8 @@ class Validators {
     if (!ajv) {
       // The optimiser stays on: it slows the one compilation, but a cached validator is loaded on every run.
       // `source` keeps the generated code for the disk cache; formats come from the runtime module by name.
-      const code = { source: true, regExp: goRegExp, formats: _`require(${RUNTIME_MODULE}).FORMATS` };
-      ajv = new Ajv({ allErrors: true, strict: false, formats: FORMATS, code });
+      const code = { source: true, optimize: false, regExp: goRegExp, formats: _`require(${RUNTIME_MODULE}).FORMATS` };
+      ajv = new Ajv({ inlineRefs: false, allErrors: true, strict: false, formats: FORMATS, code });
       ajv.addSchema({ $id: version, definitions: strictDefinitions(this.store.kubernetes.get(version)!) });
       this.ajvs.set(version, ajv);
     }
