@@ -18,7 +18,8 @@ export * from './charts/namespaces';
 export * from './charts/gitops';
 export * from './charts/addon-application';
 export * from './bootstrap/cluster-bootstrap';
-export { generateBootstrapSecrets, loadOrCreateBootstrapSecrets, type BootstrapSecrets } from './bootstrap/secrets';
+export { generateBootstrapSecrets, loadBootstrapSecrets, loadOrCreateBootstrapSecrets, type BootstrapSecrets } from './bootstrap/secrets';
+export { fingerprintOf, type ClusterFingerprint } from './bootstrap/fingerprint';
 export type * from './lib/cluster-spec';
 // What connects them, and the shared vocabulary.
 export * from './lib/contracts';

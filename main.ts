@@ -3,6 +3,7 @@
  * Loads the platform config, synthesizes every environment into dist/, prints a summary.
  */
 import * as fs from 'fs';
+import { closest, distance } from 'fastest-levenshtein';
 import * as path from 'path';
 import { ConfigError, DEFAULT_CONFIG } from './config/load';
 import { formatSummary, synthesize } from './app/synth';
@@ -16,7 +17,10 @@ function parseFlags(args: string[]): Partial<Record<(typeof FLAGS)[number], stri
   const flags: Partial<Record<(typeof FLAGS)[number], string>> = {};
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
-    if (!(FLAGS as readonly string[]).includes(flag)) return `unknown argument "${flag}"`;
+    if (!(FLAGS as readonly string[]).includes(flag)) {
+      const guess = flag.startsWith('--') ? closest(flag, [...FLAGS]) : undefined;
+      return `unknown argument "${flag}"${guess && distance(flag, guess) <= 3 ? ` (did you mean "${guess}"?)` : ''}`;
+    }
     if (value === undefined || value.startsWith('--')) return `${flag} needs a value`;
     flags[flag as (typeof FLAGS)[number]] = value;
   }
@@ -39,6 +43,7 @@ function main(args: string[]): number {
     for (const w of result.warnings) console.warn(`warning [${w.id}]: ${w.message}`);
     report(formatSummary(result.summaries));
     report(`\n${outdir}/ written from ${configFile}`);
+    if (result.hostFilesSkipped) console.warn(`note: ${result.hostFilesSkipped}`);
     // What the cluster needs before the workloads can start, and the repo must never hold.
     report(`Secrets to create in the cluster (never in git): ${result.externalSecrets.join(', ') || 'none'}`);
     if (cdk8sOutdir) copyManifests(outdir, cdk8sOutdir);

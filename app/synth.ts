@@ -3,9 +3,10 @@
  * platform-wide rules, render, then swap the result into place. Shared by main.ts, the tests
  * and the benchmark, so they all exercise the same path.
  */
-import { loadConfig } from '../config/load';
+import { ConfigError, loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
-import { loadOrCreateBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
+import { BootstrapSecrets, loadBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
+import { fingerprintFileFor, fingerprintMismatches, fingerprintOf, readFingerprint } from '../bootstrap/fingerprint';
 import { buildPlatform } from './platform';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
@@ -19,6 +20,8 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** Folder of the per-cluster bootstrap secrets files (git-ignored). @default '<repo>/secrets' */
   readonly secretsDir?: string;
+  /** Folder of the per-cluster fingerprints (committed). @default '<repo>/fingerprints' */
+  readonly fingerprintsDir?: string;
 }
 
 export interface SynthResult {
@@ -26,6 +29,8 @@ export interface SynthResult {
   readonly warnings: Warning[];
   readonly externalSecrets: string[];
   readonly externalStorageClasses: string[];
+  /** Why the host boot files were not written (no secrets file yet), and what to do; undefined when they were. */
+  readonly hostFilesSkipped?: string;
 }
 
 /** Throws ConfigError or SynthError (nothing written) on bad input. */
@@ -33,7 +38,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
   drainWarnings();
   const config = loadConfig(opts.configFile);
   const versions = loadVersions();
-  const { secrets } = loadOrCreateBootstrapSecrets(secretsFileFor(config.cluster.name, opts.secretsDir));
+  const { secrets, hostFilesSkipped } = clusterSecrets(config.cluster.name, opts);
   let build;
   try {
     build = buildPlatform(config, versions, { secrets });
@@ -57,7 +62,42 @@ export function synthesize(opts: SynthOptions): SynthResult {
   // Every manifest leads to the construct that made it in one hop.
   const constructs = { path: CONSTRUCT_INDEX, content: `${JSON.stringify(sortedKeys(index), null, 2)}\n` };
   writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals, constructs]);
-  return { summaries, warnings: drainWarnings(), externalSecrets: build.externalSecrets, externalStorageClasses: build.externalStorageClasses };
+  return {
+    summaries,
+    warnings: drainWarnings(),
+    externalSecrets: build.externalSecrets,
+    externalStorageClasses: build.externalStorageClasses,
+    hostFilesSkipped,
+  };
+}
+
+/**
+ * The cluster's bootstrap secrets, checked against its committed fingerprint. Synthesis never
+ * creates them: a missing file (a fresh clone, CI, a deleted or renamed file) leaves the host boot
+ * files out instead of minting new CAs that the running cluster would never accept.
+ */
+function clusterSecrets(cluster: string, opts: SynthOptions): { secrets?: BootstrapSecrets; hostFilesSkipped?: string } {
+  const file = secretsFileFor(cluster, opts.secretsDir);
+  const fingerprintFile = fingerprintFileFor(cluster, opts.fingerprintsDir);
+  const recorded = readFingerprint(fingerprintFile);
+  const secrets = loadBootstrapSecrets(file);
+  if (!secrets) {
+    return {
+      hostFilesSkipped: recorded
+        ? `no ${file}: host boot files (dist/hosts/) not written. Cluster ${cluster} exists (${fingerprintFile}): restore its secrets file from your off-host backup; never create a new one, its CAs could not join the running cluster.`
+        : `no ${file} yet: host boot files (dist/hosts/) not written. For a new cluster, create its secrets once with \`npm run secrets -- --init\` and synthesize again.`,
+    };
+  }
+  if (recorded) {
+    const mismatches = fingerprintMismatches(recorded, fingerprintOf(cluster, secrets));
+    if (mismatches.length) {
+      throw new ConfigError(file, [
+        ...mismatches,
+        `these are not the secrets of cluster ${cluster} (${fingerprintFile}): restore the cluster's own secrets file from your backup; nothing was written`,
+      ]);
+    }
+  }
+  return { secrets };
 }
 
 /** The table printed after a successful synthesis: folder, files, objects by kind. */

@@ -32,7 +32,7 @@ export interface ClusterBootstrapProps {
   readonly gitopsManifests: readonly object[];
   /** The hosts' pinned images, host package and manifests. @default - config/versions.yaml's `images` and `manifests` */
   readonly pins?: Partial<HostVersions>;
-  /** From `loadOrCreateBootstrapSecrets()`. */
+  /** The cluster's bootstrap secrets (`loadBootstrapSecrets()`, or `loadOrCreateBootstrapSecrets()` by hand). */
   readonly secrets: BootstrapSecrets;
   /**
    * Elasticsearch runs on the cluster (logging enabled): workers get vm.max_map_count=262144

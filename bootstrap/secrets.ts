@@ -10,6 +10,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
 import { formatIssues } from '../config/format-issues';
+import { describeValue } from '../lib/format';
 import { ConfigError } from '../config/load';
 import { repoRoot } from '../lib/repo-root';
 import { CertificateAuthority, createCertificateAuthority, createServiceAccountKeyPair, KeyPair, keyMatchesCertificate } from './pki';
@@ -73,17 +74,22 @@ const authority = z.strictObject({ cert: pemBlock('CERTIFICATE'), key: pemBlock(
   try {
     cert = new crypto.X509Certificate(ca.cert);
   } catch {
-    ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a readable X.509 certificate', input: 'unreadable data' });
+    ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a readable X.509 certificate, found unreadable data' });
     return;
   }
-  if (!cert.ca) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a CA certificate (basicConstraints CA:TRUE)', input: cert.subject });
+  if (!cert.ca)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cert'],
+      message: `expected a CA certificate (basicConstraints CA:TRUE), found one for ${JSON.stringify(cert.subject)}`,
+    });
   let matches = false;
   try {
     matches = keyMatchesCertificate(ca.cert, ca.key);
   } catch {
     /* reported below */
   }
-  if (!matches) ctx.addIssue({ code: 'custom', path: ['key'], message: "expected the private key of this entry's cert", input: 'another or unreadable key' });
+  if (!matches) ctx.addIssue({ code: 'custom', path: ['key'], message: "expected the private key of this entry's cert, found another or unreadable key" });
 });
 
 const secretsSchema = z.strictObject({
@@ -102,17 +108,25 @@ export function parseBootstrapSecrets(text: string, file: string): BootstrapSecr
   try {
     raw = yaml.load(text, { schema: yaml.CORE_SCHEMA });
   } catch (err) {
-    throw new ConfigError(file, [`(file): expected valid YAML, found a syntax error (${(err as Error).message.split('\n')[0]})`]);
+    // js-yaml's message quotes the offending line, which may be key material: only the position is shown.
+    const mark = (err as { mark?: { line: number; column: number } }).mark;
+    const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    throw new ConfigError(file, [`(file): expected valid YAML, found a syntax error${where}`]);
   }
   const result = secretsSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(file, formatIssues(secretsSchema, result.error.issues));
+  if (!result.success) throw new ConfigError(file, formatIssues(secretsSchema, result.error.issues, redacted));
   return result.data;
+}
+
+/** What was found, without ever showing a string: every string in this file may be key material. */
+function redacted(value: unknown): string {
+  return typeof value === 'string' ? `a string of ${value.length} characters (not shown)` : describeValue(value);
 }
 
 const HEADER = [
   '# Bootstrap secrets of this platform: cluster CAs, service-account key, join token,',
   '# keepalived password and the key that encrypts Secrets in etcd. Generated once by',
-  '# `npm run secrets`; synthesis copies them into dist/hosts/ (git-ignored, mode 0600).',
+  '# `npm run secrets -- --init`; synthesis copies them into dist/hosts/ (git-ignored, mode 0600).',
   '# KEEP THIS FILE SAFE AND BACKED UP OFF-HOST: without it no control-plane host can be',
   '# added and the Secrets in etcd backups cannot be decrypted. Never commit it.',
   '# See bootstrap/README.md.',
@@ -159,18 +173,38 @@ export interface LoadSecretsOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Reads the secrets file, or generates it when there is none (and says so). */
-export function loadOrCreateBootstrapSecrets(file: string, options: LoadSecretsOptions = {}): { secrets: BootstrapSecrets; created: boolean } {
-  const target = file;
-  if (fs.existsSync(target)) return { secrets: parseBootstrapSecrets(fs.readFileSync(target, 'utf8'), target), created: false };
-  const secrets = generateBootstrapSecrets();
+/** The secrets in `file`, or undefined when there is none. Synthesis only ever reads them. */
+export function loadBootstrapSecrets(file: string): BootstrapSecrets | undefined {
+  let text: string;
   try {
-    writeBootstrapSecrets(target, secrets);
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    // Another run created it first: use that one.
-    if (err instanceof SecretsExistError) return { secrets: parseBootstrapSecrets(fs.readFileSync(target, 'utf8'), target), created: false };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(secretsNotice(target));
-  return { secrets, created: true };
+  return parseBootstrapSecrets(text, file);
+}
+
+/** Creates the secrets file; {@link SecretsExistError} when there is one (it is never replaced). */
+export function initBootstrapSecrets(file: string, options: LoadSecretsOptions = {}): BootstrapSecrets {
+  const secrets = generateBootstrapSecrets();
+  writeBootstrapSecrets(file, secrets);
+  (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(secretsNotice(file));
+  return secrets;
+}
+
+/**
+ * Reads the secrets file, or generates it when there is none (and says so): for platforms built by
+ * hand (examples/by-hand). The synthesis CLI never creates secrets; `npm run secrets -- --init` does.
+ */
+export function loadOrCreateBootstrapSecrets(file: string, options: LoadSecretsOptions = {}): { secrets: BootstrapSecrets; created: boolean } {
+  const existing = loadBootstrapSecrets(file);
+  if (existing) return { secrets: existing, created: false };
+  try {
+    return { secrets: initBootstrapSecrets(file, options), created: true };
+  } catch (err) {
+    // Another run created it first: use that one.
+    if (err instanceof SecretsExistError) return { secrets: parseBootstrapSecrets(fs.readFileSync(file, 'utf8'), file), created: false };
+    throw err;
+  }
 }

@@ -89,7 +89,11 @@ function expectedText(issue: Issue): string {
 }
 
 /** One line per problem; unknown keys get one line each, with a "did you mean" hint. */
-export function formatIssues(schema: AnySchema, issues: readonly Issue[]): string[] {
+/**
+ * `describe` says what was found; the secrets file passes one that never shows a string's text,
+ * which may be key material.
+ */
+export function formatIssues(schema: AnySchema, issues: readonly Issue[], describe: (value: unknown) => string = describeValue): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -103,7 +107,7 @@ export function formatIssues(schema: AnySchema, issues: readonly Issue[]): strin
       continue;
     }
     // Cross-section checks may already say what they found.
-    const found = 'input' in issue && !/, found .+$/.test(issue.message) ? `, found ${describeValue(issue.input)}` : '';
+    const found = 'input' in issue && !/, found .+$/.test(issue.message) ? `, found ${describe(issue.input)}` : '';
     lines.push(`${formatPath(issue.path)}: ${expectedText(issue)}${found}`);
   }
   return lines;

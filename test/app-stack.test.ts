@@ -1,11 +1,10 @@
 /** AppStack on the synthesized YAML of the default platform and focused variants. */
 import * as path from 'path';
-import { synthesize } from '../app/synth';
-import { fixtureTree, mutatedConfigText, readManifests, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
+import { fixtureTree, mutatedConfigText, readManifests, tmpDir, writeConfig, TEST_SECRETS, synthesizeWithSecrets } from './helpers';
 
 function synthManifests(configFile: string) {
   const out = path.join(tmpDir(), 'dist');
-  synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
+  synthesizeWithSecrets({ configFile, outdir: out, secretsDir: TEST_SECRETS });
   return { out, docs: readManifests(out) };
 }
 

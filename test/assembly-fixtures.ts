@@ -5,13 +5,12 @@
  */
 import * as path from 'path';
 import { loadVersions } from '../config/versions';
-import { synthesize } from '../app/synth';
 import { assemble, AssemblyResult } from '../lib/validate/assemble';
 import { Finding, SourceDocument } from '../lib/validate/document';
 import { formatFinding, loadTree, validateDocuments } from '../lib/validate/index';
 import { loadSchemaStore, resolveSchemaLocation } from '../lib/validate/schema-store';
 import { drainWarnings } from '../lib/warnings';
-import { DEFAULT_CONFIG_FILE, fixtureTree, manifestFolders, TEST_SECRETS, tmpDir } from './helpers';
+import { DEFAULT_CONFIG_FILE, fixtureTree, manifestFolders, TEST_SECRETS, tmpDir, synthesizeWithSecrets } from './helpers';
 
 export interface SynthesizedTree {
   readonly root: string;
@@ -27,7 +26,7 @@ export function synthTree(configFile: string): SynthesizedTree {
     return { root, docs: loadTree(manifestFolders(dist)).docs, secrets, storageClasses };
   }
   const root = tmpDir('platform-assembly-');
-  const result = synthesize({ configFile, outdir: path.join(root, 'dist'), secretsDir: TEST_SECRETS });
+  const result = synthesizeWithSecrets({ configFile, outdir: path.join(root, 'dist'), secretsDir: TEST_SECRETS });
   drainWarnings();
   return {
     root,

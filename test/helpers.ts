@@ -56,12 +56,28 @@ export function manifestFolders(dist: string): string[] {
     .map((e) => path.join(dist, e.name));
 }
 
+/** Fingerprints of the tests' clusters: a scratch folder, never the repository's `fingerprints/`. */
+export const TEST_FINGERPRINTS = tmpDir('platform-fingerprints-');
+
+/**
+ * synthesize() as a team runs it after `npm run secrets -- --init`: the cluster's secrets are made
+ * once in `secretsDir` (TEST_SECRETS unless given), and fingerprints live in a scratch folder.
+ */
+export function synthesizeWithSecrets(opts: import('../app/synth').SynthOptions): import('../app/synth').SynthResult {
+  // Loaded lazily: most suites that import the helpers never synthesize.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { synthesize } = require('../app/synth') as typeof import('../app/synth');
+  const { loadOrCreateBootstrapSecrets, secretsFileFor } = require('../bootstrap/secrets') as typeof import('../bootstrap/secrets');
+  const { loadConfig } = require('../config/load') as typeof import('../config/load');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const secretsDir = opts.secretsDir ?? TEST_SECRETS;
+  loadOrCreateBootstrapSecrets(secretsFileFor(loadConfig(opts.configFile).cluster.name, secretsDir), { log: () => undefined });
+  return synthesize({ fingerprintsDir: TEST_FINGERPRINTS, ...opts, secretsDir });
+}
+
 /** Synthesizes the test fixture platform into `<root>/dist` (the shared tree of test/global-setup.ts). */
 export function synthesizeFixture(root: string, secretsDir: string): void {
-  // Loaded lazily: most suites that import the helpers never synthesize.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { synthesize } = require('../app/synth') as typeof import('../app/synth');
-  synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: path.join(root, 'dist'), secretsDir });
+  synthesizeWithSecrets({ configFile: DEFAULT_CONFIG_FILE, outdir: path.join(root, 'dist'), secretsDir });
 }
 
 /** Environment variable naming the shared fixture tree (set by test/global-setup.ts). */

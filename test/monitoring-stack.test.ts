@@ -11,9 +11,8 @@ import { Namespaces } from '../charts/namespaces';
 import { WAVE } from '../lib/argocd';
 import { monitoring as monitoringSchema } from '../config/schema/platform-services';
 import { StorageClassRef } from '../lib/contracts';
-import { synthesize } from '../app/synth';
 import { formatFinding, SourceDocument, validateDocuments } from '../lib/validate';
-import { configError, mutatedConfigText, parsedConfig, readManifests, TEST_SECRETS, tmpDir, writeConfig } from './helpers';
+import { configError, mutatedConfigText, parsedConfig, readManifests, TEST_SECRETS, tmpDir, writeConfig, synthesizeWithSecrets } from './helpers';
 import { FakeRouteRegistry, versions } from './logging-fixtures';
 
 const GENERAL_BLOCK: StorageClassRef = { name: 'ceph-block', reclaimPolicy: 'Delete' };
@@ -44,7 +43,7 @@ function synthStack(rawConfig: unknown = {}) {
 /** Synthesizes a whole platform (default config, mutated) and returns its manifests. */
 function synthPlatform(mutate: (cfg: any) => void = () => {}): any[] {
   const out = path.join(tmpDir(), 'dist');
-  synthesize({ configFile: writeConfig(mutatedConfigText(mutate)), outdir: out, secretsDir: TEST_SECRETS });
+  synthesizeWithSecrets({ configFile: writeConfig(mutatedConfigText(mutate)), outdir: out, secretsDir: TEST_SECRETS });
   return readManifests(out).map((d) => d.object);
 }
 

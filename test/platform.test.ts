@@ -5,7 +5,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate';
 import {
   DEFAULT_CONFIG_FILE,
@@ -18,6 +17,7 @@ import {
   tmpDir,
   writeConfig,
   TEST_SECRETS,
+  synthesizeWithSecrets,
 } from './helpers';
 
 const EXAMPLES = fs
@@ -35,7 +35,7 @@ function synthAndValidate(configFile: string): { out: string; findings: string[]
     result = { externalSecrets: fixture.secrets, externalStorageClasses: fixture.storageClasses };
   } else {
     out = path.join(tmpDir(), 'dist');
-    result = synthesize({ configFile, outdir: out, secretsDir: TEST_SECRETS });
+    result = synthesizeWithSecrets({ configFile, outdir: out, secretsDir: TEST_SECRETS });
   }
   const findings = validateTree(manifestFolders(out), { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
   return { out, findings: findings.map(formatFinding) };
@@ -70,7 +70,7 @@ describe.each([
 test('no bootstrap secret value (join token, passwords, keys) lands outside dist/hosts/', () => {
   const out = path.join(tmpDir(), 'dist');
   const secretsDir = tmpDir();
-  synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: out, secretsDir });
+  synthesizeWithSecrets({ configFile: DEFAULT_CONFIG_FILE, outdir: out, secretsDir });
   const secrets = yaml.load(fs.readFileSync(path.join(secretsDir, 'hozer.yaml'), 'utf8')) as Record<string, unknown>;
   // Leaf values; private keys by their base64 lines, which are what a leak would contain.
   const leaves = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(leaves) : []);
@@ -89,7 +89,7 @@ test('no bootstrap secret value (join token, passwords, keys) lands outside dist
 
 test('the Puppylove example is its own app: one backend on 8080 with its ConfigMap, Postgres, one replica', () => {
   const out = path.join(tmpDir(), 'dist');
-  synthesize({ configFile: path.join(ROOT, 'examples/puppylove.yaml'), outdir: out, secretsDir: TEST_SECRETS });
+  synthesizeWithSecrets({ configFile: path.join(ROOT, 'examples/puppylove.yaml'), outdir: out, secretsDir: TEST_SECRETS });
   const docs = readManifests(out).map((d) => d.object);
   const deploy = docs.find((o) => o.kind === 'Deployment' && o.metadata.namespace === 'puppylove-production' && o.metadata.name === 'backend');
   expect(deploy.spec.replicas).toBe(1);
@@ -104,7 +104,7 @@ test('the Puppylove example is its own app: one backend on 8080 with its ConfigM
 
 test('the three-host example scales storage and logging with the inventory', () => {
   const out = path.join(tmpDir(), 'dist');
-  synthesize({ configFile: path.join(ROOT, 'examples/ha-cluster.yaml'), outdir: out, secretsDir: TEST_SECRETS });
+  synthesizeWithSecrets({ configFile: path.join(ROOT, 'examples/ha-cluster.yaml'), outdir: out, secretsDir: TEST_SECRETS });
   const docs = readManifests(out).map((d) => d.object);
   const es = docs.find((o) => o.kind === 'Elasticsearch');
   expect(es.spec.nodeSets.reduce((n: number, s: any) => n + s.count, 0)).toBe(3);

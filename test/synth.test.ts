@@ -7,10 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Namespaces } from '../charts/namespaces';
-import { synthesize } from '../app/synth';
 import { writeAtomically } from '../lib/atomic-write';
 import { render, SynthError } from '../lib/synth-writer';
-import { DEFAULT_CONFIG_FILE, mutatedConfigText, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS } from './helpers';
+import { DEFAULT_CONFIG_FILE, mutatedConfigText, readTree, ROOT, tmpDir, writeConfig, TEST_SECRETS, synthesizeWithSecrets } from './helpers';
 
 const RUN = [path.join(ROOT, 'scripts/run.js'), 'main.ts'];
 const cli = (args: string[]) => spawnSync(process.execPath, [...RUN, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -19,8 +18,8 @@ describe('synthesis', () => {
   const first = path.join(tmpDir(), 'dist');
   const second = path.join(tmpDir(), 'dist');
   beforeAll(() => {
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: first, secretsDir: TEST_SECRETS });
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: second, secretsDir: TEST_SECRETS });
+    synthesizeWithSecrets({ configFile: DEFAULT_CONFIG_FILE, outdir: first, secretsDir: TEST_SECRETS });
+    synthesizeWithSecrets({ configFile: DEFAULT_CONFIG_FILE, outdir: second, secretsDir: TEST_SECRETS });
   });
 
   test('two runs are byte-identical', () => {
@@ -73,7 +72,7 @@ describe('synthesis', () => {
 describe('atomic output', () => {
   test('a failing construct validation leaves the previous output byte-identical', () => {
     const out = path.join(tmpDir(), 'dist');
-    synthesize({ configFile: DEFAULT_CONFIG_FILE, outdir: out, secretsDir: TEST_SECRETS });
+    synthesizeWithSecrets({ configFile: DEFAULT_CONFIG_FILE, outdir: out, secretsDir: TEST_SECRETS });
     const before = readTree(out);
 
     const app = new App();

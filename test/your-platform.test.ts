@@ -4,20 +4,19 @@
  * render and it assembles. The other suites test the product with their own fixtures (test/fixtures/).
  */
 import * as path from 'path';
-import { synthesize } from '../app/synth';
 import { formatFinding, validateTree } from '../lib/validate/index';
 import { drainWarnings } from '../lib/warnings';
 import { check, SynthesizedTree, synthTree } from './assembly-fixtures';
 import { describeWithCharts } from './chart-cache';
-import { manifestFolders, readTree, ROOT, TEST_SECRETS, tmpDir } from './helpers';
+import { manifestFolders, readTree, ROOT, TEST_SECRETS, tmpDir, synthesizeWithSecrets } from './helpers';
 
 const CONFIG = path.join(ROOT, 'config', 'platform.yaml');
 
 describe('config/platform.yaml', () => {
   test('synthesizes the same bytes twice, and every document validates', () => {
     const [a, b] = [tmpDir(), tmpDir()].map((d) => path.join(d, 'dist'));
-    const result = synthesize({ configFile: CONFIG, outdir: a, secretsDir: TEST_SECRETS });
-    synthesize({ configFile: CONFIG, outdir: b, secretsDir: TEST_SECRETS });
+    const result = synthesizeWithSecrets({ configFile: CONFIG, outdir: a, secretsDir: TEST_SECRETS });
+    synthesizeWithSecrets({ configFile: CONFIG, outdir: b, secretsDir: TEST_SECRETS });
     drainWarnings();
     expect(readTree(b)).toEqual(readTree(a));
     const findings = validateTree(manifestFolders(a), { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
