@@ -33,7 +33,7 @@ describe('bad configs are rejected with the file, field path, expectation and va
     [
       'a misspelt key',
       (c) => (backend(c).replcas = 3),
-      `${F}: apps.berkeleytime.components.backend.replcas: unknown key (did you mean "replicas"?); expected one of image, command, args, port, paths, replicas, resources, probes, env, secretEnv, writablePaths, calls, uses, migrations, canary, autoscaling, metrics, statsd, runAsUser, internetEgress`,
+      `${F}: apps.berkeleytime.components.backend.replcas: unknown key (did you mean "replicas"?); expected one of image, command, args, port, paths, replicas, resources, probes, env, secretEnv, notSecret, writablePaths, calls, uses, migrations, canary, autoscaling, metrics, statsd, runAsUser, internetEgress`,
     ],
     [
       'a misspelt top-level section',

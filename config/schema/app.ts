@@ -61,6 +61,11 @@ const component = z.strictObject({
   probes: probes.optional(),
   env: z.record(envName(), z.string({ error: 'expected a string (quote numbers and booleans)' })).default({}),
   secretEnv: z.array(secretEnv).default([]),
+  /**
+   * Names under `env` whose values are not secret although they look so (a public key, a long
+   * public identifier): synthesis refuses secret-looking env values otherwise (README "Secrets").
+   */
+  notSecret: z.array(envName()).default([]),
   /** Paths that get a writable emptyDir; the root filesystem is read-only. */
   writablePaths: z.array(absolutePath()).default([]),
   /** Other components of this app it calls inside the cluster (e.g. a server-rendering frontend calling the API). */

@@ -8,6 +8,7 @@ import { compareFindings, finding, Finding, parseYaml, SourceDocument, ValidateO
 import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
+import { checkSecrets } from './secret-check';
 import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
 
 export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
@@ -25,6 +26,7 @@ export function validateDocuments(docs: readonly SourceDocument[], opts: Validat
     ...checkSchemas(objects, store),
     ...checkReferences(objects, opts.declared),
     ...checkPodSecurity(objects),
+    ...checkSecrets(objects),
   ].sort(compareFindings);
 }
 
