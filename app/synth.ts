@@ -13,6 +13,7 @@ import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
 import { writeAtomically } from '../lib/atomic-write';
 import { CONSTRUCT_INDEX, render, SynthError, UnitSummary } from '../lib/synth-writer';
 import { drainWarnings, Warning } from '../lib/warnings';
+import { byOrdinal } from '../lib/order';
 
 export interface SynthOptions {
   readonly configFile: string;
@@ -106,7 +107,7 @@ export function formatSummary(summaries: readonly UnitSummary[]): string {
     s.dir,
     String(s.files),
     Object.entries(s.kinds)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byOrdinal(a, b))
       .map(([k, n]) => `${k} ${n}`)
       .join(', '),
   ]);

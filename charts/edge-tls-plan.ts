@@ -4,6 +4,7 @@
  * through DNS-01). Pure data, shared by both renderers (Gateway listeners, Ingress `tls`).
  */
 import { TlsIssuer, TlsOptions } from '../lib/edge-vocabulary';
+import { byOrdinal } from '../lib/order';
 
 /** Let's Encrypt's "new certificates per registered domain" limit, per rolling week. */
 export const LETS_ENCRYPT_WEEKLY_LIMIT = 50;
@@ -75,7 +76,7 @@ export function planTls(input: TlsPlanInput): TlsPlan {
     if (domain && wildcardDomains.includes(domain)) continue;
     certificates.push({ hostname: host, secretName: `${host}-tls`, issuer: issuerFor(host, input.tls), wildcard: false, preview: domain !== undefined });
   }
-  certificates.sort((a, b) => a.hostname.localeCompare(b.hostname));
+  certificates.sort((a, b) => byOrdinal(a.hostname, b.hostname));
   return { certificates, warnings: rateLimitWarnings(certificates) };
 }
 
@@ -90,7 +91,7 @@ function rateLimitWarnings(certificates: readonly PlannedCertificate[]) {
     byDomain.set(domain, [...(byDomain.get(domain) ?? []), cert]);
   }
   return [...byDomain.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byOrdinal(a, b))
     .flatMap(([domain, certs]) => {
       const previews = certs.filter((c) => c.preview && !c.wildcard).length;
       const worstWeek = certs.length + previews;

@@ -3,6 +3,7 @@ import { BackendTrafficPolicy, BackendTrafficPolicySpecRequestBufferLimit, Secur
 import { HttpRoute, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
 import { RouteSet } from '../lib/contracts';
 import { routeAnnotations } from '../lib/argocd';
+import { byOrdinal } from '../lib/order';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -49,7 +50,7 @@ export class HttpRoutes extends Construct {
         hostnames: [routes.host],
         // Longest prefix wins regardless of order; sorted only so the output is stable.
         rules: [...routes.backends]
-          .sort((a, b) => a.path.localeCompare(b.path))
+          .sort((a, b) => byOrdinal(a.path, b.path))
           .map((b) => ({
             matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: b.path } }],
             backendRefs: [{ group: '', kind: 'Service', name: b.serviceName, port: b.port }],

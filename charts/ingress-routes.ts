@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { routeAnnotations } from '../lib/argocd';
 import { RouteSet } from '../lib/contracts';
 import { ANNOTATION } from '../lib/labels';
+import { byOrdinal } from '../lib/order';
 
 export interface IngressRoutesProps {
   readonly routes: RouteSet;
@@ -67,7 +68,7 @@ export class IngressRoutes extends Construct {
             host: routes.host,
             http: {
               paths: [...routes.backends]
-                .sort((a, b) => a.path.localeCompare(b.path))
+                .sort((a, b) => byOrdinal(a.path, b.path))
                 .map((b) => ({
                   path: b.path,
                   pathType: 'Prefix',

@@ -14,6 +14,7 @@ import { CephStorageCluster } from './ceph-storage-cluster';
 import { Namespaces } from './namespaces';
 import { RBD_DRIVER, ROOK_NAMESPACE, RookOperator } from './rook-operator';
 import { WAVE } from '../lib/argocd';
+import { byOrdinal } from '../lib/order';
 
 export { declaredStorageClasses };
 export type { DeclaredStorageClass } from '../lib/storage-rules';
@@ -177,5 +178,5 @@ export function tolerationsFor(hosts: readonly NormalizedHost[]): k8s.Toleration
         : { key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect },
     );
   }
-  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t);
+  return [...byKey.entries()].sort(([a], [b]) => byOrdinal(a, b)).map(([, t]) => t);
 }

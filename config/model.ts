@@ -6,6 +6,7 @@ import { formatImage, parseImage, ImageRef } from '../lib/image';
 import { namespaceFor, sanitizeBranch } from '../lib/names';
 import { AppConfig, ComponentConfig, CronJobConfig } from './schema/app';
 import { PlatformConfig } from './schema';
+import { byOrdinal } from '../lib/order';
 
 export type EnvironmentKind = 'production' | 'staging' | 'preview';
 
@@ -117,8 +118,8 @@ export function environments(config: PlatformConfig): EnvironmentModel[] {
   }
   const rank = (n: string) => (n === 'production' ? 0 : n === 'staging' ? 1 : 2);
   return [...byName.entries()]
-    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-    .map(([name, apps]) => ({ name, apps: apps.sort((a, b) => a.app.localeCompare(b.app)) }));
+    .sort(([a], [b]) => rank(a) - rank(b) || byOrdinal(a, b))
+    .map(([name, apps]) => ({ name, apps: apps.sort((a, b) => byOrdinal(a.app, b.app)) }));
 }
 
 /** Host that carries platform services such as /kibana and /git. */

@@ -6,6 +6,7 @@
  */
 import type { StorageClassRef } from './contracts';
 import { describeValue, formatPath } from './format';
+import { byOrdinal } from './order';
 
 export const DEFAULT_POOL = 'replicapool';
 /** CephBlockPool object name of Ceph's own `.mgr` pool; not available for a configured pool. */
@@ -109,7 +110,7 @@ export function cephLayout(hosts: readonly StorageHostInput[], storage: StorageS
     failureDomains,
     defaultReplicaSize,
     pools: Object.entries(storage.pools)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byOrdinal(a, b))
       .map(([name, p]) => ({ name, replicaSize: p.replicaSize ?? defaultReplicaSize })),
   };
 }

@@ -6,6 +6,7 @@
  * Annotations API; this is the one place warnings go through.
  */
 import { IConstruct } from 'constructs';
+import { byOrdinal } from './order';
 
 export interface Warning {
   readonly id: string;
@@ -51,5 +52,5 @@ function metadataOf(roots: IConstruct[], type: string): unknown[] {
 }
 
 function sortWarnings(warnings: readonly Warning[]): Warning[] {
-  return [...warnings].sort((a, b) => a.id.localeCompare(b.id) || a.message.localeCompare(b.message));
+  return [...warnings].sort((a, b) => byOrdinal(a.id, b.id) || byOrdinal(a.message, b.message));
 }

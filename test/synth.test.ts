@@ -69,6 +69,34 @@ describe('synthesis', () => {
   });
 });
 
+describe('output does not depend on the machine', () => {
+  test('the same input gives the same bytes under another locale and time zone (names a Danish collation reorders)', () => {
+    // Danish sorts "aa" after "z" and "y" with "ü": a localeCompare anywhere would reorder listeners, routes or files.
+    const config = writeConfig(
+      mutatedConfigText((c) => {
+        c.apps.berkeleytime.environments.previews.branches = ['aa-feature', 'y-fix', 'z-last', 'ab', 'Aa-upper'];
+        c.apps.berkeleytime.components.backend.paths = ['/api', '/aa', '/yy', '/z'];
+        c.edge.tls.dns01 = { rfc2136: { nameserver: 'ns1.example.org:53', tsigKeyName: 'k', tsigSecret: { secret: 'tsig', key: 'secret' } } };
+      }),
+    );
+    const trees = [
+      { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TZ: 'UTC' },
+      { LANG: 'da_DK.UTF-8', LC_ALL: 'da_DK.UTF-8', TZ: 'Pacific/Chatham' },
+    ].map((env) => {
+      const out = path.join(tmpDir(), 'dist');
+      const result = spawnSync(process.execPath, [...RUN, '--config', config, '--outdir', out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
+      expect(result.status).toBe(0);
+      return readTree(out);
+    });
+    expect([...trees[1].keys()]).toEqual([...trees[0].keys()]);
+    for (const [file, content] of trees[0]) expect({ file, content: trees[1].get(file) }).toEqual({ file, content });
+  });
+});
+
 describe('atomic output', () => {
   test('a failing construct validation leaves the previous output byte-identical', () => {
     const out = path.join(tmpDir(), 'dist');

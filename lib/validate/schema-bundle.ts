@@ -9,6 +9,7 @@ import * as path from 'path';
 import { writeAtomically } from '../atomic-write';
 import * as yaml from 'js-yaml';
 import { PinnedFile } from './schema-store';
+import { byOrdinal } from '../order';
 
 /** `crds/<file>.yaml` of a schema location → the kinds to keep (scripts/crd-kinds.json). */
 export type KindsByFile = Readonly<Record<string, readonly string[]>>;
@@ -87,11 +88,11 @@ export function bundle(sources: readonly PinnedFile[], read: (source: PinnedFile
       .filter((d: any) => d?.kind === 'CustomResourceDefinition' && wanted.includes(d.spec?.names?.kind));
     const missing = wanted.filter((k) => !crds.some((d: any) => d.spec.names.kind === k));
     if (missing.length) throw new Error(`${source.file}: no CustomResourceDefinition for ${missing.join(', ')}`);
-    const trimmed = crds.map(trimCrd).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const trimmed = crds.map(trimCrd).sort((a, b) => byOrdinal(a.metadata.name, b.metadata.name));
     files.push({ file: `crds/${name.replace(/\.ya?ml$/, '.json')}`, content: `${JSON.stringify(trimmed)}\n` });
   }
   files.push({ file: 'SOURCES.json', content: `${JSON.stringify(provenance, null, 2)}\n` });
-  return files.sort((a, b) => a.file.localeCompare(b.file));
+  return files.sort((a, b) => byOrdinal(a.file, b.file));
 }
 
 /** Writes the bundle into `target`, swapped in only when complete (the old bundle stays if anything fails). */

@@ -22,6 +22,7 @@ import { healthRule, Prereq, Ref, TEMPORARY_CERTIFICATE } from './health-rules';
 import { annotation, describe, hasSyncOption, keyOf, kindRank, objectKey, Phase, PHASES, PlanObject } from './plan-object';
 import { operatorSecrets, operatorServices } from '../operator-objects';
 import { provisionerBackend } from './provisioners';
+import { byOrdinal } from '../../order';
 
 export interface SyncSource {
   /** Application name. */
@@ -107,8 +108,7 @@ class Sync {
       byKey.get(k)!.objects.push(o);
     }
     this.groups = [...byKey.values()].sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.wave - b.wave);
-    for (const g of this.groups)
-      g.objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.kind.localeCompare(b.kind) || keyOf(a).localeCompare(keyOf(b)));
+    for (const g of this.groups) g.objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || byOrdinal(a.kind, b.kind) || byOrdinal(keyOf(a), keyOf(b)));
   }
   get current(): Group | undefined {
     return this.groups[this.index];
