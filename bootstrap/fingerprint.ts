@@ -9,6 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import { readInputFile } from '../config/bounded-input';
 import { ConfigError } from '../config/load';
 import { repoRoot } from '../lib/repo-root';
 import { caCertHash } from './pki';
@@ -52,13 +53,8 @@ export function renderFingerprint(fingerprint: ClusterFingerprint): string {
 
 /** The fingerprint in `file`, or undefined when there is none; a damaged file is a ConfigError. */
 export function readFingerprint(file: string): ClusterFingerprint | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  if (!fs.existsSync(file)) return undefined;
+  const text = readInputFile(file, 64 * 1024);
   let raw: any;
   try {
     raw = yaml.load(text, { schema: yaml.CORE_SCHEMA });

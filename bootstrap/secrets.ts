@@ -11,6 +11,7 @@ import * as yaml from 'js-yaml';
 import { z } from 'zod';
 import { formatIssues } from '../config/format-issues';
 import { describeValue } from '../lib/format';
+import { readInputFile } from '../config/bounded-input';
 import { ConfigError } from '../config/load';
 import { repoRoot } from '../lib/repo-root';
 import { CertificateAuthority, createCertificateAuthority, createServiceAccountKeyPair, KeyPair, keyMatchesCertificate } from './pki';
@@ -168,6 +169,9 @@ export function secretsNotice(file: string): string {
   return `Created bootstrap secrets in ${file} (cluster CAs, join token, encryption key). Keep this file safe and back it up off-host; it is git-ignored and must never be committed.`;
 }
 
+/** A secrets file is about 5 KiB. */
+const MAX_SECRETS_BYTES = 256 * 1024;
+
 export interface LoadSecretsOptions {
   /** Where the creation notice goes. @default - standard error */
   readonly log?: (line: string) => void;
@@ -175,14 +179,8 @@ export interface LoadSecretsOptions {
 
 /** The secrets in `file`, or undefined when there is none. Synthesis only ever reads them. */
 export function loadBootstrapSecrets(file: string): BootstrapSecrets | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return parseBootstrapSecrets(text, file);
+  if (!fs.existsSync(file)) return undefined;
+  return parseBootstrapSecrets(readInputFile(file, MAX_SECRETS_BYTES), file);
 }
 
 /** Creates the secrets file; {@link SecretsExistError} when there is one (it is never replaced). */

@@ -18,7 +18,8 @@ export interface PodTemplateOptions {
 }
 
 /** The statsd-exporter sidecar: the app sends statsd to localhost on `statsdPort`, Prometheus scrapes `metricsPort`. */
-export const STATSD_EXPORTER = { statsdPort: 9125, metricsPort: 9102, metricsPortName: 'metrics' } as const;
+export { STATSD_EXPORTER } from '../lib/tier-defaults';
+import { STATSD_EXPORTER } from '../lib/tier-defaults';
 /** Name of the container port of a component's own metrics endpoint, when it is not its `http` port. */
 export const APP_METRICS_PORT_NAME = 'http-metrics';
 

@@ -17,6 +17,7 @@ import { PlannedCertificate, planTls, previewDomainOf, TlsPlan } from './edge-tl
 import { HttpRoutes } from './http-routes';
 import { IngressRoutes } from './ingress-routes';
 import { Namespaces } from './namespaces';
+import { tlsSecretName } from '../lib/names';
 
 /** Where the edge sits in the assembly (lib/argocd.ts): controllers, then our resources, the Gateway and routes last. */
 const EDGE_WAVES = { syncWave: WAVE.operators, resourceWave: WAVE.platform, lastWave: WAVE.edge } as const;
@@ -185,7 +186,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
           ingressClassName: INGRESS_CLASS,
           maxRequestBodySize: bodyLimit(size),
           syncWave: routes.syncWave,
-          tls: cert.wildcard ? 'default-certificate' : { secretName: `${routes.host}-tls`, clusterIssuer: cert.issuer },
+          tls: cert.wildcard ? 'default-certificate' : { secretName: tlsSecretName(routes.host), clusterIssuer: cert.issuer },
         });
         // ingress-shim solves HTTP-01 in the route's namespace: the controller must reach the solver pod there.
         if (!cert.wildcard && cert.issuer !== 'self-signed') this.admit(s, { ...ACME_SOLVER, namespace: routes.namespace });

@@ -5,6 +5,7 @@
  */
 import { TlsIssuer, TlsOptions } from '../lib/edge-vocabulary';
 import { byOrdinal } from '../lib/order';
+import { tlsSecretName } from '../lib/names';
 
 /** Let's Encrypt's "new certificates per registered domain" limit, per rolling week. */
 export const LETS_ENCRYPT_WEEKLY_LIMIT = 50;
@@ -66,7 +67,7 @@ export function planTls(input: TlsPlanInput): TlsPlan {
   const wildcardDomains = input.tls.dns01 ? [...new Set(input.previewDomains)].sort() : [];
   const certificates: PlannedCertificate[] = wildcardDomains.map((domain) => ({
     hostname: `*.${domain}`,
-    secretName: `wildcard.${domain}-tls`,
+    secretName: tlsSecretName(`wildcard.${domain}`),
     issuer: issuerFor(domain, input.tls),
     wildcard: true,
     preview: true,
@@ -74,7 +75,7 @@ export function planTls(input: TlsPlanInput): TlsPlan {
   for (const host of [...new Set(input.hosts)].sort()) {
     const domain = previewDomainOf(host, input.previewDomains);
     if (domain && wildcardDomains.includes(domain)) continue;
-    certificates.push({ hostname: host, secretName: `${host}-tls`, issuer: issuerFor(host, input.tls), wildcard: false, preview: domain !== undefined });
+    certificates.push({ hostname: host, secretName: tlsSecretName(host), issuer: issuerFor(host, input.tls), wildcard: false, preview: domain !== undefined });
   }
   certificates.sort((a, b) => byOrdinal(a.hostname, b.hostname));
   return { certificates, warnings: rateLimitWarnings(certificates) };

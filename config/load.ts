@@ -1,7 +1,7 @@
 /** Loads and validates a platform config file: the only place raw input enters. */
-import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import { checkExpandedSize, readInputFile } from './bounded-input';
 import { ConfigError } from './errors';
 import { formatIssues } from './format-issues';
 import { PlatformConfig, schema } from './schema';
@@ -25,6 +25,7 @@ export function parseConfig(text: string, file: string, kubernetesRelease: strin
     const where = e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : 'YAML';
     throw new ConfigError(file, [`${where}: expected valid YAML, found a syntax error (${e.reason})`]);
   }
+  checkExpandedSize(raw, file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, [
       `(top level): expected a mapping with platform, cluster, apps, …, found ${raw === undefined || raw === null ? 'an empty document' : typeof raw}`,
@@ -37,13 +38,7 @@ export function parseConfig(text: string, file: string, kubernetesRelease: strin
 
 /** Reads and validates a config file. */
 export function loadConfig(file: string = DEFAULT_CONFIG): PlatformConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [`(file): expected a readable YAML file, found ${(err as NodeJS.ErrnoException).code ?? 'an error'}`]);
-  }
-  return parseConfig(text, file);
+  return parseConfig(readInputFile(file), file);
 }
 
 /**

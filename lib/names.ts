@@ -1,4 +1,5 @@
 /** Naming rules shared by config validation and constructs. */
+import { createHash } from 'crypto';
 
 /** Namespaces are `<app>-<environment>`, a DNS label of at most 63 characters. */
 export const MAX_DNS_LABEL = 63;
@@ -18,4 +19,22 @@ export function sanitizeBranch(branch: string, app: string): string {
 
 export function namespaceFor(app: string, environment: string): string {
   return `${app}-${environment}`;
+}
+
+/** Kubernetes object names (DNS subdomains) are at most 253 characters. */
+export const MAX_OBJECT_NAME = 253;
+
+/**
+ * `name` if it fits in `max` characters, else its start and a short digest of the whole: stable,
+ * distinct for distinct names, and still a DNS subdomain when `name` is one.
+ */
+export function boundedName(name: string, max: number = MAX_OBJECT_NAME): string {
+  if (name.length <= max) return name;
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, max - digest.length - 1).replace(/[.-]+$/, '')}-${digest}`;
+}
+
+/** The Secret (and Certificate) holding a host's TLS certificate: `<host>-tls`, bounded. */
+export function tlsSecretName(host: string): string {
+  return boundedName(`${host}-tls`);
 }

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { boundedName } from './names';
 import { manifestYaml } from './yaml-emit';
 
 /** One output directory (an environment, or `cluster`) and the cdk8s App that fills it. */
@@ -29,6 +30,8 @@ export class SynthError extends Error {
 }
 
 const CHART_ID = /^[0-9]{2}-[a-z0-9-]+$/;
+/** Longest object name kept whole in a file name (longer ones are cut, with a digest). */
+const MAX_FILE_NAME_PART = 120;
 
 function validationErrors(app: App): string[] {
   return app.node.findAll().flatMap((c: IConstruct) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
@@ -69,7 +72,12 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
       const spansNamespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean)).size > 1;
       for (const obj of objects) {
         const folder = spansNamespaces && obj.metadata.namespace ? path.posix.join(chart.node.id, obj.metadata.namespace) : chart.node.id;
-        const file = path.posix.join(unit.dir, folder, `${obj.kind}.${obj.metadata.name}.k8s.yaml`.replace(/[^0-9a-zA-Z-_.]/g, ''));
+        // Short and readable whatever the object's name: file systems refuse names over 255 bytes.
+        const file = path.posix.join(
+          unit.dir,
+          folder,
+          `${obj.kind}.${boundedName(obj.metadata.name, MAX_FILE_NAME_PART)}.k8s.yaml`.replace(/[^0-9a-zA-Z-_.]/g, ''),
+        );
         if (files.has(file)) {
           throw new SynthError([`two objects would be written to ${file} (${obj.kind} "${obj.metadata.name}"); give them distinct names or charts`]);
         }

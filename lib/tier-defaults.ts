@@ -97,3 +97,9 @@ export const CRON_JOB_DEFAULTS = {
   /** A run that takes longer is stopped. */
   deadlineSeconds: 3600,
 } as const;
+
+/** The statsd-exporter sidecar's ports (statsd in over UDP, Prometheus metrics out); an app may not use them. */
+export const STATSD_EXPORTER = { statsdPort: 9125, metricsPort: 9102, metricsPortName: 'metrics' } as const;
+
+/** Rules one Gateway API HTTPRoute may hold (its CRD's maxItems): each routed path is one rule. */
+export const HTTP_ROUTE_MAX_RULES = 16;

@@ -314,7 +314,7 @@ describe('component metrics endpoints', () => {
     const spec = { name: 'api', port: 8080, statsd: false, metrics: { port: 8080, path: '/metrics' } } as any;
     expect(metricsEndpoints(spec)).toEqual([{ portName: 'http', port: 8080, path: '/metrics' }]);
     expect(() => synthPlatform((c) => (c.apps.berkeleytime.components.backend.metrics = { port: 9102 }))).toThrow(
-      'component "backend": metrics.port 9102 is taken by the statsd-exporter sidecar (statsd: true); serve the app\'s metrics on another port',
+      'apps.berkeleytime.components.backend.metrics.port: expected a port other than 9125 and 9102, which the statsd-exporter sidecar (statsd: true) listens on, found 9102',
     );
   });
 });

@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Finding, SourceDocument } from '../lib/validate/document';
 import { loadTreeAtRef } from '../lib/validate/git-tree';
-import { checkUpgrade, compareQuantities } from '../lib/validate/upgrade-check';
+import { checkUpgrade } from '../lib/validate/upgrade-check';
+import { compareQuantities } from '../lib/quantity';
 
 const docs = (file: string, objects: any[]): SourceDocument[] => objects.map((object, index) => ({ file, index, object }));
 

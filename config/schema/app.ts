@@ -2,7 +2,8 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseImage } from '../../lib/image';
-import { absolutePath, argv, dnsLabel, envName, hostname, integer, port, quantity, timeZone } from './primitives';
+import { compareQuantities } from '../../lib/quantity';
+import { absolutePath, argv, dnsLabel, envName, hostname, httpPathPrefix, integer, port, quantity, timeZone } from './primitives';
 import { COMPONENT_DEFAULTS, CRON_JOB_DEFAULTS, POSTGRES_BACKUP_DEFAULTS, REDIS_DEFAULTS } from '../../lib/tier-defaults';
 
 /** An image reference; `latest`, untagged and registry-less references are refused. */
@@ -33,7 +34,15 @@ export const cronSchedule = () =>
   });
 
 const resourceList = z.strictObject({ cpu: quantity().optional(), memory: quantity().optional() });
-export const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
+/** Requests and limits; a request above its limit is refused, as the API server refuses the pod. */
+export const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() }).superRefine((r, ctx) => {
+  for (const key of ['cpu', 'memory'] as const) {
+    const [request, limit] = [r.requests?.[key], r.limits?.[key]];
+    if (request !== undefined && limit !== undefined && (compareQuantities(request, limit) ?? 0) > 0) {
+      ctx.addIssue({ code: 'custom', path: ['requests', key], message: `expected a request no larger than limits.${key} (${limit}), found ${request}` });
+    }
+  }
+});
 
 const probes = z.strictObject({
   /** HTTP path for readiness and liveness. */
@@ -55,7 +64,7 @@ const component = z.strictObject({
   args: z.array(z.string()).optional(),
   port: port(),
   /** Path prefixes routed to this component on the environment's host. */
-  paths: z.array(z.string().startsWith('/', { error: 'expected an HTTP path starting with "/"' })).default([]),
+  paths: z.array(httpPathPrefix()).default([]),
   replicas: integer({ min: 1, max: 100 }).default(COMPONENT_DEFAULTS.replicas),
   resources: resources.optional(),
   probes: probes.optional(),
@@ -198,7 +207,8 @@ const previewBranch = z.union([
     branch: z.string().min(1),
     tag: z
       .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'expected an image tag' })
+      .refine((t) => t !== 'latest', { error: 'expected a pinned tag, not "latest"' })
       .optional(),
   }),
 ]);

@@ -204,6 +204,27 @@ function overlaps(a: string, b: string): boolean {
 }
 const inside = (address: string, range: string) => ipaddr.parse(address).match(ipaddr.parseCIDR(range));
 
+/** Why no host (or VIP) can use `address`: a special range, or the network or broadcast address of `hostCidr`. */
+function unusableAddress(address: string, hostCidr: string | undefined): string | undefined {
+  const kind = ipaddr.parse(address).range();
+  const special: Record<string, string> = {
+    unspecified: 'the unspecified address',
+    loopback: 'a loopback address (127.0.0.0/8 never leaves the host)',
+    broadcast: 'the broadcast address',
+    multicast: 'a multicast address',
+    linkLocal: 'a link-local address (169.254.0.0/16)',
+  };
+  if (special[kind]) return special[kind];
+  if (hostCidr) {
+    const bits = Number(hostCidr.split('/')[1]);
+    if (bits <= 30) {
+      if (address === ipaddr.IPv4.networkAddressFromCIDR(hostCidr).toString()) return `the network address of ${hostCidr}`;
+      if (address === ipaddr.IPv4.broadcastAddressFromCIDR(hostCidr).toString()) return `the broadcast address of ${hostCidr}`;
+    }
+  }
+  return undefined;
+}
+
 /** Cross-field rules; every problem is reported, each at the field to change. */
 function checkCluster(c: ClusterShape, issue: (path: Path, message: string, input: unknown) => void): void {
   const controlPlanes = c.hosts.filter(isControlPlane);
@@ -257,7 +278,9 @@ function checkCluster(c: ClusterShape, issue: (path: Path, message: string, inpu
       issue(['network', 'hostCidr'], `expected a host network that does not overlap the service CIDR ${serviceCidr}`, hostCidr);
   }
   const checkAddress = (path: Path, address: string) => {
-    if (inside(address, podCidr)) issue(path, `expected an address outside the pod CIDR ${podCidr} (pod routes would shadow it)`, address);
+    const unusable = unusableAddress(address, hostCidr);
+    if (unusable) issue(path, `expected an address a host can own on its network, not ${unusable}`, address);
+    else if (inside(address, podCidr)) issue(path, `expected an address outside the pod CIDR ${podCidr} (pod routes would shadow it)`, address);
     else if (inside(address, serviceCidr)) issue(path, `expected an address outside the service CIDR ${serviceCidr} (kube-proxy would capture it)`, address);
     else if (hostCidr && !inside(address, hostCidr)) issue(path, `expected an address inside network.hostCidr ${hostCidr}`, address);
   };

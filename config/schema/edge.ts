@@ -102,11 +102,17 @@ const gitlab = z.strictObject({
   maxRequestBodySize: byteSize().default(EDGE_DEFAULTS.gitlab.maxRequestBodySize),
 });
 
+/** A NodePort in the API server's default range (--service-node-port-range 30000-32767). */
+const nodePort = () => integer({ min: 30000, max: 32767 });
+
 export const edge = z.strictObject({
   /** `envoy-gateway` (Gateway API, default) or the retired `ingress-nginx` (compatibility). */
   controller: z.enum(['envoy-gateway', 'ingress-nginx']).default(EDGE_DEFAULTS.controller),
   nodePorts: z
-    .strictObject({ http: port().default(EDGE_DEFAULTS.nodePorts.http), https: port().default(EDGE_DEFAULTS.nodePorts.https) })
+    .strictObject({ http: nodePort().default(EDGE_DEFAULTS.nodePorts.http), https: nodePort().default(EDGE_DEFAULTS.nodePorts.https) })
+    .superRefine((p, ctx) => {
+      if (p.http === p.https) ctx.addIssue({ code: 'custom', path: ['https'], message: `expected a NodePort other than http's, found ${p.https} for both` });
+    })
     .default({ ...EDGE_DEFAULTS.nodePorts }),
   /** The control-plane TCP proxy sends the PROXY protocol, so client addresses survive. */
   proxyProtocol: z.boolean().default(EDGE_DEFAULTS.proxyProtocol),

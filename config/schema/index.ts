@@ -9,6 +9,7 @@ import { edge } from './edge';
 import { logging } from './logging';
 import { gitops, monitoring } from './platform-services';
 import { checkPostgresStorageClass, declaredStorageClasses, storageInventoryIssues } from '../../lib/storage-rules';
+import { appIssues } from './app-rules';
 import { secretIssues } from './secret-rules';
 import { storage } from './storage';
 
@@ -38,6 +39,7 @@ const platformSchema = z
     // Storage and secret messages already end in "found …" (secret ones never repeat the value).
     for (const i of storageInventoryIssues(cfg.cluster, cfg.storage)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     for (const i of secretIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    for (const [name, a] of Object.entries(cfg.apps)) for (const i of appIssues(name, a)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     const classes = declaredStorageClasses(cfg.storage);
     for (const [name, a] of Object.entries(cfg.apps)) {
       const base = ['apps', name];

@@ -54,16 +54,36 @@ export const argv = () =>
 /** An email address (for ACME registration and the like). */
 export const email = () => z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'expected an email address' });
 
-/** IANA time zone name, checked against the runtime's tz database. */
+/**
+ * An IANA time zone name ("Area/Location", or UTC), exactly as the tz database spells it: the API
+ * server loads a CronJob's zone by that name, case-sensitively. The runtime's tz data checks that
+ * it exists; abbreviations (PST, EST) and wrong case (utc, america/los_angeles), which it would
+ * accept, are refused with the canonical name.
+ */
 export const timeZone = () =>
-  z.string({ error: 'expected a string' }).refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: tz });
-        return tz !== 'Local';
-      } catch {
-        return false;
-      }
-    },
-    { error: 'expected an IANA time zone such as "America/Los_Angeles" or "Etc/UTC"' },
-  );
+  z.string({ error: 'expected a string' }).superRefine((tz, ctx) => {
+    let canonical: string | undefined;
+    try {
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    } catch {
+      canonical = undefined;
+    }
+    const spelledAsInTzdb = /^(UTC|Etc\/(UTC|GMT([+-]\d{1,2})?)|[A-Z][A-Za-z]+(\/[A-Z0-9][A-Za-z0-9_+-]*)+)$/.test(tz);
+    const wrongCase = canonical !== undefined && canonical !== tz && canonical.toLowerCase() === tz.toLowerCase();
+    if (canonical !== undefined && spelledAsInTzdb && !wrongCase && tz !== 'Local') return;
+    const hint = canonical && canonical !== tz ? ` (did you mean "${canonical}"?)` : '';
+    ctx.addIssue({ code: 'custom', message: `expected an IANA time zone such as "America/Los_Angeles" or "Etc/UTC"${hint}`, input: tz });
+  });
+
+/**
+ * A path prefix a Gateway API HTTPRoute accepts (its CEL rules): "/" and then URL path characters
+ * or %-escapes only; no spaces, query, fragment, "//", "/./" or "/../".
+ */
+export const httpPathPrefix = () =>
+  z
+    .string({ error: 'expected an HTTP path starting with "/"' })
+    .regex(/^\/(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})*$/, {
+      error: 'expected an HTTP path starting with "/" of URL path characters only (no spaces, "?" or "#"), such as "/api"',
+    })
+    .refine((p) => !/\/\/|\/\.\.?(\/|$)|%2f|%2F/.test(p), { error: 'expected a normalised path (no "//", "/./", "/../" or "%2F")' })
+    .refine((p) => p.length <= 1024, { error: 'expected a path of at most 1024 characters' });
