@@ -1,28 +1,43 @@
 /**
- * Entry point: `npm run synth [-- --config path] [--outdir dir]` (also `cdk8s synth`).
+ * Entry point: `npm run synth [-- --config path] [--outdir dir] [--force]` (also `cdk8s synth`).
  * Loads the platform config, synthesizes every environment into dist/, prints a summary.
  */
 import * as fs from 'fs';
-import { closest, distance } from 'fastest-levenshtein';
 import * as path from 'path';
+import { closest, distance } from 'fastest-levenshtein';
 import { ConfigError, DEFAULT_CONFIG } from './config/load';
 import { formatSummary, synthesize } from './app/synth';
+import { outdirProblem } from './lib/outdir-guard';
+import { repoRoot } from './lib/repo-root';
 import { SynthError } from './lib/synth-writer';
+import { systemErrorLine } from './lib/system-errors';
 
-const USAGE = 'usage: synth [--config FILE] [--outdir DIR]';
-const FLAGS = ['--config', '--outdir'] as const;
+const USAGE = 'usage: synth [--config FILE] [--outdir DIR] [--force]';
+const VALUE_FLAGS = ['--config', '--outdir'] as const;
+const SWITCHES = ['--force'] as const;
 
-/** `--flag value` pairs; anything else is a usage error, so a typo never synthesizes the wrong thing. */
-function parseFlags(args: string[]): Partial<Record<(typeof FLAGS)[number], string>> | string {
-  const flags: Partial<Record<(typeof FLAGS)[number], string>> = {};
-  for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
-    if (!(FLAGS as readonly string[]).includes(flag)) {
-      const guess = flag.startsWith('--') ? closest(flag, [...FLAGS]) : undefined;
+interface Flags {
+  config?: string;
+  outdir?: string;
+  force: boolean;
+}
+
+/** Flags and their values; anything else is a usage error, so a typo never synthesizes the wrong thing. */
+function parseFlags(args: string[]): Flags | string {
+  const flags: Flags = { force: false };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    if ((SWITCHES as readonly string[]).includes(flag)) {
+      flags.force = true;
+      continue;
+    }
+    if (!(VALUE_FLAGS as readonly string[]).includes(flag)) {
+      const guess = flag.startsWith('-') ? closest(flag, [...VALUE_FLAGS, ...SWITCHES]) : undefined;
       return `unknown argument "${flag}"${guess && distance(flag, guess) <= 3 ? ` (did you mean "${guess}"?)` : ''}`;
     }
+    const value = args[++i];
     if (value === undefined || value.startsWith('--')) return `${flag} needs a value`;
-    flags[flag as (typeof FLAGS)[number]] = value;
+    flags[flag === '--config' ? 'config' : 'outdir'] = value;
   }
   return flags;
 }
@@ -33,8 +48,13 @@ function main(args: string[]): number {
     console.error(`synth: ${flags}\n${USAGE}`);
     return 2;
   }
-  const configFile = flags['--config'] ?? process.env.PLATFORM_CONFIG ?? DEFAULT_CONFIG;
-  const outdir = flags['--outdir'] ?? 'dist';
+  const configFile = flags.config ?? process.env.PLATFORM_CONFIG ?? DEFAULT_CONFIG;
+  const outdir = flags.outdir ?? 'dist';
+  const refused = outdirProblem(outdir, repoRoot(), flags.force);
+  if (refused) {
+    console.error(`synth: ${refused}\nnothing written`);
+    return 2;
+  }
   // Under `cdk8s synth` the CLI reads our stdout (and with --stdout prints only manifests): report on stderr.
   const cdk8sOutdir = process.env.CDK8S_OUTDIR;
   const report = cdk8sOutdir ? console.error : console.log;
@@ -49,12 +69,11 @@ function main(args: string[]): number {
     if (cdk8sOutdir) copyManifests(outdir, cdk8sOutdir);
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof SynthError) {
-      console.error(err.message);
-      console.error(`\nnothing written; ${outdir}/ is unchanged`);
-      return 1;
-    }
-    throw err;
+    const line = err instanceof ConfigError || err instanceof SynthError ? err.message : systemErrorLine(err);
+    if (line === undefined) throw err; // a bug: keep its stack
+    console.error(line);
+    console.error(`\nnothing written; ${outdir}/ is unchanged`);
+    return 1;
   }
 }
 

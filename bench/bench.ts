@@ -82,7 +82,8 @@ function withPreviews(n: number): string {
   return writeConfig(`previews-${n}`, config);
 }
 
-const synth = (config: string, name: string) => () => node(['scripts/run.js', 'main.ts', '--config', config, '--outdir', path.join(tmp, `dist-${name}`)]);
+const synth = (config: string, name: string) => () =>
+  node(['scripts/run.js', 'main.ts', '--config', config, '--outdir', path.join(tmp, `dist-${name}`), '--force']);
 const validate =
   (env: Record<string, string> = {}) =>
   () =>

@@ -51,7 +51,17 @@ export function writeAtomically(outdir: string, files: ReadonlyMap<string, strin
     if (!fs.existsSync(outdir) && fs.existsSync(old)) fs.renameSync(old, outdir);
     throw err;
   }
-  fs.rmSync(old, { recursive: true, force: true });
+  // The new tree is in place: the run has succeeded. The previous one goes now if it can, else on the
+  // next run (a folder we may not delete must not turn a complete synthesis into a failure).
+  removeQuietly(old);
+}
+
+function removeQuietly(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // swept by recoverInterrupted() on the next run
+  }
 }
 
 /** The temporary names of a run: `.dist-tmp-<pid>` (being written) and `.dist-old-<pid>` (being replaced). */
@@ -88,7 +98,7 @@ export function recoverInterrupted(outdir: string): void {
   for (const { name, kind } of stale) {
     const leftover = path.join(parent, name);
     if (kind === 'old' && !fs.existsSync(outdir)) fs.renameSync(leftover, outdir);
-    else fs.rmSync(leftover, { recursive: true, force: true });
+    else removeQuietly(leftover);
   }
 }
 

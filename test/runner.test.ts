@@ -16,7 +16,7 @@ describe('scripts/run.js', () => {
     fs.writeFileSync(path.join(dir, 'main.ts'), "console.log('the other app');\n");
     const ours = path.join(tmpDir(), 'dist');
     expect(node(['scripts/run.js', path.join(dir, 'main.ts')]).stdout).toBe('the other app\n');
-    const result = node(['scripts/run.js', 'main.ts', '--config', DEFAULT_CONFIG_FILE, '--outdir', ours]);
+    const result = node(['scripts/run.js', 'main.ts', '--config', DEFAULT_CONFIG_FILE, '--outdir', ours, '--force']);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('written from');
     expect(node(['scripts/run.js', path.join(dir, 'main.ts')]).stdout).toBe('the other app\n');

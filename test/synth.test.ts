@@ -84,7 +84,7 @@ describe('output does not depend on the machine', () => {
       { LANG: 'da_DK.UTF-8', LC_ALL: 'da_DK.UTF-8', TZ: 'Pacific/Chatham' },
     ].map((env) => {
       const out = path.join(tmpDir(), 'dist');
-      const result = spawnSync(process.execPath, [...RUN, '--config', config, '--outdir', out], {
+      const result = spawnSync(process.execPath, [...RUN, '--config', config, '--outdir', out, '--force'], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, ...env },
@@ -116,10 +116,10 @@ describe('atomic output', () => {
 
   test('a bad config exits 1, says why, and leaves dist/ untouched (CLI)', () => {
     const out = path.join(tmpDir(), 'dist');
-    expect(cli(['--outdir', out]).status).toBe(0);
+    expect(cli(['--outdir', out, '--force']).status).toBe(0);
     const before = readTree(out);
     const bad = writeConfig(mutatedConfigText((c) => (c.apps.berkeleytime.components.backend.replicas = -2)));
-    const result = cli(['--config', bad, '--outdir', out]);
+    const result = cli(['--config', bad, '--outdir', out, '--force']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`${bad}: apps.berkeleytime.components.backend.replicas: expected an integer from 1 to 100, found -2`);
     expect(result.stderr).toContain('nothing written');
@@ -137,7 +137,7 @@ describe('atomic output', () => {
   test('under `cdk8s synth` the manifests also land in the CLI folder (no host files), the report on stderr', () => {
     const root = tmpDir();
     const [out, cliOut] = [path.join(root, 'dist'), path.join(root, '.cdk8s.out')];
-    const result = spawnSync(process.execPath, [...RUN, '--config', DEFAULT_CONFIG_FILE, '--outdir', out], {
+    const result = spawnSync(process.execPath, [...RUN, '--config', DEFAULT_CONFIG_FILE, '--outdir', out, '--force'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, CDK8S_OUTDIR: cliOut },
@@ -153,7 +153,7 @@ describe('atomic output', () => {
 
   test('the CLI prints a summary table per environment', () => {
     const out = path.join(tmpDir(), 'dist');
-    const stdout = execFileSync(process.execPath, [...RUN, '--outdir', out], { cwd: ROOT, encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, [...RUN, '--outdir', out, '--force'], { cwd: ROOT, encoding: 'utf8' });
     expect(stdout).toMatch(/^environment +files +objects by kind$/m);
     expect(stdout).toMatch(/^production +[0-9]+ +.*Deployment [0-9]+/m);
     expect(stdout).toMatch(/^cluster +[0-9]+ +.*Application [0-9]+/m);
