@@ -28,6 +28,7 @@ metadata:
   name: ceph-block
   annotations: { storageclass.kubernetes.io/is-default-class: "true" }
 provisioner: rook-ceph.rbd.csi.ceph.com
+reclaimPolicy: Retain
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -110,6 +111,7 @@ spec:
         - name: postgres
           image: postgres:17
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
+          volumeMounts: [{ name: data, mountPath: /var/lib/postgresql/data }]
   volumeClaimTemplates:
     - metadata: { name: data }
       spec: { accessModes: [ReadWriteOnce], storageClassName: ceph-block, resources: { requests: { storage: 10Gi } } }

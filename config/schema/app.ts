@@ -1,6 +1,6 @@
 /** Schema of `apps.<name>`: components, CronJobs, data services and environments. */
-import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { isCronSchedule } from '../../lib/cron';
 import { parseImage } from '../../lib/image';
 import { compareQuantities } from '../../lib/quantity';
 import { absolutePath, argv, dnsLabel, envName, hostname, httpPathPrefix, integer, port, quantity, timeZone } from './primitives';
@@ -16,16 +16,7 @@ export const image = () =>
 /** A five-field cron schedule, as CronJob `schedule` takes it. */
 export const cronSchedule = () =>
   z.string({ error: 'expected a cron schedule such as "0 2 * * *"' }).superRefine((expr, ctx) => {
-    const fields = expr.trim().split(/\s+/);
-    let valid = fields.length === 5;
-    if (valid) {
-      try {
-        CronExpressionParser.parse(expr, { strict: false });
-      } catch {
-        valid = false;
-      }
-    }
-    if (!valid)
+    if (!isCronSchedule(expr))
       ctx.addIssue({
         code: 'custom',
         message: 'expected a five-field cron schedule "minute hour day-of-month month day-of-week" such as "0 2 * * *"',

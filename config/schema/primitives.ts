@@ -3,6 +3,7 @@
  * `file: path: expected …, found …` (see ../format-issues.ts).
  */
 import { z } from 'zod';
+import { checkTimeZone } from '../../lib/time-zone';
 
 /** An integer within bounds. */
 export function integer(opts: { min?: number; max?: number } = {}) {
@@ -62,15 +63,8 @@ export const email = () => z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { erro
  */
 export const timeZone = () =>
   z.string({ error: 'expected a string' }).superRefine((tz, ctx) => {
-    let canonical: string | undefined;
-    try {
-      canonical = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
-    } catch {
-      canonical = undefined;
-    }
-    const spelledAsInTzdb = /^(UTC|Etc\/(UTC|GMT([+-]\d{1,2})?)|[A-Z][A-Za-z]+(\/[A-Z0-9][A-Za-z0-9_+-]*)+)$/.test(tz);
-    const wrongCase = canonical !== undefined && canonical !== tz && canonical.toLowerCase() === tz.toLowerCase();
-    if (canonical !== undefined && spelledAsInTzdb && !wrongCase && tz !== 'Local') return;
+    const { valid, canonical } = checkTimeZone(tz);
+    if (valid) return;
     const hint = canonical && canonical !== tz ? ` (did you mean "${canonical}"?)` : '';
     ctx.addIssue({ code: 'custom', message: `expected an IANA time zone such as "America/Los_Angeles" or "Etc/UTC"${hint}`, input: tz });
   });

@@ -9,6 +9,8 @@ import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
 import { checkSecrets } from './secret-check';
+import { checkDataSafety } from './data-safety';
+import { checkWorkloadRules } from './workload-rules';
 import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
 
 export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
@@ -27,6 +29,8 @@ export function validateDocuments(docs: readonly SourceDocument[], opts: Validat
     ...checkReferences(objects, opts.declared),
     ...checkPodSecurity(objects),
     ...checkSecrets(objects),
+    ...checkWorkloadRules(objects),
+    ...checkDataSafety(objects),
   ].sort(compareFindings);
 }
 
