@@ -13,7 +13,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
-  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  transform: { '^.+\\.ts$': ['ts-jest', {}], '/node_modules/@marcbachmann/cel-js/.+\\.js$': '<rootDir>/test/esm-to-cjs.js' },
+  transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
   // Snapshots are YAML-ish and long; keep them readable in review.
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

@@ -14,7 +14,8 @@ import { ToolUnavailable } from './charts/helm-binary';
 import { compareFindings, ValidateOptions } from './document';
 import { loadTreeAtRef } from './git-tree';
 import { formatFinding, loadTree, validateDocuments } from './index';
-import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
+import { checkCelRules, formatCelSummary } from './cel-check';
+import { ensureSchemaLocation, loadSchemaStore, withCrds } from './schema-store';
 import { checkUpgrade } from './upgrade-check';
 
 const USAGE =
@@ -119,6 +120,19 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
     : '';
   console.log(
     `validate: ${tree.docs.length} documents in ${tree.files.length} files${charts}${against ? `, upgrade from ${against}` : ''} checked against ${schemaSummary}: ${findings.length} finding(s)`,
+  );
+  // Evaluated again for its counts (a cheap second pass; validateDocuments reported the findings).
+  const checked = [...tree.docs, ...(assembly?.rendered ?? [])];
+  console.log(
+    formatCelSummary(
+      checkCelRules(
+        checked,
+        withCrds(
+          store,
+          checked.map((d) => d.object),
+        ),
+      ),
+    ),
   );
   if (tree.docs.length === 0) {
     // A validator that passes because it found nothing would hide a broken synth.

@@ -9,6 +9,7 @@ import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
 import { checkSecrets } from './secret-check';
+import { checkCelRules } from './cel-check';
 import { checkDataSafety } from './data-safety';
 import { checkWorkloadRules } from './workload-rules';
 import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
@@ -31,6 +32,7 @@ export function validateDocuments(docs: readonly SourceDocument[], opts: Validat
     ...checkSecrets(objects),
     ...checkWorkloadRules(objects),
     ...checkDataSafety(objects),
+    ...checkCelRules(objects, store).findings,
   ].sort(compareFindings);
 }
 
