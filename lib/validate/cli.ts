@@ -13,9 +13,9 @@ import { ChartUnavailable } from './charts/chart-archive';
 import { ToolUnavailable } from './charts/helm-binary';
 import { compareFindings, ValidateOptions } from './document';
 import { loadTreeAtRef } from './git-tree';
-import { formatFinding, loadTree, validateDocuments } from './index';
-import { checkCelRules, formatCelSummary } from './cel-check';
-import { ensureSchemaLocation, loadSchemaStore, withCrds } from './schema-store';
+import { formatFinding, loadTree, validateDocumentsWithReport } from './index';
+import { formatCelSummary } from './cel-check';
+import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
 import { checkUpgrade } from './upgrade-check';
 
 const USAGE =
@@ -106,12 +106,8 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
         tree.docs,
       )
     : [];
-  const findings = [
-    ...tree.parseErrors,
-    ...validateDocuments([...tree.docs, ...(assembly?.rendered ?? [])], { schemaLocation: location, declared }),
-    ...(assembly?.findings ?? []),
-    ...upgrade,
-  ].sort(compareFindings);
+  const documents = validateDocumentsWithReport([...tree.docs, ...(assembly?.rendered ?? [])], { schemaLocation: location, declared });
+  const findings = [...tree.parseErrors, ...documents.findings, ...(assembly?.findings ?? []), ...upgrade].sort(compareFindings);
   for (const f of findings) console.log(formatFinding(f));
 
   const schemaSummary = `Kubernetes ${[...store.kubernetes.keys()].join(', ')} and ${store.crds.size} CRD versions from ${location}`;
@@ -121,19 +117,7 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
   console.log(
     `validate: ${tree.docs.length} documents in ${tree.files.length} files${charts}${against ? `, upgrade from ${against}` : ''} checked against ${schemaSummary}: ${findings.length} finding(s)`,
   );
-  // Evaluated again for its counts (a cheap second pass; validateDocuments reported the findings).
-  const checked = [...tree.docs, ...(assembly?.rendered ?? [])];
-  console.log(
-    formatCelSummary(
-      checkCelRules(
-        checked,
-        withCrds(
-          store,
-          checked.map((d) => d.object),
-        ),
-      ),
-    ),
-  );
+  console.log(formatCelSummary(documents.cel));
   if (tree.docs.length === 0) {
     // A validator that passes because it found nothing would hide a broken synth.
     console.error(`validate: no manifests found in ${paths.length ? paths.join(', ') : 'dist/'}`);

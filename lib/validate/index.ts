@@ -9,7 +9,7 @@ import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
 import { checkSecrets } from './secret-check';
-import { checkCelRules } from './cel-check';
+import { CelReport, checkCelRules } from './cel-check';
 import { checkDataSafety } from './data-safety';
 import { checkWorkloadRules } from './workload-rules';
 import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
@@ -17,6 +17,11 @@ import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store
 export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
 
 export function validateDocuments(docs: readonly SourceDocument[], opts: ValidateOptions = {}): Finding[] {
+  return validateDocumentsWithReport(docs, opts).findings;
+}
+
+/** {@link validateDocuments}, with the counts of the CEL rules evaluated and skipped. */
+export function validateDocumentsWithReport(docs: readonly SourceDocument[], opts: ValidateOptions = {}): { findings: Finding[]; cel: CelReport } {
   const isMapping = (doc: SourceDocument) => typeof doc.object === 'object' && doc.object !== null && !Array.isArray(doc.object);
   const objects = docs.filter(isMapping);
   // CRDs among the documents (a chart's own) are what the cluster will serve.
@@ -24,7 +29,8 @@ export function validateDocuments(docs: readonly SourceDocument[], opts: Validat
     loadSchemaStore(resolveSchemaLocation(opts.schemaLocation)),
     objects.map((d) => d.object),
   );
-  return [
+  const cel = checkCelRules(objects, store);
+  const findings = [
     ...docs.filter((doc) => !isMapping(doc)).map((doc) => finding(doc, '', 'a manifest must be a mapping (an object)')),
     ...checkSchemas(objects, store),
     ...checkReferences(objects, opts.declared),
@@ -32,8 +38,9 @@ export function validateDocuments(docs: readonly SourceDocument[], opts: Validat
     ...checkSecrets(objects),
     ...checkWorkloadRules(objects),
     ...checkDataSafety(objects),
-    ...checkCelRules(objects, store).findings,
+    ...cel.findings,
   ].sort(compareFindings);
+  return { findings, cel };
 }
 
 export interface LoadedTree {
