@@ -43,6 +43,8 @@ const minorOf = (version: string): number => Number(version.split('.')[1]);
 const ipv4 = () => z.ipv4({ error: 'expected an IPv4 address such as "192.0.2.10"' });
 const cidr = () =>
   z.cidrv4({ error: 'expected an IPv4 CIDR such as "10.96.0.0/12"' }).superRefine((value, ctx) => {
+    // zod runs this refinement even when the format check above failed: only a CIDR is read here.
+    if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(value) || !ipaddr.IPv4.isValidCIDR(value)) return;
     const network = ipaddr.IPv4.networkAddressFromCIDR(value).toString();
     const [address, bits] = value.split('/');
     if (network !== address)
