@@ -1,12 +1,13 @@
 /** The entry of `npm run secrets`: see bootstrap/secrets-command.ts. */
 import { ConfigError } from '../config/load';
+import { systemErrorLine } from '../lib/system-errors';
 import { main } from './secrets-command';
 
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exitCode = 1;
-  } else throw err;
+  const line = err instanceof ConfigError ? err.message : systemErrorLine(err);
+  if (line === undefined) throw err; // a bug: keep its stack
+  console.error(line);
+  process.exitCode = 1;
 }

@@ -112,15 +112,28 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Hard-links `previous` to `target` when it is a regular file with exactly `content` and `mode`. */
+/**
+ * Hard-links `previous` to `target` when it is a regular file with exactly `content` and `mode`.
+ * The file compared is the one linked: its inode is checked after the link, so a tree that another
+ * run swapped in meanwhile can never lend a file with other content.
+ */
 function linkUnchanged(previous: string, target: string, content: string, mode: number): boolean {
+  let inode: number;
   try {
-    const stat = fs.lstatSync(previous);
-    if (!stat.isFile() || (stat.mode & 0o777) !== mode || stat.size !== Buffer.byteLength(content)) return false;
-    if (fs.readFileSync(previous, 'utf8') !== content) return false;
+    const fd = fs.openSync(previous, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile() || (stat.mode & 0o777) !== mode || stat.size !== Buffer.byteLength(content)) return false;
+      if (fs.readFileSync(fd, 'utf8') !== content) return false;
+      inode = stat.ino;
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.linkSync(previous, target);
-    return true;
   } catch {
     return false;
   }
+  if (fs.lstatSync(target).ino === inode) return true;
+  fs.unlinkSync(target); // another file took that path meanwhile: write ours instead
+  return false;
 }

@@ -115,3 +115,30 @@ test('killed at random moments, the writer always leaves one complete tree and n
     }
   }
 }, 30_000);
+
+test('writers running at once: each one that succeeds leaves a whole tree, the others fail cleanly, and nothing is left over', async () => {
+  const parent = tmpDir('atomic-concurrent-');
+  const out = path.join(parent, 'dist');
+  writeAtomically(out, tree('seed', 200));
+  const bundle = path.join(tmpDir('atomic-bundle-'), 'atomic-write.js');
+  buildSync({ entryPoints: [path.resolve(__dirname, '../lib/atomic-write.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
+  const ONE_WRITE = `
+    const { writeAtomically } = require(process.env.ATOMIC_WRITE);
+    const [out, version] = process.argv.slice(1);
+    for (let round = 0; round < 5; round++) {
+      const files = new Map(Array.from({ length: 200 }, (_, i) => ['env-' + (i % 4) + '/Thing.' + i + '.k8s.yaml', 'version: ' + version + '-' + round + '\\n']));
+      try { writeAtomically(out, files); } catch (err) { process.exitCode = 1; }
+    }`;
+  const runs = ['a', 'b', 'c', 'd'].map(
+    (version) =>
+      new Promise<number>((resolve) =>
+        spawn(process.execPath, ['-e', ONE_WRITE, out, version], { env: { ...process.env, ATOMIC_WRITE: bundle }, stdio: 'ignore' }).once('exit', (code) => resolve(code ?? 1)),
+      ),
+  );
+  await Promise.all(runs);
+  recoverInterrupted(out);
+  const files = read(out);
+  expect(Object.keys(files)).toHaveLength(200);
+  expect(new Set(Object.values(files)).size).toBe(1); // one writer's whole tree, never a mix
+  expect(fs.readdirSync(parent)).toEqual(['dist']);
+}, 30_000);
