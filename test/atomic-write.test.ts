@@ -121,7 +121,14 @@ test('writers running at once: each one that succeeds leaves a whole tree, the o
   const out = path.join(parent, 'dist');
   writeAtomically(out, tree('seed', 200));
   const bundle = path.join(tmpDir('atomic-bundle-'), 'atomic-write.js');
-  buildSync({ entryPoints: [path.resolve(__dirname, '../lib/atomic-write.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
+  buildSync({
+    entryPoints: [path.resolve(__dirname, '../lib/atomic-write.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'error',
+  });
   const ONE_WRITE = `
     const { writeAtomically } = require(process.env.ATOMIC_WRITE);
     const [out, version] = process.argv.slice(1);
@@ -132,7 +139,9 @@ test('writers running at once: each one that succeeds leaves a whole tree, the o
   const runs = ['a', 'b', 'c', 'd'].map(
     (version) =>
       new Promise<number>((resolve) =>
-        spawn(process.execPath, ['-e', ONE_WRITE, out, version], { env: { ...process.env, ATOMIC_WRITE: bundle }, stdio: 'ignore' }).once('exit', (code) => resolve(code ?? 1)),
+        spawn(process.execPath, ['-e', ONE_WRITE, out, version], { env: { ...process.env, ATOMIC_WRITE: bundle }, stdio: 'ignore' }).once('exit', (code) =>
+          resolve(code ?? 1),
+        ),
       ),
   );
   await Promise.all(runs);
