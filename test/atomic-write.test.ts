@@ -68,6 +68,20 @@ test('the leftovers of a live run are not touched', () => {
   expect(fs.existsSync(live)).toBe(true);
 });
 
+/** The module under test, bundled to plain JavaScript so that each writer process starts in milliseconds. */
+function writerBundle(): string {
+  const bundle = path.join(tmpDir('atomic-bundle-'), 'atomic-write.js');
+  buildSync({
+    entryPoints: [path.resolve(__dirname, '../lib/atomic-write.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'error',
+  });
+  return bundle;
+}
+
 /** A writer that replaces `out` with tree `version` of `count` files in a loop, until killed. */
 const WRITER = `
   const { writeAtomically } = require(process.env.ATOMIC_WRITE);
@@ -83,16 +97,7 @@ test('killed at random moments, the writer always leaves one complete tree and n
   const parent = tmpDir('atomic-kill-');
   const out = path.join(parent, 'dist');
   const count = 200;
-  // The module under test, bundled to plain JavaScript so that each writer starts in milliseconds.
-  const bundle = path.join(tmpDir('atomic-bundle-'), 'atomic-write.js');
-  buildSync({
-    entryPoints: [path.resolve(__dirname, '../lib/atomic-write.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    logLevel: 'error',
-  });
+  const bundle = writerBundle();
   const start = (stdout: 'pipe' | 'ignore') =>
     spawn(process.execPath, ['-e', WRITER, out, String(count)], { env: { ...process.env, ATOMIC_WRITE: bundle }, stdio: ['ignore', stdout, 'inherit'] });
   const child = start('pipe');
@@ -120,15 +125,7 @@ test('writers running at once: each one that succeeds leaves a whole tree, the o
   const parent = tmpDir('atomic-concurrent-');
   const out = path.join(parent, 'dist');
   writeAtomically(out, tree('seed', 200));
-  const bundle = path.join(tmpDir('atomic-bundle-'), 'atomic-write.js');
-  buildSync({
-    entryPoints: [path.resolve(__dirname, '../lib/atomic-write.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    logLevel: 'error',
-  });
+  const bundle = writerBundle();
   const ONE_WRITE = `
     const { writeAtomically } = require(process.env.ATOMIC_WRITE);
     const [out, version] = process.argv.slice(1);

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { recoverInterrupted } from '../lib/atomic-write';
 import { isSynthesizedTree, outdirProblem } from '../lib/outdir-guard';
 import { systemErrorLine } from '../lib/system-errors';
-import { DEFAULT_CONFIG_FILE, readTree, ROOT, tmpDir } from './helpers';
+import { DEFAULT_CONFIG_FILE, mutatedConfigText, readTree, ROOT, tmpDir, writeConfig } from './helpers';
 
 const RUN = [path.join(ROOT, 'scripts/run.js'), 'main.ts'];
 
@@ -58,6 +58,22 @@ describe('--outdir', () => {
     const bare = spawnSync(process.execPath, [...RUN, '--config'], { cwd: ROOT, encoding: 'utf8' });
     expect(bare.stderr).toContain('--config needs a value');
   });
+});
+
+test('a host name of 253 characters synthesizes, with object names within 253 and file names within 255 bytes', () => {
+  const host = ['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(57), 'org'].join('.');
+  expect(host).toHaveLength(253);
+  const out = path.join(tmpDir(), 'dist');
+  const config = writeConfig(mutatedConfigText((c) => (c.apps.berkeleytime.environments.production.host = host)));
+  const result = spawnSync(process.execPath, [...RUN, '--config', config, '--outdir', out, '--force'], { cwd: ROOT, encoding: 'utf8' });
+  expect(result.status).toBe(0);
+  const files = [...readTree(out).entries()];
+  for (const [file, text] of files) {
+    expect(Buffer.byteLength(path.basename(file))).toBeLessThanOrEqual(255);
+    const name = /^ {2}name: (.+)$/m.exec(text.split('\nspec:')[0])?.[1];
+    if (name && file.endsWith('.k8s.yaml')) expect(name.length).toBeLessThanOrEqual(253);
+  }
+  expect(files.some(([, text]) => text.includes(host))).toBe(true);
 });
 
 describe('machine errors are one line', () => {

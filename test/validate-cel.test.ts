@@ -30,8 +30,13 @@ test('a sound route passes every rule it is evaluated against', () => {
   expect(report.evaluated).toBeGreaterThan(5);
 });
 
-test('rules the evaluator cannot run are skipped, with the reason; transition rules are not run on create', () => {
+/** A store that serves one CRD kind, example.org/v1 Thing, with `schema`. */
+function storeWith(schema: object): SchemaStore {
   const crd = store.crds.get('gateway.networking.k8s.io/v1/HTTPRoute')!;
+  return { ...store, crds: new Map([['example.org/v1/Thing', { ...crd, group: 'example.org', version: 'v1', kind: 'Thing', schema }]]) };
+}
+
+test('rules the evaluator cannot run are skipped, with the reason; transition rules are not run on create', () => {
   const schema = {
     type: 'object',
     properties: {
@@ -46,7 +51,7 @@ test('rules the evaluator cannot run are skipped, with the reason; transition ru
       },
     },
   };
-  const custom: SchemaStore = { ...store, crds: new Map([['example.org/v1/Thing', { ...crd, group: 'example.org', version: 'v1', kind: 'Thing', schema }]]) };
+  const custom = storeWith(schema);
   const report = checkCelRules([doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec: { size: '2Gi' } })], custom);
   expect(report.findings.map((f) => `${f.path}: ${f.message}`)).toEqual(['spec: must start with 1 (x-kubernetes-validations)']);
   expect(report.evaluated).toBe(1);
@@ -56,7 +61,6 @@ test('rules the evaluator cannot run are skipped, with the reason; transition ru
 });
 
 test('schema defaults are applied before the rules run, as the API server does', () => {
-  const crd = store.crds.get('gateway.networking.k8s.io/v1/HTTPRoute')!;
   const schema = {
     type: 'object',
     properties: {
@@ -67,7 +71,7 @@ test('schema defaults are applied before the rules run, as the API server does',
       },
     },
   };
-  const custom: SchemaStore = { ...store, crds: new Map([['example.org/v1/Thing', { ...crd, group: 'example.org', version: 'v1', kind: 'Thing', schema }]]) };
+  const custom = storeWith(schema);
   const thing = (spec: any) => doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec });
   expect(checkCelRules([thing({})], custom).findings).toEqual([]);
   expect(checkCelRules([thing({ mode: 'slow' })], custom).findings).toHaveLength(1);
