@@ -10,8 +10,12 @@
 
 /** Names that hold secrets: PASSWORD, DB_PASS, API_TOKEN, DJANGO_SECRET_KEY, AWS_SECRET_ACCESS_KEY, *_KEY, … */
 const SECRET_NAME = /(^|[_.-])(PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|APIKEY|CREDENTIALS?|PRIVATE)([_.-]|$)|(^|[_.-])KEY$|API[_-]?KEY/i;
-/** Names that say the value is where a secret is, not the secret: PASSWORD_FILE, TOKEN_PATH, SECRET_NAME, … */
-const REFERENCE_NAME = /[_.-](FILE|PATH|DIR|NAME|REF|URL_FILE|SECRET_NAME|LENGTH|MIN_LENGTH)$/i;
+/**
+ * Names that say the value is about a secret, not the secret: where it is (PASSWORD_FILE,
+ * TOKEN_URL, SECRET_NAME) or how it behaves (TOKEN_LIFETIME, PASSWORD_MIN_LENGTH, JWT_ALGORITHM).
+ */
+const REFERENCE_NAME =
+  /[_.-](FILE|PATH|DIR|NAME|REF|URL|URI|ENDPOINT|HOST|PORT|HEADER|PARAM|FIELD|ISSUER|AUDIENCE|SCOPE|SCOPES|ALGORITHM|ALG|TYPE|LENGTH|SIZE|BITS|TTL|LIFETIME|TIMEOUT|EXPIRY|EXPIRES|EXPIRATION|SECONDS|MINUTES|HOURS|DAYS|ENABLED|REQUIRED|COUNT|RETRIES)$/i;
 
 const PRIVATE_KEY = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----/;
 /** `scheme://user:password@host`, with a non-empty password. */
@@ -66,6 +70,8 @@ export function secretInNamedValue(name: string, value: string): string | undefi
   const byValue = secretInValue(value);
   if (byValue) return byValue;
   if (value === '' || !SECRET_NAME.test(name) || REFERENCE_NAME.test(name)) return undefined;
+  // A boolean under such a name is a switch (SECRET_KEY_ROTATION: "true"), not a secret; a number may be a PIN.
+  if (/^(true|false|yes|no|on|off)$/i.test(value)) return undefined;
   // A reference to where the secret is (a path, an environment variable) is not the secret.
   if (value.startsWith('/') || /^\$\(?[A-Za-z_]/.test(value)) return undefined;
   return `a value under the secret-looking name "${name}"`;

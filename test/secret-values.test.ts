@@ -53,6 +53,14 @@ describe('the rules', () => {
     expect(secretInNamedValue('PASSWORD', '')).toBeUndefined();
     expect(secretInNamedValue('GUNICORN_WORKERS', '3')).toBeUndefined();
     expect(secretInNamedValue('KEYCLOAK_REALM', 'campus')).toBeUndefined();
+    // Settings about a secret are not the secret.
+    expect(secretInNamedValue('TOKEN_URL', 'https://auth.example.org/token')).toBeUndefined();
+    expect(secretInNamedValue('JWT_TOKEN_LIFETIME', '3600')).toBeUndefined();
+    expect(secretInNamedValue('PASSWORD_RESET_TIMEOUT_DAYS', '3')).toBeUndefined();
+    expect(secretInNamedValue('JWT_ALGORITHM', 'HS256')).toBeUndefined();
+    expect(secretInNamedValue('SECRET_KEY_ENABLED', 'true')).toBeUndefined();
+    expect(secretInNamedValue('DB_PASSWORD', '12345678')).toBeDefined(); // a number under a secret name may be a PIN
+    expect(secretInNamedValue('SMTP_PASSWORD', 'correct horse')).toBeDefined();
   });
 
   test('argv: a secret flag with its value, in both forms; a value taken from the environment is fine', () => {
