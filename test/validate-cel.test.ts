@@ -76,3 +76,23 @@ test('schema defaults are applied before the rules run, as the API server does',
   expect(checkCelRules([thing({})], custom).findings).toEqual([]);
   expect(checkCelRules([thing({ mode: 'slow' })], custom).findings).toHaveLength(1);
 });
+
+test('has() on a field of an indexed value is evaluated as CEL reads it, not skipped', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [
+          { rule: 'size(self.items) == 0 || !has(self.items[0].name) || self.items[0].name != "x"', message: 'the first item may not be x' },
+        ],
+        properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } } },
+      },
+    },
+  };
+  const thing = (items: object[]) => doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec: { items } });
+  const first = checkCelRules([thing([{ name: 'x' }])], storeWith(schema));
+  expect(first.findings.map((f) => f.message)).toEqual(['the first item may not be x (x-kubernetes-validations)']);
+  expect(first.skipped.size).toBe(0);
+  expect(checkCelRules([thing([{}]), thing([{ name: 'y' }]), thing([])], storeWith(schema)).findings).toEqual([]);
+});

@@ -4,7 +4,8 @@
  * value is present; a false result is a finding with the rule's message and field path. The
  * evaluator is @marcbachmann/cel-js (standard CEL with its macros); of the Kubernetes CEL
  * libraries (https://kubernetes.io/docs/reference/using-api/cel/) the string functions
- * lowerAscii, upperAscii, trim, replace and split and the url and ip checks are added here. A rule
+ * lowerAscii, upperAscii, trim, replace and split and the url and ip checks are added here, and
+ * `has()` on a field of an indexed value is rewritten into a form the evaluator takes. A rule
  * that needs anything else (quantity, cidr, format, semver, authorizer) is reported as skipped,
  * never as passed; transition rules (`oldSelf`) apply only to updates and are not run.
  */
@@ -105,7 +106,9 @@ export function checkCelRules(docs: readonly SourceDocument[], store: SchemaStor
     let p = compiled.get(rule);
     if (!p) {
       try {
-        const parsed = env.parse(rule);
+        const first = env.parse(rule);
+        const rewritten = withBoundHasOperands(rule, first.ast);
+        const parsed = rewritten === rule ? first : env.parse(rewritten);
         p = (ctx: object) => parsed(ctx);
       } catch (err) {
         p = { skip: unsupported(err) };
@@ -159,6 +162,50 @@ export function checkCelRules(docs: readonly SourceDocument[], store: SchemaStor
     if (crd) visit(doc, crd.schema, defaulted(doc.object, crd.schema), '');
   }
   return { findings, evaluated, skipped, transitionRules };
+}
+
+interface AstNode {
+  readonly op: string;
+  readonly args: unknown;
+  readonly start: number;
+  readonly end: number;
+}
+
+const isNode = (x: unknown): x is AstNode => typeof x === 'object' && x !== null && typeof (x as AstNode).op === 'string';
+
+/**
+ * The evaluator refuses `has()` on a field of an indexed value (`has(self.matches[0].path)`, as
+ * Gateway API's rules write it). Standard CEL reads that as: evaluate `self.matches[0]`, then test
+ * its field; `cel.bind(__h0, self.matches[0], has(__h0.path))` says exactly that in a form the
+ * evaluator takes. The rule's text is rewritten at those calls only (by the parser's positions).
+ */
+function withBoundHasOperands(rule: string, ast: unknown): string {
+  const sites: { start: number; end: number; operand: AstNode; field: string }[] = [];
+  // Operands are a node, or a list of nodes and names (unary operators hold a single node).
+  const children = (node: AstNode): unknown[] => (Array.isArray(node.args) ? node.args : isNode(node.args) ? [node.args] : []);
+  const indexed = (node: unknown): boolean => isNode(node) && (node.op === '[]' || children(node).some(indexed));
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!isNode(node)) return;
+    const args = node.args as unknown[];
+    if (node.op === 'call' && args[0] === 'has' && Array.isArray(args[1]) && args[1].length === 1) {
+      const arg = args[1][0];
+      if (isNode(arg) && arg.op === '.' && Array.isArray(arg.args) && indexed(arg.args[0]) && typeof arg.args[1] === 'string') {
+        sites.push({ start: node.start, end: node.end, operand: arg.args[0] as AstNode, field: arg.args[1] });
+        return;
+      }
+    }
+    children(node).forEach(walk);
+  };
+  walk(ast);
+  let text = rule;
+  sites
+    .sort((a, b) => b.start - a.start)
+    .forEach((site, i) => {
+      const name = `__has${i}`;
+      text = `${text.slice(0, site.start)}cel.bind(${name}, ${rule.slice(site.operand.start, site.operand.end)}, has(${name}.${site.field}))${text.slice(site.end)}`;
+    });
+  return text;
 }
 
 /** Why a rule could not be run: the function it needs, or the evaluator's own words. */
