@@ -5,8 +5,8 @@
  */
 import { ConfigError, loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
-import { BootstrapSecrets, loadBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
-import { fingerprintFileFor, fingerprintMismatches, fingerprintOf, readFingerprint } from '../bootstrap/fingerprint';
+import { BootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
+import { fingerprintFileFor, readClusterSecrets } from '../bootstrap/fingerprint';
 import { buildPlatform } from './platform';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
@@ -80,8 +80,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
 function clusterSecrets(cluster: string, opts: SynthOptions): { secrets?: BootstrapSecrets; hostFilesSkipped?: string } {
   const file = secretsFileFor(cluster, opts.secretsDir);
   const fingerprintFile = fingerprintFileFor(cluster, opts.fingerprintsDir);
-  const recorded = readFingerprint(fingerprintFile);
-  const secrets = loadBootstrapSecrets(file);
+  const { secrets, recorded, mismatches } = readClusterSecrets(cluster, file, fingerprintFile);
   if (!secrets) {
     return {
       hostFilesSkipped: recorded
@@ -89,14 +88,11 @@ function clusterSecrets(cluster: string, opts: SynthOptions): { secrets?: Bootst
         : `no ${file} yet: host boot files (dist/hosts/) not written. For a new cluster, create its secrets once with \`npm run secrets -- --init\` and synthesize again.`,
     };
   }
-  if (recorded) {
-    const mismatches = fingerprintMismatches(recorded, fingerprintOf(cluster, secrets));
-    if (mismatches.length) {
-      throw new ConfigError(file, [
-        ...mismatches,
-        `these are not the secrets of cluster ${cluster} (${fingerprintFile}): restore the cluster's own secrets file from your backup; nothing was written`,
-      ]);
-    }
+  if (mismatches.length) {
+    throw new ConfigError(file, [
+      ...mismatches,
+      `these are not the secrets of cluster ${cluster} (${fingerprintFile}): restore the cluster's own secrets file from your backup; nothing was written`,
+    ]);
   }
   return { secrets };
 }

@@ -13,7 +13,7 @@ import { readInputFile } from '../config/bounded-input';
 import { ConfigError } from '../config/load';
 import { repoRoot } from '../lib/repo-root';
 import { caCertHash } from './pki';
-import type { BootstrapSecrets } from './secrets';
+import { BootstrapSecrets, loadBootstrapSecrets } from './secrets';
 
 export interface ClusterFingerprint {
   readonly cluster: string;
@@ -74,4 +74,21 @@ export function readFingerprint(file: string): ClusterFingerprint | undefined {
 /** What differs between a cluster's recorded fingerprint and the secrets at hand, one line each. */
 export function fingerprintMismatches(recorded: ClusterFingerprint, actual: ClusterFingerprint): string[] {
   return FIELDS.filter((f) => recorded[f] !== actual[f]).map((f) => `${f}: the fingerprint records ${recorded[f]}, the secrets file has ${actual[f]}`);
+}
+
+/** A cluster's secrets file as read against its fingerprint: what synthesis and `npm run secrets` both decide on. */
+export interface ClusterSecretsState {
+  /** Undefined when there is no secrets file. */
+  readonly secrets?: BootstrapSecrets;
+  /** Undefined when the cluster has no fingerprint (a new cluster, or the example). */
+  readonly recorded?: ClusterFingerprint;
+  /** Where the secrets file differs from the fingerprint; empty when it matches or either is missing. */
+  readonly mismatches: string[];
+}
+
+export function readClusterSecrets(cluster: string, secretsFile: string, fingerprintFile: string): ClusterSecretsState {
+  const recorded = readFingerprint(fingerprintFile);
+  const secrets = loadBootstrapSecrets(secretsFile);
+  const mismatches = secrets && recorded ? fingerprintMismatches(recorded, fingerprintOf(cluster, secrets)) : [];
+  return { secrets, recorded, mismatches };
 }

@@ -9,8 +9,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CONFIG, loadConfig } from '../config/load';
-import { fingerprintFileFor, fingerprintMismatches, fingerprintOf, readFingerprint, renderFingerprint } from './fingerprint';
-import { initBootstrapSecrets, loadBootstrapSecrets, newBootstrapToken, SecretsExistError, secretsFileFor, writeBootstrapSecrets } from './secrets';
+import { fingerprintFileFor, fingerprintOf, readClusterSecrets, readFingerprint, renderFingerprint } from './fingerprint';
+import { initBootstrapSecrets, newBootstrapToken, SecretsExistError, secretsFileFor, writeBootstrapSecrets } from './secrets';
 
 const USAGE = 'usage: npm run secrets -- [--init] [--rotate-token] [--config <platform.yaml>] [--file <secrets file>] [--fingerprint <file>]';
 
@@ -35,10 +35,10 @@ export function main(argv: string[]): number {
   const cluster = loadConfig(config).cluster.name;
   file ??= secretsFileFor(cluster);
   fingerprintFile ??= fingerprintFileFor(cluster);
-  const recorded = readFingerprint(fingerprintFile);
 
   if (init) {
-    if (recorded) {
+    // Only the fingerprint decides: a damaged secrets file is still one that must not be replaced.
+    if (readFingerprint(fingerprintFile)) {
       console.error(
         `${fingerprintFile} records cluster ${cluster}'s secrets: it exists already. Restore its secrets file (${file}) from your backup; a new one could not join it.`,
       );
@@ -59,7 +59,7 @@ export function main(argv: string[]): number {
     }
   }
 
-  const secrets = loadBootstrapSecrets(file);
+  const { secrets, recorded, mismatches } = readClusterSecrets(cluster, file, fingerprintFile);
   if (!secrets) {
     console.error(
       recorded
@@ -68,7 +68,6 @@ export function main(argv: string[]): number {
     );
     return 1;
   }
-  const mismatches = recorded ? fingerprintMismatches(recorded, fingerprintOf(cluster, secrets)) : [];
   if (mismatches.length) {
     console.error(`${file} is not the secrets file of cluster ${cluster} (${fingerprintFile}):\n  ${mismatches.join('\n  ')}`);
     return 1;

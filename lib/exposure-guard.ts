@@ -6,7 +6,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { checkExposure, ProtectedService } from './exposure';
+import { dataServiceExposure, ProtectedService } from './exposure';
 
 const registries = new WeakMap<IConstruct, ProtectedService[]>();
 
@@ -28,7 +28,6 @@ function exposureProblems(root: IConstruct, services: readonly ProtectedService[
     .findAll()
     .filter((c): c is ApiObject => ApiObject.isApiObject(c))
     .map((o) => o.toJson());
-  // checkExposure also reports every NodePort (the edge's included); only the data services' problems are ours.
-  const unrelated = new Set(checkExposure(objects, []));
-  return checkExposure(objects, services).filter((problem) => !unrelated.has(problem));
+  // Only the data services' problems are ours: the edge's own NodePort is the platform's to judge.
+  return dataServiceExposure(objects, services).map((e) => e.message);
 }

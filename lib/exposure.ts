@@ -11,7 +11,7 @@ export interface ProtectedService {
   readonly selector: Readonly<Record<string, string>>;
 }
 
-interface Obj {
+export interface Obj {
   kind: string;
   metadata: { name: string; namespace?: string };
   spec?: any;
@@ -35,23 +35,55 @@ function routedServices(obj: Obj): { namespace: string; name: string }[] {
   return [];
 }
 
-/** Returns one message per violation; an empty list means the rules hold. */
-export function checkExposure(objects: readonly Obj[], dataServices: readonly ProtectedService[]): string[] {
-  const problems: string[] = [];
+/** One violation, and the object that causes it. */
+export interface Exposure<T extends Obj = Obj> {
+  readonly object: T;
+  /** True when a data service is exposed; false for any other NodePort or LoadBalancer. */
+  readonly dataService: boolean;
+  readonly message: string;
+}
+
+/** Every violation with its object; checkExposure() and dataServiceExposure() are views of it. */
+export function exposures<T extends Obj>(objects: readonly T[], dataServices: readonly ProtectedService[]): Exposure<T>[] {
+  const found: Exposure<T>[] = [];
   const where = (o: Obj) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
   for (const obj of objects) {
     if (obj.kind === 'Service' && ['NodePort', 'LoadBalancer'].includes(obj.spec?.type)) {
       const target = dataServices.find((d) => d.namespace === obj.metadata.namespace && selects(obj.spec?.selector, d.selector));
-      problems.push(
+      found.push(
         target
-          ? `${where(obj)} exposes data service ${target.namespace}/${target.name} as ${obj.spec.type}; databases are reachable only inside their namespace`
-          : `${where(obj)} is of type ${obj.spec.type}; only the edge entry point may be exposed outside the cluster (route HTTP through the Gateway instead)`,
+          ? {
+              object: obj,
+              dataService: true,
+              message: `${where(obj)} exposes data service ${target.namespace}/${target.name} as ${obj.spec.type}; databases are reachable only inside their namespace`,
+            }
+          : {
+              object: obj,
+              dataService: false,
+              message: `${where(obj)} is of type ${obj.spec.type}; only the edge entry point may be exposed outside the cluster (route HTTP through the Gateway instead)`,
+            },
       );
     }
     for (const backend of routedServices(obj)) {
       const target = dataServices.find((d) => d.namespace === backend.namespace && d.name === backend.name);
-      if (target) problems.push(`${where(obj)} routes to data service ${target.namespace}/${target.name}; databases are never exposed through the entry point`);
+      if (target) {
+        found.push({
+          object: obj,
+          dataService: true,
+          message: `${where(obj)} routes to data service ${target.namespace}/${target.name}; databases are never exposed through the entry point`,
+        });
+      }
     }
   }
-  return problems;
+  return found;
+}
+
+/** Returns one message per violation; an empty list means the rules hold. */
+export function checkExposure(objects: readonly Obj[], dataServices: readonly ProtectedService[]): string[] {
+  return exposures(objects, dataServices).map((e) => e.message);
+}
+
+/** Only the violations that expose a data service (not the edge's own NodePort), with their objects. */
+export function dataServiceExposure<T extends Obj>(objects: readonly T[], dataServices: readonly ProtectedService[]): Exposure<T>[] {
+  return exposures(objects, dataServices).filter((e) => e.dataService);
 }

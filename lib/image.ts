@@ -33,6 +33,19 @@ export function parseImage(ref: string): ImageRef | string {
   return { registry: first, repository: rest.join('/'), tag, digest };
 }
 
+/**
+ * Whether an image reference, registry or not, is pinned: by `digest`, by a `tag`, or not at all
+ * (`untagged`, or `latest`); undefined when it is no image reference. For trees of any origin,
+ * where parseImage()'s rules for our own config (an explicit registry) do not apply.
+ */
+export function imagePinning(ref: string): 'digest' | 'tag' | 'untagged' | 'latest' | undefined {
+  const groups = REFERENCE.exec(ref)?.groups;
+  if (!groups) return undefined;
+  if (groups.digest) return 'digest';
+  if (!groups.tag) return 'untagged';
+  return groups.tag === 'latest' ? 'latest' : 'tag';
+}
+
 /** Formats an image reference, with an optional replacement tag. */
 export function formatImage(image: ImageRef, tag?: string): string {
   const base = `${image.registry}/${image.repository}`;

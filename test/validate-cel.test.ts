@@ -30,6 +30,9 @@ test('a sound route passes every rule it is evaluated against', () => {
   expect(report.evaluated).toBeGreaterThan(5);
 });
 
+/** A Thing (the kind storeWith() serves) with this spec. */
+const thing = (spec: object) => doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec });
+
 /** A store that serves one CRD kind, example.org/v1 Thing, with `schema`. */
 function storeWith(schema: object): SchemaStore {
   const crd = store.crds.get('gateway.networking.k8s.io/v1/HTTPRoute')!;
@@ -52,7 +55,7 @@ test('rules the evaluator cannot run are skipped, with the reason; transition ru
     },
   };
   const custom = storeWith(schema);
-  const report = checkCelRules([doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec: { size: '2Gi' } })], custom);
+  const report = checkCelRules([thing({ size: '2Gi' })], custom);
   expect(report.findings.map((f) => `${f.path}: ${f.message}`)).toEqual(['spec: must start with 1 (x-kubernetes-validations)']);
   expect(report.evaluated).toBe(1);
   expect(report.transitionRules).toBe(1);
@@ -72,7 +75,6 @@ test('schema defaults are applied before the rules run, as the API server does',
     },
   };
   const custom = storeWith(schema);
-  const thing = (spec: any) => doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec });
   expect(checkCelRules([thing({})], custom).findings).toEqual([]);
   expect(checkCelRules([thing({ mode: 'slow' })], custom).findings).toHaveLength(1);
 });
@@ -90,9 +92,8 @@ test('has() on a field of an indexed value is evaluated as CEL reads it, not ski
       },
     },
   };
-  const thing = (items: object[]) => doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec: { items } });
-  const first = checkCelRules([thing([{ name: 'x' }])], storeWith(schema));
+  const first = checkCelRules([thing({ items: [{ name: 'x' }] })], storeWith(schema));
   expect(first.findings.map((f) => f.message)).toEqual(['the first item may not be x (x-kubernetes-validations)']);
   expect(first.skipped.size).toBe(0);
-  expect(checkCelRules([thing([{}]), thing([{ name: 'y' }]), thing([])], storeWith(schema)).findings).toEqual([]);
+  expect(checkCelRules([thing({ items: [{}] }), thing({ items: [{ name: 'y' }] }), thing({ items: [] })], storeWith(schema)).findings).toEqual([]);
 });

@@ -59,6 +59,11 @@ function absoluteUrl(s: string): boolean {
   }
 }
 
+/** The schema of a mapping's field `key`: its property, else the schema of additional properties. */
+function childSchema(schema: any, key: string): any {
+  return schema?.properties?.[key] ?? (typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+}
+
 /**
  * The value as the API server validates it: schema defaults filled in first (it defaults while
  * decoding, before any rule runs, so rules read defaulted fields without has()).
@@ -68,8 +73,7 @@ function defaulted(value: unknown, schema: any): unknown {
   if (Array.isArray(value)) return value.map((v) => defaulted(v, schema.items));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      out[k] = defaulted(v, schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined));
+    for (const [k, v] of Object.entries(value)) out[k] = defaulted(v, childSchema(schema, k));
     for (const [k, sub] of Object.entries<any>(schema.properties ?? {})) {
       if (out[k] === undefined && sub?.default !== undefined) out[k] = defaulted(structuredClone(sub.default), sub);
     }
@@ -83,12 +87,7 @@ function toCel(value: unknown, schema: any): unknown {
   if (typeof value === 'number') return schema?.type === 'integer' || (Number.isInteger(value) && schema?.type !== 'number') ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map((v) => toCel(v, schema?.items));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        toCel(v, schema?.properties?.[k] ?? (typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined)),
-      ]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v, childSchema(schema, k))]));
   }
   return value;
 }
@@ -147,7 +146,7 @@ export function checkCelRules(docs: readonly SourceDocument[], store: SchemaStor
     if (Array.isArray(value)) value.forEach((item, i) => visit(doc, schema.items, item, childPath(path, i)));
     else if (typeof value === 'object') {
       for (const [key, child] of Object.entries(value as object)) {
-        const sub = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+        const sub = childSchema(schema, key);
         visit(doc, sub, child, childPath(path, key));
       }
     }

@@ -4,12 +4,13 @@
  * deletes it with its claim, a database reachable from outside its namespace (a NodePort, a
  * LoadBalancer, a route), and a Ceph pool that wants more copies than it has failure domains.
  */
-import { checkExposure } from '../exposure';
+import { dataServiceExposure } from '../exposure';
 import { childPath, finding, Finding, namespaceOf, SourceDocument } from './document';
 import { containersOf, isKind, PodTemplate, podTemplates } from './workloads';
 
 /** Images of databases: the official ones and their common repackagings. */
 const DATABASE_IMAGE = /(^|\/)(postgres|postgresql|postgis|timescaledb|mysql|mariadb|mongo|mongodb|redis|valkey|elasticsearch)(:|@|$)/;
+const POSTGRES_IMAGE = /(^|\/)(postgres|postgresql|postgis|timescaledb)(:|@|$)/;
 /** The official image's data directory when PGDATA is unset (the image's default before 18; 18 moved it under /var/lib/postgresql). */
 const DEFAULT_PGDATA = (image: string) => (/:(1[89]|[2-9]\d)(\.|-|$)/.test(image) ? '/var/lib/postgresql' : '/var/lib/postgresql/data');
 
@@ -40,8 +41,7 @@ function postgresDataDirectories(templates: readonly PodTemplate[]): Finding[] {
   for (const template of templates) {
     const kinds = volumeKinds(template);
     for (const { container, path } of containersOf(template)) {
-      if (typeof container.image !== 'string' || !/(^|\/)(postgres|postgresql|postgis|timescaledb)(:|@|$)/.test(container.image) || !runsServer(container))
-        continue;
+      if (typeof container.image !== 'string' || !POSTGRES_IMAGE.test(container.image) || !runsServer(container)) continue;
       const pgdata = (container.env ?? []).find((e: any) => e?.name === 'PGDATA')?.value ?? DEFAULT_PGDATA(container.image);
       // The mount that holds the data directory: the longest mount path that is a prefix of it.
       const mount = (container.volumeMounts ?? [])
@@ -112,15 +112,11 @@ function exposedDatabases(docs: readonly SourceDocument[], templates: readonly P
     )
     .map((s) => ({ namespace: namespaceOf(s.object), name: s.object.metadata?.name, selector: s.object.spec.selector }));
   if (!protectedServices.length) return [];
-  const objects = docs.map((d) => d.object);
-  const unrelated = new Set(checkExposure(objects, []));
-  const problems = checkExposure(objects, protectedServices).filter((p) => !unrelated.has(p));
-  return problems.map((problem) => {
-    const doc = docs.find((d) =>
-      problem.startsWith(`${d.object.kind} ${d.object.metadata?.namespace ? `${d.object.metadata.namespace}/` : ''}${d.object.metadata?.name} `),
-    )!;
-    return finding(doc, '', problem);
-  });
+  const byObject = new Map(docs.map((d) => [d.object, d]));
+  return dataServiceExposure(
+    docs.map((d) => d.object),
+    protectedServices,
+  ).map((e) => finding(byObject.get(e.object)!, '', e.message));
 }
 
 /** A replicated pool wants `size` copies on distinct failure domains; with fewer, Ceph never gets healthy. */

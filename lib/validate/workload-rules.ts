@@ -5,6 +5,7 @@
  * limit, a CronJob schedule or time zone that does not parse, and two Services on one NodePort.
  */
 import { isCronSchedule } from '../cron';
+import { imagePinning } from '../image';
 import { compareQuantities } from '../quantity';
 import { checkTimeZone } from '../time-zone';
 import { childPath, finding, Finding, groupVersion, namespaceOf, SourceDocument } from './document';
@@ -56,12 +57,7 @@ function selectorsMatchTemplates(docs: readonly SourceDocument[]): Finding[] {
 }
 
 /** An image a registry may move under you: no tag or digest, or `latest`. */
-function unpinned(image: string): boolean {
-  if (image.includes('@sha256:')) return false;
-  const lastSegment = image.split('/').pop() ?? image;
-  const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
-  return tag === undefined || tag === 'latest';
-}
+const unpinned = (image: string) => ['untagged', 'latest'].includes(imagePinning(image) ?? '');
 
 function containerRules(docs: readonly SourceDocument[]): Finding[] {
   const findings: Finding[] = [];
