@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { closest, distance } from 'fastest-levenshtein';
 import { ConfigError, DEFAULT_CONFIG } from './config/load';
-import { formatSummary, synthesize } from './app/synth';
+import { formatSummary, pinExpiryWarnings, synthesize } from './app/synth';
 import { outdirProblem } from './lib/outdir-guard';
 import { repoRoot } from './lib/repo-root';
 import { SynthError } from './lib/synth-writer';
@@ -61,6 +61,8 @@ function main(args: string[]): number {
   try {
     const result = synthesize({ configFile, outdir });
     for (const w of result.warnings) console.warn(`warning [${w.id}]: ${w.message}`);
+    // Read against today's date here, at the edge: synthesis itself never reads the clock.
+    for (const line of pinExpiryWarnings(new Date())) console.warn(`warning [platform:bootstrap:aptKeyExpiring]: ${line}`);
     report(formatSummary(result.summaries));
     report(`\n${outdir}/ written from ${configFile}`);
     if (result.hostFilesSkipped) console.warn(`note: ${result.hostFilesSkipped}`);

@@ -10,7 +10,7 @@ import { AppEnvironment, environments, EnvironmentModel, platformHost } from '..
 import { PlatformConfig } from '../config/schema';
 import { StorageConfig } from '../config/schema/storage';
 import { declaredStorageClasses } from '../lib/storage-rules';
-import { chartVersion, imageVersion, Versions } from '../config/versions';
+import { chartVersion, imageVersion, manifestPin, Versions } from '../config/versions';
 import { assignSyncWave, ENV_WAVE } from '../lib/argocd';
 import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
@@ -164,12 +164,12 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         pins: {
           etcdImage: imageVersion(versions, 'etcd'),
           haproxyImage: imageVersion(versions, 'haproxy'),
-          keepalivedImage: imageVersion(versions, 'keepalived'),
           csrApproverImage: imageVersion(versions, 'kubelet-csr-approver'),
-          pauseImage: imageVersion(versions, 'pause'),
+          // The pause image kubeadm expects for the cluster's minor (`pause-1.36`).
+          pauseImage: imageVersion(versions, `pause-${config.cluster.kubernetesVersion.split('.').slice(0, 2).join('.')}`),
           containerdVersion: imageVersion(versions, 'containerd-package'),
-          cniManifest: manifestUrl(versions, config.cluster.cni),
-          argoCdManifest: manifestUrl(versions, 'argo-cd'),
+          cniManifest: manifestPin(versions, config.cluster.cni),
+          argoCdManifest: manifestPin(versions, 'argo-cd'),
         },
         secrets: opts.secrets,
         elasticsearch: config.logging.enabled,
@@ -194,12 +194,6 @@ const ENV_PREREQUISITE_KINDS = ['NetworkPolicy', 'ConfigMap', 'ServiceAccount', 
 export function rookStorageOptions(storage: StorageConfig): RookStorageOptions {
   const { hosts: storageHosts, monCount, allowMultipleMonsPerNode, pools, classes } = storage;
   return { storageHosts, monCount, allowMultipleMonsPerNode, pools, classes };
-}
-
-function manifestUrl(versions: Versions, name: string): string {
-  const url = versions.manifests[name];
-  if (!url) throw new Error(`config/versions.yaml: manifests.${name}: expected a pinned manifest URL, found nothing`);
-  return url;
 }
 
 interface DataTierContext {

@@ -3,6 +3,7 @@
  * platform-wide rules, render, then swap the result into place. Shared by main.ts, the tests
  * and the benchmark, so they all exercise the same path.
  */
+import { aptKeyExpiryWarnings } from '../bootstrap/apt-keys';
 import { ConfigError, loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
 import { BootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
@@ -115,4 +116,9 @@ export function formatSummary(summaries: readonly UnitSummary[]): string {
 
 function sortedKeys(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Pins that stop working on a date (the embedded apt signing keys), read against `now`: the CLI passes today. */
+export function pinExpiryWarnings(now: Date): string[] {
+  return aptKeyExpiryWarnings(now);
 }

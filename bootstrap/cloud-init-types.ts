@@ -20,9 +20,8 @@ export interface WriteFile {
 /** An apt source of the `apt` module; `$KEY_FILE` in `source` scopes the key to this repository. */
 export interface AptSource {
   readonly source: string;
-  /** Full 40-hex fingerprint of the signing key, fetched from `keyserver`. */
-  readonly keyid: string;
-  readonly keyserver: string;
+  /** The repository's ASCII-armored signing key, embedded (apt-keys.ts): nothing is fetched from a keyserver. */
+  readonly key: string;
 }
 
 export interface CloudConfig {

@@ -6,9 +6,12 @@
  * @see https://cloudinit.readthedocs.io/en/latest/reference/modules.html
  */
 import type { HostConfig } from '../config/schema/cluster';
+import { aptKey } from './apt-keys';
 import { combineApiServerExtensions, ApiServerExtension } from './api-server-extensions';
+import type { ManifestPin } from '../config/versions';
 import type { AptSource, Argv, CloudConfig, WriteFile } from './cloud-init-types';
-import { addonCommands, addonFiles, BOOTSTRAP_DIR } from './cluster-addons';
+import { BootAction, bootFiles, BootStep, RETRY, startBoot } from './boot-steps';
+import { ADMIN_KUBECONFIG, addonFiles, addonSteps, BOOTSTRAP_DIR, KUBELET_KUBECONFIG } from './cluster-addons';
 import { enableEtcdSnapshots, etcdSnapshotFiles } from './etcd-snapshots';
 import { EdgeForwarding, haproxyFiles } from './haproxy';
 import { hostFiles, kernelModules } from './host-files';
@@ -21,14 +24,6 @@ import { renderKubeadmConfig } from './serialize';
 
 export const KUBEADM_CONFIG = `${BOOTSTRAP_DIR}/kubeadm.yaml`;
 
-/**
- * Signing keys of the two apt repositories, by full fingerprint (fetched from the keyserver, so
- * an extended expiry date is picked up). pkgs.k8s.io: the isv:kubernetes OBS key, see
- * https://github.com/kubernetes/kubernetes/issues/128609; Docker: https://docs.docker.com/engine/install/debian/
- */
-const KUBERNETES_APT_KEY = 'DE15B14486CD377B9E876E1A234654DA9A296436';
-const DOCKER_APT_KEY = '9DC858229FC7DD38854AE2D88D81803C0EBFCD88';
-const KEYSERVER = 'keyserver.ubuntu.com';
 /** pkgs.k8s.io package revision of every release build. */
 const KUBERNETES_DEB_REVISION = '1.1';
 
@@ -36,12 +31,11 @@ const KUBERNETES_DEB_REVISION = '1.1';
 export interface HostVersions {
   readonly etcdImage: string;
   readonly haproxyImage: string;
-  readonly keepalivedImage: string;
   readonly csrApproverImage: string;
   readonly pauseImage: string;
   readonly containerdVersion: string;
-  readonly cniManifest: string;
-  readonly argoCdManifest: string;
+  readonly cniManifest: ManifestPin;
+  readonly argoCdManifest: ManifestPin;
 }
 
 export interface UserDataInputs {
@@ -59,20 +53,34 @@ function aptSources(inv: Inventory): Record<string, AptSource> {
   return {
     kubernetes: {
       source: `deb [signed-by=$KEY_FILE] https://pkgs.k8s.io/core:/stable:/v${inv.kubernetesMinor}/deb/ /`,
-      keyid: KUBERNETES_APT_KEY,
-      keyserver: KEYSERVER,
+      key: aptKey('kubernetes').armored,
     },
     docker: {
       source: `deb [signed-by=$KEY_FILE] https://download.docker.com/linux/${inv.cluster.distribution} $RELEASE stable`,
-      keyid: DOCKER_APT_KEY,
-      keyserver: KEYSERVER,
+      key: aptKey('docker').armored,
     },
   };
 }
 
+/** keepalived holds the VIP on control-plane hosts of an HA cluster: the distribution's package, run by systemd. */
+const runsKeepalived = (host: HostConfig, inv: Inventory) => isControlPlane(host) && inv.cluster.controlPlaneEndpoint !== undefined;
+
 function packages(host: HostConfig, inv: Inventory): CloudConfig['packages'] {
   const version = `${inv.kubernetesVersion}-${KUBERNETES_DEB_REVISION}`;
-  return [['kubelet', version], ['kubeadm', version], ['kubectl', version], 'containerd.io', ...(host.cephDisks.length ? ['lvm2'] : [])];
+  return [
+    ['kubelet', version],
+    ['kubeadm', version],
+    ['kubectl', version],
+    'containerd.io',
+    ...(host.cephDisks.length ? ['lvm2'] : []),
+    ...(runsKeepalived(host, inv) ? ['keepalived'] : []),
+  ];
+}
+
+/** Held at their versions (apt upgrades never move them); the boot stops when one is missing or another version. */
+function heldPackages(inv: Inventory, containerdVersion: string): Record<string, string> {
+  const kubernetes = `${inv.kubernetesVersion}-${KUBERNETES_DEB_REVISION}`;
+  return { kubelet: kubernetes, kubeadm: kubernetes, kubectl: kubernetes, 'containerd.io': containerdVersion };
 }
 
 const secretFile = (path: string, content: string): WriteFile => ({ path, content, owner: 'root:root', permissions: '0600' });
@@ -98,6 +106,7 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
   const cluster = inv.cluster;
   const controlPlane = isControlPlane(host);
   const init = runsInit(host, inv);
+  const keepalived = runsKeepalived(host, inv);
   const apiServer = combineApiServerExtensions(inputs.apiServerExtensions);
   const kubeadm = kubeadmDocuments(host, {
     inventory: inv,
@@ -126,26 +135,68 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
           ...pkiFiles(secrets),
           ...apiServer.files,
           ...haproxyFiles(inv, inputs.edge, versions.haproxyImage),
-          ...(cluster.controlPlaneEndpoint ? keepalivedFiles(host, inv, secrets.keepalivedPassword, versions.keepalivedImage) : []),
+          ...(keepalived ? keepalivedFiles(host, inv, secrets.keepalivedPassword) : []),
           ...etcdSnapshotFiles({ image: versions.etcdImage, onCalendar: cluster.etcdSnapshots.onCalendar, keep: cluster.etcdSnapshots.keep }),
         ]
       : []),
     ...(init ? addonFiles(addons) : []),
   ];
 
-  const runcmd: Argv[] = [
-    // The kubelet refuses to run with swap on; masking swap.target keeps fstab swap off after reboots.
-    ['systemctl', 'mask', 'swap.target'],
-    ['swapoff', '-a'],
-    ...kernelModules(host, cluster).map((m): Argv => ['modprobe', m]),
-    // Before kubeadm: protectKernelDefaults makes the kubelet refuse other values.
-    ['sysctl', '--system'],
-    ['systemctl', 'restart', 'containerd'],
-    ['apt-mark', 'hold', 'kubelet', 'kubeadm', 'kubectl', 'containerd.io'],
-    ['kubeadm', init ? 'init' : 'join', '--config', KUBEADM_CONFIG],
-    ...(controlPlane ? enableEtcdSnapshots : []),
-    ...(init ? addonCommands(addons) : []),
+  const steps: BootStep[] = [
+    {
+      name: 'prepare-host',
+      description: 'swap off, kernel modules and sysctls, containerd restarted, packages held',
+      actions: [
+        // The kubelet refuses to run with swap on; masking swap.target keeps fstab swap off after reboots.
+        { run: ['systemctl', 'mask', 'swap.target'] },
+        { run: ['swapoff', '-a'] },
+        ...kernelModules(host, cluster).map((m): BootAction => ({ run: ['modprobe', m] })),
+        // Before kubeadm: protectKernelDefaults makes the kubelet refuse other values.
+        { run: ['sysctl', '--system'] },
+        { run: ['systemctl', 'restart', 'containerd'] },
+        // A package apt could not install at its pinned version stops the boot here, not at kubeadm.
+        { packages: heldPackages(inv, versions.containerdVersion) },
+        { run: ['apt-mark', 'hold', ...Object.keys(heldPackages(inv, versions.containerdVersion))] },
+        ...(keepalived ? [{ run: ['systemctl', 'enable', '--now', 'keepalived.service'] } as BootAction] : []),
+      ],
+      ...RETRY.once,
+    },
+    ...(init
+      ? ([
+          {
+            name: 'pull-images',
+            description: "the control plane's images, pulled before kubeadm init waits on them",
+            actions: [{ run: ['kubeadm', 'config', 'images', 'pull', '--config', KUBEADM_CONFIG] }],
+            ...RETRY.network,
+          },
+          {
+            name: 'kubeadm-init',
+            description: 'kubeadm init (never repeated on a host that has a cluster)',
+            actions: [{ run: ['kubeadm', 'init', '--config', KUBEADM_CONFIG] }],
+            // admin.conf is written by init: a host that has it is (or was) a control plane; never init it again.
+            skipIf: ADMIN_KUBECONFIG,
+            ...RETRY.once,
+          },
+        ] satisfies BootStep[])
+      : ([
+          {
+            name: 'kubeadm-join',
+            description: `kubeadm join ${inv.apiEndpoint}${controlPlane ? ' as a control plane' : ''}`,
+            actions: [{ run: ['kubeadm', 'join', '--config', KUBEADM_CONFIG] }],
+            // A worker that has joined has kubelet.conf; a worker's partial join is undone before another try.
+            // Control planes are not reset: that would delete the CA files this user-data put in place.
+            ...(controlPlane ? {} : { skipIf: KUBELET_KUBECONFIG, beforeRetry: [['kubeadm', 'reset', '--force'] as Argv] }),
+            ...RETRY.join,
+          },
+        ] satisfies BootStep[])),
+    ...(controlPlane
+      ? ([
+          { name: 'etcd-snapshots', description: 'the nightly etcd snapshot timer', actions: enableEtcdSnapshots.map((run) => ({ run })), ...RETRY.once },
+        ] satisfies BootStep[])
+      : []),
+    ...(init ? addonSteps(addons) : []),
   ];
+  files.push(...bootFiles(host.name, steps));
 
   return {
     hostname: host.name,
@@ -155,6 +206,6 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
     package_upgrade: false,
     packages: packages(host, inv),
     write_files: files,
-    runcmd,
+    runcmd: startBoot,
   };
 }

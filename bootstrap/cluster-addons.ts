@@ -1,8 +1,9 @@
 /**
  * What the first control-plane host applies right after `kubeadm init` so the cluster
- * assembles itself: the pinned CNI manifest, the kubelet serving-certificate approver, Argo CD
- * from its pinned upstream release, then Argo CD's settings and the root Application that syncs
- * dist/cluster (the objects of dist/bootstrap/, handed in by the composition).
+ * assembles itself, as boot steps (boot-steps.ts): the pinned CNI manifest, the kubelet
+ * serving-certificate approver, Argo CD from its pinned upstream release, then Argo CD's
+ * settings and the root Application that syncs dist/cluster (the objects of dist/bootstrap/,
+ * handed in by the composition). Downloads are applied only when their SHA-256 matches.
  *
  * kubelet-csr-approver: the kubelet runs with serverTLSBootstrap (serving certificates signed
  * by the cluster CA instead of self-signed ones), and those CSRs stay Pending forever unless
@@ -12,12 +13,16 @@
  * @see https://github.com/postfinance/kubelet-csr-approver
  */
 import { CONTROL_PLANE_TOLERATION } from '../lib/kube';
+import type { ManifestPin } from '../config/versions';
+import { BootAction, BootStep, RETRY } from './boot-steps';
 import type { Argv, WriteFile } from './cloud-init-types';
 import type { Inventory } from './inventory';
 import { toYaml, toYamlStream } from './serialize';
 
 export const BOOTSTRAP_DIR = '/etc/kubernetes/bootstrap';
 export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
+/** Written by `kubeadm join` once the kubelet's TLS bootstrap succeeded. */
+export const KUBELET_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
 const APPROVER = 'kubelet-csr-approver';
 
 export function csrApproverManifest(inv: Inventory, image: string): string {
@@ -88,8 +93,8 @@ export interface AddonInputs {
   readonly inventory: Inventory;
   /** Argo CD's settings and the root Application (`dist/bootstrap/`), applied once Argo CD runs. */
   readonly gitopsManifests: readonly object[];
-  readonly cniManifest: string;
-  readonly argoCdManifest: string;
+  readonly cniManifest: ManifestPin;
+  readonly argoCdManifest: ManifestPin;
   readonly approverImage: string;
 }
 
@@ -103,16 +108,51 @@ export function addonFiles(inputs: AddonInputs): WriteFile[] {
   ];
 }
 
-export function addonCommands(inputs: AddonInputs): Argv[] {
-  const kubectl = (...args: string[]): Argv => ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, ...args];
+const kubectl = (...args: string[]): Argv => ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, ...args];
+/** Where verified downloads are kept (the runner writes them 0600). */
+export const DOWNLOAD_DIR = '/var/lib/platform-boot/downloads';
+const fetched = (name: string, pin: ManifestPin): BootAction => ({ fetch: { url: pin.url, sha256: pin.sha256, dest: `${DOWNLOAD_DIR}/${name}.yaml` } });
+
+/** The first control plane's steps after `kubeadm init`: each apply is idempotent, so a retry repeats it whole. */
+export function addonSteps(inputs: AddonInputs): BootStep[] {
+  const cni = inputs.inventory.cluster.cni;
   return [
-    kubectl('apply', '-f', inputs.cniManifest),
-    kubectl('apply', '-f', `${BOOTSTRAP_DIR}/kubelet-csr-approver.yaml`),
-    kubectl('apply', '-f', `${BOOTSTRAP_DIR}/argocd-namespace.yaml`),
-    // Argo CD's CRDs exceed the client-side apply annotation limit: server-side apply.
-    kubectl('apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', inputs.argoCdManifest),
-    kubectl('wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'),
-    // Server-side, like the install: argocd-cm already exists (the install made it) and takes our fields.
-    kubectl('apply', '--server-side', '--force-conflicts', '-f', `${BOOTSTRAP_DIR}/gitops.yaml`),
+    {
+      name: 'wait-for-api',
+      description: 'the API server answers /readyz',
+      actions: [{ run: kubectl('get', '--raw', '/readyz', '--request-timeout', '10s'), timeoutSeconds: 30 }],
+      ...RETRY.apiWait,
+    },
+    {
+      name: 'cni',
+      description: `${cni} from its pinned, verified manifest`,
+      actions: [fetched(cni, inputs.cniManifest), { run: kubectl('apply', '-f', `${DOWNLOAD_DIR}/${cni}.yaml`) }],
+      ...RETRY.network,
+    },
+    {
+      name: 'kubelet-csr-approver',
+      description: 'approves the kubelet serving certificates of our hosts',
+      actions: [{ run: kubectl('apply', '-f', `${BOOTSTRAP_DIR}/kubelet-csr-approver.yaml`) }],
+      ...RETRY.network,
+    },
+    {
+      name: 'argo-cd',
+      description: 'Argo CD from its pinned, verified manifest',
+      actions: [
+        { run: kubectl('apply', '-f', `${BOOTSTRAP_DIR}/argocd-namespace.yaml`) },
+        fetched('argo-cd', inputs.argoCdManifest),
+        // Argo CD's CRDs exceed the client-side apply annotation limit: server-side apply.
+        { run: kubectl('apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', `${DOWNLOAD_DIR}/argo-cd.yaml`) },
+        { run: kubectl('wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'), timeoutSeconds: 330 },
+      ],
+      ...RETRY.network,
+    },
+    {
+      name: 'root-application',
+      description: 'Argo CD settings and the root Application (dist/bootstrap/)',
+      // Server-side, like the install: argocd-cm already exists (the install made it) and takes our fields.
+      actions: [{ run: kubectl('apply', '--server-side', '--force-conflicts', '-f', `${BOOTSTRAP_DIR}/gitops.yaml`) }],
+      ...RETRY.network,
+    },
   ];
 }

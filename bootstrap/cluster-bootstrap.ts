@@ -75,9 +75,8 @@ export class ClusterBootstrap extends Construct {
     const hostVersions: HostVersions = {
       etcdImage: pins.etcdImage ?? pinnedImage('etcd'),
       haproxyImage: pins.haproxyImage ?? pinnedImage('haproxy'),
-      keepalivedImage: pins.keepalivedImage ?? pinnedImage('keepalived'),
       csrApproverImage: pins.csrApproverImage ?? pinnedImage('kubelet-csr-approver'),
-      pauseImage: pins.pauseImage ?? pinnedImage('pause'),
+      pauseImage: pins.pauseImage ?? pinnedImage(`pause-${this.inventory.kubernetesMinor}`),
       containerdVersion: pins.containerdVersion ?? pinnedImage('containerd-package'),
       cniManifest: pins.cniManifest ?? pinnedManifest(cluster.cni),
       argoCdManifest: pins.argoCdManifest ?? pinnedManifest('argo-cd'),

@@ -22,7 +22,7 @@ export interface HostFileOptions {
   readonly elasticsearchSysctl: boolean;
   /** Sandbox (pause) image containerd uses. */
   readonly pauseImage: string;
-  /** containerd.io version to hold, e.g. `2.2.6`. */
+  /** containerd.io version to hold, e.g. `2.2.6-1` (Docker appends `~debian.12~bookworm`). */
   readonly containerdVersion: string;
 }
 
@@ -80,6 +80,6 @@ export function hostFiles(host: HostConfig, opts: HostFileOptions): WriteFile[] 
     file('/etc/containerd/config.toml', containerdConfig(opts.pauseImage)),
     file('/etc/crictl.yaml', [HEADER, `runtime-endpoint: ${CRI_SOCKET}`, `image-endpoint: ${CRI_SOCKET}`]),
     // Written before the packages module runs, so apt installs exactly this containerd.
-    file('/etc/apt/preferences.d/containerd', [HEADER, 'Package: containerd.io', `Pin: version ${opts.containerdVersion}-*`, 'Pin-Priority: 1001']),
+    file('/etc/apt/preferences.d/containerd', [HEADER, 'Package: containerd.io', `Pin: version ${opts.containerdVersion}*`, 'Pin-Priority: 1001']),
   ];
 }

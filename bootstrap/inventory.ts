@@ -16,7 +16,7 @@ export interface Inventory {
   readonly workers: readonly HostConfig[];
   /** The control-plane host that runs `kubeadm init`: the first listed. */
   readonly initHost: HostConfig;
-  /** `host:port` every kubelet and join uses: the VIP (haproxy) or the single API server. */
+  /** `host:port` every kubelet and join uses (kubeadm's controlPlaneEndpoint): the VIP (haproxy), or `apiServerAddress` / the first control plane on 6443. */
   readonly apiEndpoint: string;
   /** `1.36.2`. */
   readonly kubernetesVersion: string;
@@ -35,7 +35,7 @@ export function inventory(cluster: ClusterConfig): Inventory {
     controlPlanes,
     workers: cluster.hosts.filter(isWorker),
     initHost,
-    apiEndpoint: endpoint ? `${endpoint.vip}:${endpoint.port}` : `${initHost.address}:${API_SERVER_PORT}`,
+    apiEndpoint: endpoint ? `${endpoint.vip}:${endpoint.port}` : `${cluster.apiServerAddress ?? initHost.address}:${API_SERVER_PORT}`,
     kubernetesVersion: cluster.kubernetesVersion,
     kubernetesMinor: cluster.kubernetesVersion.split('.').slice(0, 2).join('.'),
   };

@@ -62,6 +62,7 @@ function nodeRegistration(host: HostConfig): NodeRegistrationOptions {
 export function apiServerCertSANs(inv: Inventory): string[] {
   const sans = [
     ...(inv.cluster.controlPlaneEndpoint ? [inv.cluster.controlPlaneEndpoint.vip] : []),
+    ...(inv.cluster.apiServerAddress ? [inv.cluster.apiServerAddress] : []),
     ...inv.controlPlanes.flatMap((h) => [h.name, h.address, ...(h.addressV6 ? [h.addressV6] : [])]),
   ];
   return [...new Set(sans)];
@@ -75,7 +76,8 @@ export function clusterConfiguration(inputs: KubeadmInputs): ClusterConfiguratio
     kind: 'ClusterConfiguration',
     clusterName: cluster.name,
     kubernetesVersion: `v${inv.kubernetesVersion}`,
-    ...(cluster.controlPlaneEndpoint ? { controlPlaneEndpoint: inv.apiEndpoint } : {}),
+    // Always set: kubeadm refuses to join a control plane to a cluster initialised without it.
+    controlPlaneEndpoint: inv.apiEndpoint,
     networking: { podSubnet: cluster.network.podCidr, serviceSubnet: cluster.network.serviceCidr, dnsDomain: cluster.network.dnsDomain },
     etcd: { local: { dataDir: '/var/lib/etcd' } },
     apiServer: { certSANs: apiServerCertSANs(inv), extraArgs: inputs.apiServer.extraArgs ?? [], extraVolumes: inputs.apiServer.extraVolumes ?? [] },

@@ -1,6 +1,7 @@
 /**
- * Static pods the kubelet runs from /etc/kubernetes/manifests on control-plane hosts (haproxy,
- * keepalived): host-network pods whose one config file comes from the host.
+ * Static pods the kubelet runs from /etc/kubernetes/manifests on control-plane hosts (haproxy):
+ * host-network pods whose one config file comes from the host. Never hostPID: a container's
+ * processes must not see, or signal, the host's.
  */
 import type { WriteFile } from './cloud-init-types';
 import { toYaml } from './serialize';
@@ -14,7 +15,6 @@ export interface StaticPodSpec {
   /** Host file mounted at `mountPath` in the container. */
   readonly config: { readonly hostPath: string; readonly mountPath: string; readonly readOnly: boolean };
   readonly securityContext: Record<string, unknown>;
-  readonly hostPID?: boolean;
   readonly livenessProbe?: Record<string, unknown>;
 }
 
@@ -25,7 +25,6 @@ export function staticPodFile(spec: StaticPodSpec): WriteFile {
     metadata: { name: spec.name, namespace: 'kube-system', labels: { 'app.kubernetes.io/name': spec.name, 'app.kubernetes.io/part-of': 'platform-bootstrap' } },
     spec: {
       hostNetwork: true,
-      ...(spec.hostPID ? { hostPID: true } : {}),
       priorityClassName: 'system-node-critical',
       containers: [
         {

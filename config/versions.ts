@@ -14,6 +14,12 @@ const chart = z.strictObject({
   version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'expected an exact chart version such as "1.2.3"' }),
 });
 
+/** A manifest applied at bootstrap: fetched by URL, applied only when its bytes have this SHA-256. */
+const manifest = z.strictObject({
+  url: z.url({ protocol: /^https$/, error: 'expected an https:// URL' }),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected the SHA-256 of the file (64 lowercase hex digits; sha256sum prints it)' }),
+});
+
 const versionsSchema = z.strictObject({
   kubernetes: z.strictObject({
     release: z.string().regex(/^1\.[0-9]+\.[0-9]+$/, { error: 'expected an exact release such as "1.36.2"' }),
@@ -21,11 +27,12 @@ const versionsSchema = z.strictObject({
   }),
   charts: z.record(z.string(), chart),
   images: z.record(z.string(), z.string().min(1)),
-  manifests: z.record(z.string(), z.url()),
+  manifests: z.record(z.string(), manifest),
 });
 
 export type Versions = z.infer<typeof versionsSchema>;
 export type ChartVersion = z.infer<typeof chart>;
+export type ManifestPin = z.infer<typeof manifest>;
 
 export function loadVersions(file: string = path.join(repoRoot(), 'config', 'versions.yaml')): Versions {
   const result = versionsSchema.safeParse(yaml.load(fs.readFileSync(file, 'utf8'), { schema: yaml.CORE_SCHEMA }), { reportInput: true });
@@ -43,5 +50,11 @@ export function chartVersion(versions: Versions, name: string): ChartVersion {
 export function imageVersion(versions: Versions, name: string): string {
   const pin = versions.images[name];
   if (!pin) throw new Error(`config/versions.yaml: images.${name}: expected a pinned image, found nothing`);
+  return pin;
+}
+
+export function manifestPin(versions: Versions, name: string): ManifestPin {
+  const pin = versions.manifests[name];
+  if (!pin) throw new Error(`config/versions.yaml: manifests.${name}: expected a pinned manifest { url, sha256 }, found nothing`);
   return pin;
 }

@@ -18,6 +18,8 @@ export interface HostSpec {
   readonly labels?: Readonly<Record<string, string>>;
   /** @default [] */
   readonly taints?: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /** Interface of `address`; carries the VIP on control planes of an HA cluster. @default - `controlPlaneEndpoint.interface` */
+  readonly interface?: string;
 }
 
 /** The API endpoint of several control planes: a keepalived VIP in front of haproxy. */
@@ -25,8 +27,8 @@ export interface ControlPlaneEndpointSpec {
   readonly vip: string;
   /** Port haproxy listens on; never 6443, which the local API server binds. @default 8443 */
   readonly port?: number;
-  /** Network interface that carries the VIP, e.g. `eth0`. */
-  readonly interface: string;
+  /** Interface that carries the VIP on control planes without their own `interface`. @default - none: each control plane names its own */
+  readonly interface?: string;
   /** VRRP router id, unique on the VIP's segment. @default - derived from the cluster name */
   readonly virtualRouterId?: number;
 }
@@ -45,6 +47,8 @@ export interface ClusterSpec {
   readonly kubeProxyMode?: 'iptables' | 'ipvs' | 'nftables';
   /** Required with more than one control-plane host. @default - none (one control plane) */
   readonly controlPlaneEndpoint?: ControlPlaneEndpointSpec;
+  /** Without a VIP: the DNS name or address of the API (port 6443); keep it when the cluster grows. @default - the first control plane's address */
+  readonly apiServerAddress?: string;
   /** Host OS family, for the containerd apt repository. @default 'debian' */
   readonly distribution?: 'debian' | 'ubuntu';
   /** Whether this project's bootstrap manages the hosts' sysctls. @default true */

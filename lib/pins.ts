@@ -11,7 +11,7 @@ import { repoRoot } from './repo-root';
 
 interface PinFile {
   readonly images?: Record<string, string>;
-  readonly manifests?: Record<string, string>;
+  readonly manifests?: Record<string, { readonly url: string; readonly sha256: string }>;
   readonly charts?: Record<string, ChartPin>;
 }
 
@@ -41,9 +41,10 @@ export function pinnedCharts(): Readonly<Record<string, ChartPin>> {
   return pinFile().charts ?? {};
 }
 
-/** The pinned manifest URL `key` of config/versions.yaml (`manifests.<key>`). */
-export function pinnedManifest(key: string): string {
-  const url = pinFile().manifests?.[key];
-  if (typeof url !== 'string') throw new Error(`config/versions.yaml: manifests.${key}: expected a pinned manifest URL, found nothing; pass it explicitly`);
-  return url;
+/** The pinned manifest `key` of config/versions.yaml (`manifests.<key>`): URL and SHA-256. */
+export function pinnedManifest(key: string): { readonly url: string; readonly sha256: string } {
+  const pin = pinFile().manifests?.[key];
+  if (typeof pin?.url !== 'string' || typeof pin.sha256 !== 'string')
+    throw new Error(`config/versions.yaml: manifests.${key}: expected a pinned manifest { url, sha256 }, found nothing; pass it explicitly`);
+  return pin;
 }

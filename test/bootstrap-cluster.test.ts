@@ -35,7 +35,7 @@ function synth(p: ClusterBootstrapProps) {
 interface UserData {
   hostname: string;
   packages: (string | string[])[];
-  apt: { sources: Record<string, { source: string; keyid: string }> };
+  apt: { sources: Record<string, { source: string; key: string }> };
   write_files: { path: string; content: string; permissions: string }[];
   runcmd: unknown[];
 }
@@ -53,7 +53,17 @@ function hosts(p: ClusterBootstrapProps) {
 
 const single = hosts(props('test/fixtures/berkeleytime.yaml'));
 const ha = hosts(props('examples/ha-cluster.yaml'));
-const kubeadmCommand = (h: { userData: UserData }) => h.userData.runcmd.find((c) => Array.isArray(c) && c[0] === 'kubeadm');
+
+interface Step {
+  name: string;
+  actions: ({ run: string[] } | { fetch: { url: string; sha256: string; dest: string } } | { packages: Record<string, string> })[];
+}
+/** The host's boot steps (the plan platform-boot runs; test/bootstrap-boot-steps.test.ts runs it). */
+const steps = (h: { file: (p: string) => string | undefined }): Step[] => JSON.parse(h.file('/etc/platform-boot/steps.json')!).steps;
+/** Every command of the boot, in order. */
+const commands = (h: { file: (p: string) => string | undefined }): string[][] => steps(h).flatMap((s) => s.actions.flatMap((a) => ('run' in a ? [a.run] : [])));
+const fetches = (h: { file: (p: string) => string | undefined }) => steps(h).flatMap((s) => s.actions.flatMap((a) => ('fetch' in a ? [a.fetch] : [])));
+const kubeadmCommand = (h: { file: (p: string) => string | undefined }) => commands(h).find((c) => c[0] === 'kubeadm' && ['init', 'join'].includes(c[1]));
 
 describe('files', () => {
   test('one user-data and meta-data per host under hosts/, owner-only, sorted', () => {
@@ -144,9 +154,9 @@ describe('kubeadm', () => {
     expect(cluster.apiServer.extraArgs.map((a: { name: string }) => a.name)).not.toContain('anonymous-auth');
   });
 
-  test('a single host has no endpoint or VIP and keeps workloads schedulable', () => {
+  test('a single host has no VIP, keeps workloads schedulable, and has a controlPlaneEndpoint so it can grow', () => {
     const [init, cluster] = single.get('hozer-55')!.kubeadm;
-    expect(cluster.controlPlaneEndpoint).toBeUndefined();
+    expect(cluster.controlPlaneEndpoint).toBe('192.0.2.55:6443');
     expect(cluster.apiServer.certSANs).toEqual(['hozer-55', '192.0.2.55']);
     expect(init.nodeRegistration.taints).toEqual([]);
   });
@@ -178,9 +188,9 @@ describe('kubeadm', () => {
 });
 
 describe('cloud-init', () => {
-  test('no runcmd entry is a string: every command is an argv list without a shell', () => {
+  test('no command is a string: runcmd and every boot step are argv lists without a shell', () => {
     for (const host of [...single.values(), ...ha.values()]) {
-      for (const cmd of host.userData.runcmd) {
+      for (const cmd of [...host.userData.runcmd, ...commands(host)]) {
         expect(Array.isArray(cmd)).toBe(true);
         expect((cmd as string[]).every((a) => typeof a === 'string')).toBe(true);
         expect(['sh', 'bash', '/bin/sh', '/bin/bash']).not.toContain((cmd as string[])[0]);
@@ -190,7 +200,7 @@ describe('cloud-init', () => {
 
   test('kernel settings are applied before kubeadm, and nothing formats or wipes a disk', () => {
     const { userData, raw } = single.get('hozer-55')!;
-    const order = userData.runcmd.map((c) => (c as string[]).slice(0, 2).join(' '));
+    const order = commands(single.get('hozer-55')!).map((c) => c.slice(0, 2).join(' '));
     expect(order.indexOf('sysctl --system')).toBeLessThan(order.indexOf('kubeadm init'));
     expect(order.indexOf('modprobe br_netfilter')).toBeLessThan(order.indexOf('sysctl --system'));
     expect(order).toContain('modprobe rbd');
@@ -217,9 +227,17 @@ describe('cloud-init', () => {
     const { userData } = single.get('hozer-55')!;
     const minor = versions.kubernetes.release.split('.').slice(0, 2).join('.');
     expect(userData.apt.sources.kubernetes.source).toBe(`deb [signed-by=$KEY_FILE] https://pkgs.k8s.io/core:/stable:/v${minor}/deb/ /`);
-    expect(userData.apt.sources.kubernetes.keyid).toMatch(/^[0-9A-F]{40}$/);
+    // The signing keys travel in the user-data: no keyserver, nothing fetched to trust the repositories.
+    for (const source of Object.values(userData.apt.sources)) {
+      expect(source.key).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----\n[\s\S]+-----END PGP PUBLIC KEY BLOCK-----\n$/);
+      expect(Object.keys(source).sort()).toEqual(['key', 'source']);
+    }
     const pinned = `${versions.kubernetes.release}-1.1`;
     expect(userData.packages).toEqual([['kubelet', pinned], ['kubeadm', pinned], ['kubectl', pinned], 'containerd.io', 'lvm2']);
+    // containerd.io is held by an apt pin, and the boot stops when apt installed any other version.
+    const check = steps(single.get('hozer-55')!)[0].actions.find((a) => 'packages' in a) as { packages: Record<string, string> };
+    expect(check.packages).toEqual({ kubelet: pinned, kubeadm: pinned, kubectl: pinned, 'containerd.io': versions.images['containerd-package'] });
+    expect(single.get('hozer-55')!.file('/etc/apt/preferences.d/containerd')).toContain(`Pin: version ${versions.images['containerd-package']}*`);
     expect(single.get('hozer-55')!.file('/etc/containerd/config.toml')).toContain('SystemdCgroup = true');
   });
 
@@ -254,7 +272,11 @@ describe('cloud-init', () => {
       expect(mode('/etc/kubernetes/pki/sa.key')).toBe('0600');
       expect(mode('/etc/kubernetes/pki/ca.crt')).toBe('0644');
       expect(host.file('/etc/kubernetes/manifests/haproxy.yaml')).toBeDefined();
-      expect(host.file('/etc/kubernetes/manifests/keepalived.yaml')).toBeDefined();
+      // keepalived is Debian's package under systemd (restarted on exit), not a pod that shares the host's PIDs.
+      expect(host.file('/etc/kubernetes/manifests/keepalived.yaml')).toBeUndefined();
+      expect(host.userData.packages).toContain('keepalived');
+      expect(host.file('/etc/systemd/system/keepalived.service.d/platform.conf')).toContain('Restart=always');
+      expect(host.raw).not.toContain('hostPID');
       expect(host.file('/etc/systemd/system/etcd-snapshot.timer')).toContain('OnCalendar=*-*-* 01:00:00');
       expect(host.file('/etc/kubernetes/encryption/config.yaml')).toContain(secrets.encryptionKey);
     }
@@ -308,12 +330,18 @@ describe('cloud-init', () => {
 
   test('the first control-plane host applies the CNI, the CSR approver, Argo CD and the root Application', () => {
     const host = ha.get('deadlock')!;
-    const kubectl = host.userData.runcmd.filter((c) => (c as string[])[0] === 'kubectl') as string[][];
+    const kubectl = commands(host).filter((c) => c[0] === 'kubectl');
+    // Downloads by pinned URL, kept only with the pinned SHA-256 (the runner checks it).
+    expect(fetches(host)).toEqual([
+      { ...versions.manifests.calico, dest: '/var/lib/platform-boot/downloads/calico.yaml' },
+      { ...versions.manifests['argo-cd'], dest: '/var/lib/platform-boot/downloads/argo-cd.yaml' },
+    ]);
     expect(kubectl.map((c) => c.slice(3))).toEqual([
-      ['apply', '-f', versions.manifests.calico],
+      ['get', '--raw', '/readyz', '--request-timeout', '10s'],
+      ['apply', '-f', '/var/lib/platform-boot/downloads/calico.yaml'],
       ['apply', '-f', '/etc/kubernetes/bootstrap/kubelet-csr-approver.yaml'],
       ['apply', '-f', '/etc/kubernetes/bootstrap/argocd-namespace.yaml'],
-      ['apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', versions.manifests['argo-cd']],
+      ['apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', '/var/lib/platform-boot/downloads/argo-cd.yaml'],
       ['wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'],
       ['apply', '--server-side', '--force-conflicts', '-f', '/etc/kubernetes/bootstrap/gitops.yaml'],
     ]);
@@ -348,7 +376,7 @@ describe('cloud-init', () => {
     expect(service).toContain(`ExecStart=/usr/bin/ctr --namespace k8s.io run --rm --net-host`);
     expect(service).toContain(`${versions.images.etcd} etcd-snapshot etcdctl`);
     expect(service).toContain('ExecStartPost=/usr/bin/savelog -l -c 7 /var/backups/etcd/etcd-snapshot.db');
-    expect(ha.get('autocrat')!.userData.runcmd).toContainEqual(['systemctl', 'enable', '--now', 'etcd-snapshot.timer']);
+    expect(commands(ha.get('autocrat')!)).toContainEqual(['systemctl', 'enable', '--now', 'etcd-snapshot.timer']);
   });
 
   test('flannel is allowed with a warning that NetworkPolicies are not enforced', () => {
@@ -359,7 +387,15 @@ describe('cloud-init', () => {
     }));
     const host = hosts(p).get('hozer-55')!;
     expect(drainWarnings().map((w) => w.id)).toContain('platform:bootstrap:flannelNoPolicies');
-    expect(host.userData.runcmd).toContainEqual(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'apply', '-f', versions.manifests.flannel]);
+    expect(fetches(host)[0]).toEqual({ ...versions.manifests.flannel, dest: '/var/lib/platform-boot/downloads/flannel.yaml' });
+    expect(commands(host)).toContainEqual([
+      'kubectl',
+      '--kubeconfig',
+      '/etc/kubernetes/admin.conf',
+      'apply',
+      '-f',
+      '/var/lib/platform-boot/downloads/flannel.yaml',
+    ]);
   });
 });
 
@@ -374,7 +410,9 @@ describe('snapshots (secret values masked)', () => {
       .join('<keepalived-password>')
       .split(secrets.encryptionKey)
       .join('<encryption-key>')
-      .replace(/(-----BEGIN ([A-Z ]+)-----\n)[\s\S]*?(\n\s*-----END \2-----)/g, '$1      <$2>$3');
+      .replace(/(-----BEGIN ([A-Z ]+)-----\n)[\s\S]*?(\n\s*-----END \2-----)/g, '$1      <$2>$3')
+      // The runner is the project's own file, the same on every host (bootstrap/platform-boot.py).
+      .replace(/#!\/usr\/bin\/python3\n[\s\S]*?\n\s+main\(\)\n/, '<bootstrap/platform-boot.py>\n');
   test.each([
     ['test/fixtures/berkeleytime.yaml', 'hozer-55'],
     ['examples/ha-cluster.yaml', 'coup'],

@@ -60,7 +60,8 @@ describe('cluster inventory defaults', () => {
     expect(cluster.hosts.filter((h) => h.roles.includes('control-plane'))).toHaveLength(3);
     expect(cluster.hosts.filter((h) => h.roles.includes('worker'))).toHaveLength(3);
     expect(cluster.hosts.every((h) => h.cephDisks.join() === '/dev/vdb')).toBe(true);
-    expect(cluster.controlPlaneEndpoint).toEqual({ vip: '192.0.2.10', port: 8443, interface: 'eth0' });
+    expect(cluster.controlPlaneEndpoint).toEqual({ vip: '192.0.2.10', port: 8443 });
+    expect(cluster.hosts.filter((h) => h.roles.includes('control-plane')).map((h) => h.interface)).toEqual(['ens3', 'ens3', 'ens3']);
   });
 
   test('a configured release within support is accepted', () => {
@@ -99,7 +100,7 @@ describe('cluster inventory errors', () => {
         threeControlPlanes(c);
         delete c.controlPlaneEndpoint;
       },
-      'test/fixtures/berkeleytime.yaml: cluster.controlPlaneEndpoint: expected { vip, interface } with more than one control-plane host (3 here): kubelets and clients need one stable address in front of all API servers, found nothing (the field is required)',
+      'test/fixtures/berkeleytime.yaml: cluster.controlPlaneEndpoint: expected { vip, interface } with more than one control-plane host (3 here): kubelets and clients need one stable address in front of all API servers (a cluster that grew from one control plane sets apiServerAddress to the address it was initialised with instead), found nothing (the field is required)',
     ],
     [
       'no worker',

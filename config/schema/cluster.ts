@@ -122,6 +122,11 @@ const labelValue = () =>
     .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, { error: 'expected a label value (at most 63 letters, digits, "-", "_" or ".")' })
     .max(63, { error: 'expected at most 63 characters' });
 
+const networkInterface = () =>
+  z
+    .string({ error: 'expected a network interface name such as "eth0"' })
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: 'expected a network interface name such as "eth0"' });
+
 const host = z.strictObject({
   name: dnsLabel(),
   address: ipv4(),
@@ -137,6 +142,12 @@ const host = z.strictObject({
   taints: z
     .array(z.strictObject({ key: qualifiedName('taint key'), value: labelValue().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }))
     .default([]),
+  /**
+   * Network interface of `address` (`ip -br addr` shows it): it carries the VIP on control-plane
+   * hosts of an HA cluster. Cloud images name it `ens3`, `enp1s0` or `eth0`; keepalived refuses a
+   * name the host does not have. @default - `controlPlaneEndpoint.interface`
+   */
+  interface: networkInterface().optional(),
 });
 
 const controlPlaneEndpoint = z.strictObject({
@@ -148,10 +159,8 @@ const controlPlaneEndpoint = z.strictObject({
    * @default 8443
    */
   port: port().default(8443),
-  /** Network interface that carries the VIP (keepalived `interface`), e.g. `eth0` or `ens3`. */
-  interface: z
-    .string({ error: 'expected a network interface name such as "eth0"' })
-    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: 'expected a network interface name such as "eth0"' }),
+  /** Interface that carries the VIP on control-plane hosts without their own `interface`. @default - none: each control-plane host names its own */
+  interface: networkInterface().optional(),
   /** VRRP router id, unique on the VIP's network segment. @default - derived from the cluster name */
   virtualRouterId: integer({ min: 1, max: 255 }).optional(),
 });
@@ -174,8 +183,16 @@ const clusterFields = z.strictObject({
     .default(cidrDefaults),
   cni: z.enum(['calico', 'flannel']).default('calico'),
   kubeProxyMode: z.enum(['iptables', 'ipvs', 'nftables']).default('iptables'),
-  /** Virtual IP held by keepalived on the control-plane hosts; required with more than one. */
+  /** Virtual IP held by keepalived on the control-plane hosts; required with more than one (unless `apiServerAddress`). */
   controlPlaneEndpoint: controlPlaneEndpoint.optional(),
+  /**
+   * Without a VIP: the name or address every kubelet, join and client uses for the API (port
+   * 6443), kubeadm's `controlPlaneEndpoint`. kubeadm can only add control planes to a cluster
+   * that was initialised with one, so every cluster gets it; a DNS name you control is the best
+   * choice, since it can later point elsewhere. Keep it unchanged when the cluster grows.
+   * @default - the first control-plane host's address
+   */
+  apiServerAddress: z.union([ipv4(), hostname()], { error: 'expected a DNS name or an IPv4 address' }).optional(),
   /** Host OS family, for the containerd apt repository path. */
   distribution: z.enum(['debian', 'ubuntu']).default('debian'),
   /** Whether this project's bootstrap manages the hosts (sysctls such as vm.max_map_count). */
@@ -241,12 +258,28 @@ function checkCluster(c: ClusterShape, issue: (path: Path, message: string, inpu
   }
   if (!c.hosts.some(isWorker))
     issue(['hosts'], 'expected at least one host with the "worker" role (control-plane-only hosts are tainted NoSchedule, so nothing else could run)', 0);
-  if (n > 1 && !c.controlPlaneEndpoint) {
+  if (n > 1 && !c.controlPlaneEndpoint && !c.apiServerAddress) {
     issue(
       ['controlPlaneEndpoint'],
-      `expected { vip, interface } with more than one control-plane host (${n} here): kubelets and clients need one stable address in front of all API servers`,
+      `expected { vip, interface } with more than one control-plane host (${n} here): kubelets and clients need one stable address in front of all API servers (a cluster that grew from one control plane sets apiServerAddress to the address it was initialised with instead)`,
       undefined,
     );
+  }
+  if (c.controlPlaneEndpoint && c.apiServerAddress)
+    issue(
+      ['apiServerAddress'],
+      'expected either controlPlaneEndpoint (a VIP) or apiServerAddress, not both: the cluster has one API endpoint',
+      c.apiServerAddress,
+    );
+  if (c.controlPlaneEndpoint && !c.controlPlaneEndpoint.interface) {
+    c.hosts.forEach((h, i) => {
+      if (isControlPlane(h) && !h.interface)
+        issue(
+          ['hosts', i, 'interface'],
+          `expected the network interface of ${h.address} on ${h.name} (such as "ens3" or "eth0"; \`ip -br addr\` shows it): keepalived holds the VIP on it (or set controlPlaneEndpoint.interface for every control-plane host)`,
+          undefined,
+        );
+    });
   }
 
   const names = new Map<string, number>();
