@@ -161,6 +161,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         kubernetesRelease: versions.kubernetes.release,
         edge: { nodePorts: config.edge.nodePorts, proxyProtocol: config.edge.proxyProtocol },
         gitopsManifests: argocd.toJson(),
+        repository: { repoURL: config.gitops.repoURL, sshKnownHosts: config.gitops.sshKnownHosts },
         pins: {
           etcdImage: imageVersion(versions, 'etcd'),
           haproxyImage: imageVersion(versions, 'haproxy'),

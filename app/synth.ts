@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
 import { BootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
 import { fingerprintFileFor, readClusterSecrets } from '../bootstrap/fingerprint';
+import { deployKeyPublicLine } from '../bootstrap/repository-credentials';
 import { buildPlatform } from './platform';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
@@ -33,6 +34,8 @@ export interface SynthResult {
   readonly externalStorageClasses: string[];
   /** Why the host boot files were not written (no secrets file yet), and what to do; undefined when they were. */
   readonly hostFilesSkipped?: string;
+  /** The public half of Argo CD's ssh deploy key, to add to the GitOps repository (read-only). */
+  readonly deployKey?: string;
 }
 
 /** Throws ConfigError or SynthError (nothing written) on bad input. */
@@ -70,6 +73,9 @@ export function synthesize(opts: SynthOptions): SynthResult {
     externalSecrets: build.externalSecrets,
     externalStorageClasses: build.externalStorageClasses,
     hostFilesSkipped,
+    ...(secrets?.gitopsRepository && 'sshPrivateKey' in secrets.gitopsRepository
+      ? { deployKey: deployKeyPublicLine(secrets.gitopsRepository.sshPrivateKey, `argocd@${config.cluster.name}`) }
+      : {}),
   };
 }
 

@@ -38,6 +38,12 @@ export interface HostVersions {
   readonly argoCdManifest: ManifestPin;
 }
 
+export interface GitRepository {
+  readonly repoURL: string;
+  /** known_hosts lines of an ssh server Argo CD does not know by default. */
+  readonly sshKnownHosts?: readonly string[];
+}
+
 export interface UserDataInputs {
   readonly inventory: Inventory;
   readonly secrets: BootstrapSecrets;
@@ -45,6 +51,8 @@ export interface UserDataInputs {
   readonly gitopsManifests: readonly object[];
   readonly versions: HostVersions;
   readonly apiServerExtensions: readonly ApiServerExtension[];
+  /** The GitOps repository, for Argo CD's credentials (from the secrets file) and the ssh host keys. */
+  readonly repository?: GitRepository;
   /** Set vm.max_map_count on workers (Elasticsearch runs and the hosts are managed here). */
   readonly elasticsearchSysctl: boolean;
 }
@@ -120,6 +128,9 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
     cniManifest: versions.cniManifest,
     argoCdManifest: versions.argoCdManifest,
     approverImage: versions.csrApproverImage,
+    ...(inputs.repository && secrets.gitopsRepository
+      ? { repository: { url: inputs.repository.repoURL, credentials: secrets.gitopsRepository, knownHosts: inputs.repository.sshKnownHosts ?? [] } }
+      : {}),
   };
 
   const files: WriteFile[] = [

@@ -17,6 +17,7 @@ import type { ManifestPin } from '../config/versions';
 import { BootAction, BootStep, RETRY } from './boot-steps';
 import type { Argv, WriteFile } from './cloud-init-types';
 import type { Inventory } from './inventory';
+import { REPOSITORY_FILE, repositoryFile, RepositoryCredentials } from './repository-credentials';
 import { toYaml, toYamlStream } from './serialize';
 
 export const BOOTSTRAP_DIR = '/etc/kubernetes/bootstrap';
@@ -25,14 +26,27 @@ export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
 export const KUBELET_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
 const APPROVER = 'kubelet-csr-approver';
 
-export function csrApproverManifest(inv: Inventory, image: string): string {
+/**
+ * Which names and addresses get serving certificates. The approver is applied once, at the first
+ * boot, so a host added later must already be allowed: with `network.hostCidr` any host of that
+ * network is (a grown cluster needs nothing re-applied); without it only the hosts listed now,
+ * and bootstrap/README.md says what to re-apply when the cluster grows.
+ */
+function approverScope(inv: Inventory): { names: string; prefixes: string } {
+  const hostCidr = inv.cluster.network.hostCidr;
+  if (hostCidr) return { names: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', prefixes: hostCidr };
   const names = inv.hosts.map((h) => h.name.replace(/[.]/g, '\\.'));
   const prefixes = inv.hosts.flatMap((h) => [`${h.address}/32`, ...(h.addressV6 ? [`${h.addressV6}/128`] : [])]);
+  return { names: `^(${names.join('|')})$`, prefixes: prefixes.join(',') };
+}
+
+export function csrApproverManifest(inv: Inventory, image: string): string {
+  const scope = approverScope(inv);
   const meta = { name: APPROVER, namespace: 'kube-system', labels: { 'app.kubernetes.io/name': APPROVER, 'app.kubernetes.io/part-of': 'platform-bootstrap' } };
   const env = {
     // Only our hosts' names and addresses get serving certificates.
-    PROVIDER_REGEX: `^(${names.join('|')})$`,
-    PROVIDER_IP_PREFIXES: prefixes.join(','),
+    PROVIDER_REGEX: scope.names,
+    PROVIDER_IP_PREFIXES: scope.prefixes,
     // Host names need not be in DNS; the address allowlist above is the check that matters.
     BYPASS_DNS_RESOLUTION: 'true',
   };
@@ -96,6 +110,8 @@ export interface AddonInputs {
   readonly cniManifest: ManifestPin;
   readonly argoCdManifest: ManifestPin;
   readonly approverImage: string;
+  /** Argo CD's read access to the GitOps repository, when it needs any. */
+  readonly repository?: { readonly url: string; readonly credentials: RepositoryCredentials; readonly knownHosts: readonly string[] };
 }
 
 const file = (name: string, content: string): WriteFile => ({ path: `${BOOTSTRAP_DIR}/${name}`, content, owner: 'root:root', permissions: '0600' });
@@ -105,6 +121,7 @@ export function addonFiles(inputs: AddonInputs): WriteFile[] {
     file('kubelet-csr-approver.yaml', csrApproverManifest(inputs.inventory, inputs.approverImage)),
     file('argocd-namespace.yaml', toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })),
     file('gitops.yaml', toYamlStream([...inputs.gitopsManifests])),
+    ...(inputs.repository ? [repositoryFile(BOOTSTRAP_DIR, inputs.repository.url, inputs.repository.credentials, inputs.repository.knownHosts)] : []),
   ];
 }
 
@@ -147,6 +164,16 @@ export function addonSteps(inputs: AddonInputs): BootStep[] {
       ],
       ...RETRY.network,
     },
+    ...(inputs.repository
+      ? [
+          {
+            name: 'repository-credentials',
+            description: "Argo CD's read access to the GitOps repository",
+            actions: [{ run: kubectl('apply', '--server-side', '--force-conflicts', '-f', `${BOOTSTRAP_DIR}/${REPOSITORY_FILE}`) }],
+            ...RETRY.network,
+          } satisfies BootStep,
+        ]
+      : []),
     {
       name: 'root-application',
       description: 'Argo CD settings and the root Application (dist/bootstrap/)',

@@ -11,7 +11,8 @@ import type { ClusterSpec } from '../lib/cluster-spec';
 import { pinnedImage, pinnedManifest } from '../lib/pins';
 import { warn } from '../lib/warnings';
 import { ApiServerExtension, auditLogging, secretEncryption } from './api-server-extensions';
-import { hostCloudConfig, HostVersions, UserDataInputs } from './cloud-init';
+import { GitRepository, hostCloudConfig, HostVersions, UserDataInputs } from './cloud-init';
+import { credentialsProblem } from './repository-credentials';
 import type { EdgeForwarding } from './haproxy';
 import { inventory, Inventory } from './inventory';
 import type { BootstrapSecrets } from './secrets';
@@ -30,6 +31,12 @@ export interface ClusterBootstrapProps {
   readonly edge: EdgeForwarding;
   /** Applied by the first control-plane host once Argo CD runs: its settings and the root Application (`dist/bootstrap/`). */
   readonly gitopsManifests: readonly object[];
+  /**
+   * The GitOps repository: with credentials in the secrets file (`gitopsRepository`), the first
+   * control plane gives Argo CD read access before the root Application. An ssh URL needs a deploy key.
+   * @default - no repository Secret (a public https repository)
+   */
+  readonly repository?: GitRepository;
   /** The hosts' pinned images, host package and manifests. @default - config/versions.yaml's `images` and `manifests` */
   readonly pins?: Partial<HostVersions>;
   /** The cluster's bootstrap secrets (`loadBootstrapSecrets()`, or `loadOrCreateBootstrapSecrets()` by hand). */
@@ -81,7 +88,10 @@ export class ClusterBootstrap extends Construct {
       cniManifest: pins.cniManifest ?? pinnedManifest(cluster.cni),
       argoCdManifest: pins.argoCdManifest ?? pinnedManifest('argo-cd'),
     };
+    const problem = props.repository && credentialsProblem(props.repository.repoURL, props.secrets.gitopsRepository);
+    if (problem) throw new Error(problem);
     this.inputs = {
+      ...(props.repository ? { repository: props.repository } : {}),
       inventory: this.inventory,
       secrets: props.secrets,
       edge: { nodePorts: props.edge.nodePorts, proxyProtocol: props.edge.proxyProtocol },

@@ -1,38 +1,56 @@
 /**
- * `npm run secrets -- [--init] [--rotate-token] [--config config/platform.yaml | --file secrets/<cluster>.yaml]`
+ * `npm run secrets -- [--init] [--rotate-token] [--deploy-key] [--repo-token --repo-username <name>] [--config config/platform.yaml | --file secrets/<cluster>.yaml]`
  *
  * Without flags, checks the cluster's secrets file (and that it matches the committed fingerprint).
  * `--init` creates the secrets file of a new cluster and its fingerprint, `fingerprints/<cluster>.yaml`,
- * for the team to commit; it never replaces either. `--rotate-token` replaces only the join token
- * (it expires 24 hours after `kubeadm init`), for adding hosts later.
+ * for the team to commit; it never replaces either (with an ssh `gitops.repoURL` it adds a deploy
+ * key). `--rotate-token` replaces only the join token (it expires 24 hours after `kubeadm init`),
+ * for adding hosts later. `--deploy-key` adds (or replaces) Argo CD's ssh deploy key and prints its
+ * public half; `--repo-token` stores an https token read from standard input.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CONFIG, loadConfig } from '../config/load';
 import { fingerprintFileFor, fingerprintOf, readClusterSecrets, readFingerprint, renderFingerprint } from './fingerprint';
+import { isSshUrl } from '../lib/git-url';
+import { credentialsProblem, deployKeyPublicLine, newDeployKey } from './repository-credentials';
 import { initBootstrapSecrets, newBootstrapToken, SecretsExistError, secretsFileFor, writeBootstrapSecrets } from './secrets';
 
-const USAGE = 'usage: npm run secrets -- [--init] [--rotate-token] [--config <platform.yaml>] [--file <secrets file>] [--fingerprint <file>]';
+const USAGE =
+  'usage: npm run secrets -- [--init] [--rotate-token] [--deploy-key] [--repo-token --repo-username <name> (token on stdin)] [--config <platform.yaml>] [--file <secrets file>] [--fingerprint <file>]';
 
-export function main(argv: string[]): number {
+/** `stdin` reads standard input (a test hands in its own). */
+export function main(argv: string[], stdin: () => string = () => fs.readFileSync(0, 'utf8')): number {
   let file: string | undefined;
   let fingerprintFile: string | undefined;
   let config = DEFAULT_CONFIG;
   let init = false;
   let rotate = false;
+  let deployKey = false;
+  let repoToken = false;
+  let repoUsername: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--file' && argv[i + 1]) file = path.resolve(argv[++i]);
     else if (argv[i] === '--fingerprint' && argv[i + 1]) fingerprintFile = path.resolve(argv[++i]);
     else if (argv[i] === '--config' && argv[i + 1]) config = argv[++i];
     else if (argv[i] === '--init') init = true;
     else if (argv[i] === '--rotate-token') rotate = true;
+    else if (argv[i] === '--deploy-key') deployKey = true;
+    else if (argv[i] === '--repo-token') repoToken = true;
+    else if (argv[i] === '--repo-username' && argv[i + 1]) repoUsername = argv[++i];
     else {
       console.error(`${USAGE}  (unknown argument "${argv[i]}")`);
       return 2;
     }
   }
+  if (repoToken && !repoUsername) {
+    console.error(`${USAGE}  (--repo-token needs --repo-username: the token's user, e.g. a GitLab deploy token's name)`);
+    return 2;
+  }
   // The config is read first: a bad config creates nothing.
-  const cluster = loadConfig(config).cluster.name;
+  const platform = loadConfig(config);
+  const cluster = platform.cluster.name;
+  const repoURL = platform.gitops.repoURL;
   file ??= secretsFileFor(cluster);
   fingerprintFile ??= fingerprintFileFor(cluster);
 
@@ -45,7 +63,14 @@ export function main(argv: string[]): number {
       return 1;
     }
     try {
-      const secrets = initBootstrapSecrets(file, { log: (line) => console.log(line) });
+      let secrets = initBootstrapSecrets(file, { log: (line) => console.log(line) });
+      if (isSshUrl(repoURL)) {
+        secrets = { ...secrets, gitopsRepository: newDeployKey() };
+        writeBootstrapSecrets(file, secrets, { replace: true });
+        const { sshPrivateKey } = secrets.gitopsRepository as { sshPrivateKey: string };
+        console.log(`Argo CD reads ${repoURL} with a new deploy key; add its public half to the repository, read-only:`);
+        console.log(`  ${deployKeyPublicLine(sshPrivateKey, `argocd@${cluster}`)}`);
+      }
       fs.mkdirSync(path.dirname(fingerprintFile), { recursive: true });
       fs.writeFileSync(fingerprintFile, renderFingerprint(fingerprintOf(cluster, secrets)), { flag: 'wx' });
       console.log(`Fingerprint written to ${fingerprintFile} (digests only): commit it, so that no other secrets file is ever used for ${cluster}.`);
@@ -72,7 +97,26 @@ export function main(argv: string[]): number {
     console.error(`${file} is not the secrets file of cluster ${cluster} (${fingerprintFile}):\n  ${mismatches.join('\n  ')}`);
     return 1;
   }
-  if (rotate) {
+  if (deployKey || repoToken) {
+    const token = repoToken ? readToken(stdin) : undefined;
+    if (repoToken && !token) {
+      console.error('--repo-token reads the token from standard input (never the command line, which shell history keeps): found none');
+      return 2;
+    }
+    const credentials = token ? { username: repoUsername!, password: token } : newDeployKey();
+    const problem = credentialsProblem(repoURL, credentials);
+    if (problem) {
+      console.error(problem);
+      return 1;
+    }
+    writeBootstrapSecrets(file, { ...secrets, gitopsRepository: credentials }, { replace: true });
+    console.log(`${secrets.gitopsRepository ? 'Replaced' : 'Wrote'} Argo CD's credentials for ${repoURL} in ${file}.`);
+    if ('sshPrivateKey' in credentials) {
+      console.log('Add this public key to the repository as a read-only deploy key:');
+      console.log(`  ${deployKeyPublicLine(credentials.sshPrivateKey, `argocd@${cluster}`)}`);
+    }
+    console.log('Then run `npm run synth`: the first control plane gives Argo CD the credentials before it syncs.');
+  } else if (rotate) {
     const token = newBootstrapToken();
     writeBootstrapSecrets(file, { ...secrets, bootstrapToken: token }, { replace: true });
     console.log(`New join token written to ${file}. Register it on a control-plane host before booting new hosts:`);
@@ -85,4 +129,16 @@ export function main(argv: string[]): number {
   }
   if (fs.statSync(file).mode & 0o077) console.warn(`warning: ${file} is readable by others; run chmod 600 ${file}`);
   return 0;
+}
+
+/** The token from standard input (first line), so it never appears in argv or shell history. */
+function readToken(stdin: () => string): string | undefined {
+  let text: string;
+  try {
+    text = stdin();
+  } catch {
+    return undefined;
+  }
+  const token = text.split('\n')[0].trim();
+  return token || undefined;
 }

@@ -14,6 +14,7 @@ import { describeValue } from '../lib/format';
 import { readInputFile } from '../config/bounded-input';
 import { ConfigError } from '../config/load';
 import { repoRoot } from '../lib/repo-root';
+import type { RepositoryCredentials } from './repository-credentials';
 import { CertificateAuthority, createCertificateAuthority, createServiceAccountKeyPair, KeyPair, keyMatchesCertificate } from './pki';
 
 export interface BootstrapSecrets {
@@ -27,6 +28,8 @@ export interface BootstrapSecrets {
   readonly etcdCa: CertificateAuthority;
   readonly frontProxyCa: CertificateAuthority;
   readonly serviceAccount: KeyPair;
+  /** Argo CD's read access to the GitOps repository: an ssh deploy key or an https token. @default - none (a public https repository) */
+  readonly gitopsRepository?: RepositoryCredentials;
 }
 
 /**
@@ -101,6 +104,12 @@ const secretsSchema = z.strictObject({
   etcdCa: authority,
   frontProxyCa: authority,
   serviceAccount: z.strictObject({ publicKey: pemBlock('PUBLIC KEY'), privateKey: pemBlock('PRIVATE KEY') }),
+  gitopsRepository: z
+    .union([
+      z.strictObject({ sshPrivateKey: pemBlock('PRIVATE KEY') }),
+      z.strictObject({ username: z.string().min(1), password: z.string().min(1, { error: 'expected the token' }) }),
+    ])
+    .optional(),
 });
 
 /** Parses and checks a secrets file's text; problems are reported like config errors. */

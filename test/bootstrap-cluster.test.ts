@@ -368,7 +368,12 @@ describe('cloud-init', () => {
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } },
       },
     });
-    expect(host.file('/etc/kubernetes/bootstrap/kubelet-csr-approver.yaml')).toContain('^(deadlock|coup|autocrat|worker-1|worker-2|worker-3)$');
+    // With network.hostCidr any host of that network gets a serving certificate, so hosts added later need nothing re-applied.
+    expect(host.file('/etc/kubernetes/bootstrap/kubelet-csr-approver.yaml')).toMatch(/name: PROVIDER_IP_PREFIXES\n\s+value: 192\.0\.2\.0\/24\n/);
+    // Without it, exactly the hosts listed.
+    const approver = single.get('hozer-55')!.file('/etc/kubernetes/bootstrap/kubelet-csr-approver.yaml')!;
+    expect(approver).toContain('value: ^(hozer-55)$');
+    expect(approver).toMatch(/value: 192\.0\.2\.55\/32\n/);
   });
 
   test('etcd snapshots run etcdctl from the pinned etcd image through systemd, keeping the configured number', () => {
@@ -396,6 +401,61 @@ describe('cloud-init', () => {
       '-f',
       '/var/lib/platform-boot/downloads/flannel.yaml',
     ]);
+  });
+});
+
+describe('a cluster that grows', () => {
+  // One control plane today; later two more join, with the same secrets file and apiServerAddress
+  // set to the endpoint the cluster was initialised with (what the config error asks for).
+  const grown = (p: ClusterBootstrapProps): ClusterBootstrapProps => ({
+    ...p,
+    cluster: {
+      ...p.cluster,
+      apiServerAddress: '192.0.2.55',
+      network: { ...p.cluster.network, hostCidr: '192.0.2.0/24' },
+      hosts: [
+        ...p.cluster.hosts,
+        { name: 'hozer-56', address: '192.0.2.56', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] },
+        { name: 'hozer-57', address: '192.0.2.57', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] },
+      ],
+    },
+  });
+  const after = hosts(props('test/fixtures/berkeleytime.yaml', grown));
+
+  test('the new control planes join the endpoint the first one was initialised with, pinned to the same CA', () => {
+    const [, initial] = single.get('hozer-55')!.kubeadm;
+    for (const [name, address] of [
+      ['hozer-56', '192.0.2.56'],
+      ['hozer-57', '192.0.2.57'],
+    ]) {
+      const host = after.get(name)!;
+      expect(kubeadmCommand(host)).toEqual(['kubeadm', 'join', '--config', '/etc/kubernetes/bootstrap/kubeadm.yaml']);
+      const [join] = host.kubeadm;
+      expect(join.discovery.bootstrapToken).toEqual({
+        token: secrets.bootstrapToken,
+        apiServerEndpoint: initial.controlPlaneEndpoint,
+        caCertHashes: [caCertHash(secrets.clusterCa.cert)],
+      });
+      expect(join.controlPlane.localAPIEndpoint).toEqual({ advertiseAddress: address, bindPort: 6443 });
+      // The CA files they need are the same ones the first control plane has.
+      expect(host.file('/etc/kubernetes/pki/ca.key')).toBe(single.get('hozer-55')!.file('/etc/kubernetes/pki/ca.key'));
+      expect(host.file('/etc/kubernetes/pki/etcd/ca.crt')).toBe(single.get('hozer-55')!.file('/etc/kubernetes/pki/etcd/ca.crt'));
+    }
+  });
+
+  test('the first host is not re-initialised: its kubeadm init and endpoint are unchanged, and a boot skips init where admin.conf exists', () => {
+    const [, before] = single.get('hozer-55')!.kubeadm;
+    const [, now] = after.get('hozer-55')!.kubeadm;
+    expect(now.controlPlaneEndpoint).toBe(before.controlPlaneEndpoint);
+    expect(steps(after.get('hozer-55')!).find((s) => s.name === 'kubeadm-init')).toMatchObject({ skipIf: '/etc/kubernetes/admin.conf' });
+  });
+
+  test('without apiServerAddress the grown inventory is a config error that says what to set', () => {
+    const p = props('test/fixtures/berkeleytime.yaml', (x) => {
+      const g = grown(x);
+      return { ...g, cluster: { ...g.cluster, apiServerAddress: undefined } };
+    });
+    expect(() => synth(p)).toThrow(/controlPlaneEndpoint: expected \{ vip, interface \}.*sets apiServerAddress to the address it was initialised with/);
   });
 });
 

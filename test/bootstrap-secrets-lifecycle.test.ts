@@ -25,19 +25,14 @@ function scratch() {
     secretsFile: secretsFileFor(CLUSTER, dirs.secretsDir),
     fingerprintFile: fingerprintFileFor(CLUSTER, dirs.fingerprintsDir),
     synth: () => synthesize({ configFile: DEFAULT_CONFIG_FILE, ...dirs }),
-    command: (...args: string[]) =>
-      capture(() =>
-        secretsCommand([
-          '--config',
-          DEFAULT_CONFIG_FILE,
-          '--file',
-          secretsFileFor(CLUSTER, dirs.secretsDir),
-          '--fingerprint',
-          fingerprintFileFor(CLUSTER, dirs.fingerprintsDir),
-          ...args,
-        ]),
-      ),
+    command: (...args: string[]) => commandWithInput('', ...args),
+    commandWithInput,
   };
+  /** `npm run secrets` on the scratch files, with `input` as its standard input. */
+  function commandWithInput(input: string, ...args: string[]) {
+    const files = ['--file', secretsFileFor(CLUSTER, dirs.secretsDir), '--fingerprint', fingerprintFileFor(CLUSTER, dirs.fingerprintsDir)];
+    return capture(() => secretsCommand(['--config', DEFAULT_CONFIG_FILE, ...files, ...args], () => input));
+  }
 }
 
 function capture(fn: () => number): { code: number; out: string } {
@@ -144,4 +139,27 @@ describe('no message shows key material', () => {
       for (const part of line.trim().match(/[A-Za-z0-9+/=]{16,}/g) ?? []) expect(error.message).not.toContain(part.slice(0, 16));
     }
   });
+});
+
+test('--repo-token stores an https token read from standard input, and the first control plane hands it to Argo CD', () => {
+  const s = scratch();
+  expect(s.command('--init').code).toBe(0);
+  expect(s.command('--repo-token').code).toBe(2);
+  const none = s.commandWithInput('', '--repo-token', '--repo-username', 'argocd');
+  expect(none.out).toContain('reads the token from standard input');
+  const stored = s.commandWithInput('glpat-0123456789abcdefghij\n', '--repo-token', '--repo-username', 'argocd');
+  expect(stored.code).toBe(0);
+  expect(stored.out).not.toContain('glpat-0123456789abcdefghij');
+  expect(parseBootstrapSecrets(fs.readFileSync(s.secretsFile, 'utf8'), s.secretsFile).gitopsRepository).toEqual({
+    username: 'argocd',
+    password: 'glpat-0123456789abcdefghij',
+  });
+  s.synth();
+  const tree = readTree(path.join(s.outdir, 'hosts'));
+  const userData = [...tree].find(([f, text]) => f.endsWith('user-data') && text.includes('repository.yaml'));
+  expect(userData?.[1]).toContain('argocd.argoproj.io/secret-type: repository');
+  // A deploy key for an https URL is refused: it could never be used.
+  const refused = s.command('--deploy-key');
+  expect(refused.code).toBe(1);
+  expect(refused.out).toMatch(/is an https URL, but the secrets file holds an ssh deploy key/);
 });

@@ -1,5 +1,6 @@
 /** Schemas of the smaller platform-wide sections: monitoring and GitOps. */
 import { z } from 'zod';
+import { ARGOCD_KNOWN_SSH_HOSTS, sshHost } from '../../lib/git-url';
 import { dnsLabel, integer, quantity } from './primitives';
 import { MONITORING_DEFAULTS } from '../../lib/tier-defaults';
 
@@ -22,8 +23,36 @@ export const monitoring = z.strictObject({
   alertmanager: z.boolean().default(MONITORING_DEFAULTS.alertmanager),
 });
 
-export const gitops = z.strictObject({
-  /** Git repository Argo CD syncs dist/ from. */
-  repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)/, { error: 'expected a git URL (https://, ssh:// or git@)' }),
-  revision: z.string().min(1).default('main'),
-});
+export const gitops = z
+  .strictObject({
+    /**
+     * Git repository Argo CD syncs dist/ from. A private one needs read access from the first boot:
+     * an ssh URL and a deploy key (`npm run secrets -- --deploy-key`), or an https URL and a token
+     * (`npm run secrets -- --repo-token`); see bootstrap/README.md.
+     */
+    repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|[A-Za-z0-9._-]+@[^:/]+:)/, { error: 'expected a git URL (https://, ssh:// or git@host:path)' }),
+    revision: z.string().min(1).default('main'),
+    /**
+     * The ssh server's host keys, as `ssh-keyscan <host>` prints them (`<host> <type> <key>`), for an
+     * ssh repoURL on a host Argo CD does not know by default (its list: github.com, gitlab.com,
+     * bitbucket.org, Azure DevOps). Given, they replace Argo CD's default list.
+     * @default []
+     */
+    sshKnownHosts: z
+      .array(
+        z.string().regex(/^\S+ (ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+=*$/, {
+          error: 'expected a known_hosts line "<host> <key type> <base64 key>" (ssh-keyscan prints them)',
+        }),
+      )
+      .default([]),
+  })
+  .superRefine((g, ctx) => {
+    const host = sshHost(g.repoURL);
+    if (!host || g.sshKnownHosts.length || ARGOCD_KNOWN_SSH_HOSTS.includes(host)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sshKnownHosts'],
+      message: `expected the ssh host keys of ${host} (\`ssh-keyscan ${host.replace(/^\[(.*)\]:(\d+)$/, '-p $2 $1')}\` prints them; check them against the server's own): Argo CD refuses to connect to an unknown host`,
+      input: undefined,
+    });
+  });
