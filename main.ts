@@ -66,6 +66,10 @@ function main(args: string[]): number {
     report(formatSummary(result.summaries));
     report(`\n${outdir}/ written from ${configFile}`);
     if (result.hostFilesSkipped) console.warn(`note: ${result.hostFilesSkipped}`);
+    else
+      console.warn(
+        `note: ${outdir}/hosts/*/user-data hold the cluster's CA and encryption keys: boot each host from a NoCloud seed attached as a CD-ROM (bootstrap/README.md), never through a metadata service its pods can read.`,
+      );
     if (result.deployKey) report(`Argo CD reads the GitOps repository with this deploy key (add it there, read-only): ${result.deployKey}`);
     // What the cluster needs before the workloads can start, and the repo must never hold.
     report(`Secrets to create in the cluster (never in git): ${result.externalSecrets.join(', ') || 'none'}`);

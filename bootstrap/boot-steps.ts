@@ -32,7 +32,9 @@ export type BootAction =
   | { readonly run: Argv; readonly timeoutSeconds?: number }
   | { readonly fetch: Fetch }
   /** Installed packages and the versions they must have (Docker's may add a `~<distribution>` suffix). */
-  | { readonly packages: Readonly<Record<string, string>> };
+  | { readonly packages: Readonly<Record<string, string>> }
+  /** Static pods restarted one at a time by moving their manifests out and back (cert-renewal.ts). */
+  | { readonly restartStaticPods: { readonly names: readonly string[]; readonly manifestDir: string; readonly waitSeconds: number } };
 
 export interface BootStep {
   /** File-name-safe identifier: the marker is `<state>/<name>.done`, the log `<state>/<name>.log`. */

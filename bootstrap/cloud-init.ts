@@ -7,6 +7,7 @@
  */
 import type { HostConfig } from '../config/schema/cluster';
 import { aptKey } from './apt-keys';
+import { certRenewalFiles, enableCertRenewal } from './cert-renewal';
 import { combineApiServerExtensions, ApiServerExtension } from './api-server-extensions';
 import type { ManifestPin } from '../config/versions';
 import type { AptSource, Argv, CloudConfig, WriteFile } from './cloud-init-types';
@@ -148,6 +149,7 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
           ...haproxyFiles(inv, inputs.edge, versions.haproxyImage),
           ...(keepalived ? keepalivedFiles(host, inv, secrets.keepalivedPassword) : []),
           ...etcdSnapshotFiles({ image: versions.etcdImage, onCalendar: cluster.etcdSnapshots.onCalendar, keep: cluster.etcdSnapshots.keep }),
+          ...certRenewalFiles({ host: host.name }),
         ]
       : []),
     ...(init ? addonFiles(addons) : []),
@@ -203,6 +205,12 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
     ...(controlPlane
       ? ([
           { name: 'etcd-snapshots', description: 'the nightly etcd snapshot timer', actions: enableEtcdSnapshots.map((run) => ({ run })), ...RETRY.once },
+          {
+            name: 'cert-renewal',
+            description: "the monthly renewal timer of kubeadm's certificates",
+            actions: enableCertRenewal.map((run) => ({ run })),
+            ...RETRY.once,
+          },
         ] satisfies BootStep[])
       : []),
     ...(init ? addonSteps(addons) : []),

@@ -77,7 +77,12 @@ const kubernetesVersion = () =>
 const devicePath = () =>
   z
     .string({ error: 'expected a string' })
-    .regex(/^\/dev\/[A-Za-z0-9][A-Za-z0-9._:/-]*$/, { error: 'expected a block device path under /dev/ such as "/dev/vdb"' });
+    .regex(/^\/dev\/[A-Za-z0-9][A-Za-z0-9._:/-]*$/, { error: 'expected a block device path under /dev/ such as "/dev/vdb"' })
+    // The NoCloud seed is attached as a CD-ROM (bootstrap/README.md): it must never be handed to Ceph.
+    .refine((d) => !/^\/dev\/(sr[0-9]+|cdrom)$/.test(d), {
+      error:
+        'expected a data disk, not the CD-ROM that carries the cloud-init seed (/dev/sr0): attach the seed as a CD-ROM and give Ceph a raw disk such as /dev/vdb',
+    });
 
 /** Labels in the kubernetes.io / k8s.io namespaces a kubelet may put on its own Node (NodeRestriction). */
 const KUBELET_LABELS = new Set([
