@@ -65,6 +65,7 @@ function main(args: string[]): number {
     for (const line of pinExpiryWarnings(new Date())) console.warn(`warning [platform:bootstrap:aptKeyExpiring]: ${line}`);
     report(formatSummary(result.summaries));
     report(`\n${outdir}/ written from ${configFile}`);
+    report(`Outbound connections the platform needs: ${outdir}/egress.md (${result.egressRules} hosts and ports)`);
     if (result.hostFilesSkipped) console.warn(`note: ${result.hostFilesSkipped}`);
     else
       console.warn(

@@ -9,6 +9,7 @@ import { loadVersions } from '../config/versions';
 import { BootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
 import { fingerprintFileFor, readClusterSecrets } from '../bootstrap/fingerprint';
 import { deployKeyPublicLine } from '../bootstrap/repository-credentials';
+import { EGRESS_FILE, egressMarkdown, platformEgress } from './egress';
 import { buildPlatform } from './platform';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
@@ -34,6 +35,8 @@ export interface SynthResult {
   readonly externalStorageClasses: string[];
   /** Why the host boot files were not written (no secrets file yet), and what to do; undefined when they were. */
   readonly hostFilesSkipped?: string;
+  /** Rules in `dist/egress.md`, the outbound connections the platform needs. */
+  readonly egressRules: number;
   /** The public half of Argo CD's ssh deploy key, to add to the GitOps repository (read-only). */
   readonly deployKey?: string;
 }
@@ -66,13 +69,22 @@ export function synthesize(opts: SynthOptions): SynthResult {
   };
   // Every manifest leads to the construct that made it in one hop.
   const constructs = { path: CONSTRUCT_INDEX, content: `${JSON.stringify(sortedKeys(index), null, 2)}\n` };
-  writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals, constructs]);
+  let egress;
+  try {
+    egress = platformEgress(config, versions, objects);
+  } catch (err) {
+    if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
+    throw err;
+  }
+  const egressFile = { path: EGRESS_FILE, content: egressMarkdown(egress) };
+  writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals, constructs, egressFile]);
   return {
     summaries,
     warnings: drainWarnings(),
     externalSecrets: build.externalSecrets,
     externalStorageClasses: build.externalStorageClasses,
     hostFilesSkipped,
+    egressRules: egress.length,
     ...(secrets?.gitopsRepository && 'sshPrivateKey' in secrets.gitopsRepository
       ? { deployKey: deployKeyPublicLine(secrets.gitopsRepository.sshPrivateKey, `argocd@${config.cluster.name}`) }
       : {}),

@@ -12,12 +12,16 @@ const chart = z.strictObject({
   chart: z.string().min(1),
   /** Exact chart version: ranges would make the rendered cluster change without a commit. */
   version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'expected an exact chart version such as "1.2.3"' }),
+  /** Image registries the chart's pods pull from with our values (the egress allowlist; checked against the render). */
+  registries: z.array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/, { error: 'expected a registry host such as "quay.io"' })).min(1),
 });
 
 /** A manifest applied at bootstrap: fetched by URL, applied only when its bytes have this SHA-256. */
 const manifest = z.strictObject({
   url: z.url({ protocol: /^https$/, error: 'expected an https:// URL' }),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected the SHA-256 of the file (64 lowercase hex digits; sha256sum prints it)' }),
+  /** The images the pinned bytes pull (the egress allowlist). */
+  images: z.array(z.string().min(1)).default([]),
 });
 
 const versionsSchema = z.strictObject({
@@ -32,7 +36,12 @@ const versionsSchema = z.strictObject({
 
 export type Versions = z.infer<typeof versionsSchema>;
 export type ChartVersion = z.infer<typeof chart>;
-export type ManifestPin = z.infer<typeof manifest>;
+/** What the bootstrap needs of a manifest pin (images only feed the egress allowlist). */
+export interface ManifestPin {
+  readonly url: string;
+  readonly sha256: string;
+  readonly images?: readonly string[];
+}
 
 export function loadVersions(file: string = path.join(repoRoot(), 'config', 'versions.yaml')): Versions {
   const result = versionsSchema.safeParse(yaml.load(fs.readFileSync(file, 'utf8'), { schema: yaml.CORE_SCHEMA }), { reportInput: true });

@@ -333,8 +333,8 @@ describe('cloud-init', () => {
     const kubectl = commands(host).filter((c) => c[0] === 'kubectl');
     // Downloads by pinned URL, kept only with the pinned SHA-256 (the runner checks it).
     expect(fetches(host)).toEqual([
-      { ...versions.manifests.calico, dest: '/var/lib/platform-boot/downloads/calico.yaml' },
-      { ...versions.manifests['argo-cd'], dest: '/var/lib/platform-boot/downloads/argo-cd.yaml' },
+      { url: versions.manifests.calico.url, sha256: versions.manifests.calico.sha256, dest: '/var/lib/platform-boot/downloads/calico.yaml' },
+      { url: versions.manifests['argo-cd'].url, sha256: versions.manifests['argo-cd'].sha256, dest: '/var/lib/platform-boot/downloads/argo-cd.yaml' },
     ]);
     expect(kubectl.map((c) => c.slice(3))).toEqual([
       ['get', '--raw', '/readyz', '--request-timeout', '10s'],
@@ -392,7 +392,11 @@ describe('cloud-init', () => {
     }));
     const host = hosts(p).get('hozer-55')!;
     expect(drainWarnings().map((w) => w.id)).toContain('platform:bootstrap:flannelNoPolicies');
-    expect(fetches(host)[0]).toEqual({ ...versions.manifests.flannel, dest: '/var/lib/platform-boot/downloads/flannel.yaml' });
+    expect(fetches(host)[0]).toEqual({
+      url: versions.manifests.flannel.url,
+      sha256: versions.manifests.flannel.sha256,
+      dest: '/var/lib/platform-boot/downloads/flannel.yaml',
+    });
     expect(commands(host)).toContainEqual([
       'kubectl',
       '--kubeconfig',

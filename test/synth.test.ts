@@ -41,7 +41,7 @@ describe('synthesis', () => {
         .readdirSync(first, { withFileTypes: true })
         .filter((e) => !e.isDirectory())
         .map((e) => e.name),
-    ).toEqual(['constructs.json', 'externals.json']);
+    ).toEqual(['constructs.json', 'egress.md', 'externals.json']);
     expect(dirs).toEqual(expect.arrayContaining(['cluster', 'production', 'staging', 'preview-feature-new-catalog', 'preview-fix-enrollment-sync']));
     expect(fs.readdirSync(path.join(first, 'bootstrap'))).toEqual(['00-argocd']);
     for (const env of dirs.filter((d) => d !== 'hosts' && d !== 'bootstrap')) {

@@ -4,8 +4,8 @@
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/helm/
  */
 import * as yaml from 'js-yaml';
+import { chartSource } from '../../chart-source';
 import { SourceDocument } from '../document';
-import type { ChartRef } from './chart-archive';
 import type { RenderRequest } from './render';
 
 export interface ChartApplication {
@@ -23,7 +23,7 @@ export function chartApplications(docs: readonly SourceDocument[]): ChartApplica
     const app = doc.object;
     if (app?.kind !== 'Application' || !String(app.apiVersion).startsWith('argoproj.io/')) continue;
     const source = app.spec?.source;
-    const chart = chartRef(source);
+    const chart = chartSource(source);
     if (!chart) continue;
     const helm = source.helm ?? {};
     const values = { ...(helm.values ? (yaml.load(helm.values) as object) : {}), ...(helm.valuesObject ?? {}) };
@@ -37,16 +37,4 @@ export function chartApplications(docs: readonly SourceDocument[]): ChartApplica
     });
   }
   return out;
-}
-
-/** `chart` with an HTTP `repoURL`, or an OCI `repoURL` ending in the chart name with `path: .` (Argo CD 3.1+). */
-function chartRef(source: any): ChartRef | undefined {
-  if (!source?.repoURL || !source.targetRevision) return undefined;
-  if (source.chart) return { repoURL: source.repoURL, chart: source.chart, version: source.targetRevision };
-  const url = String(source.repoURL);
-  if (url.startsWith('oci://') && (source.path === '.' || source.path === undefined)) {
-    const slash = url.lastIndexOf('/');
-    return { repoURL: url.slice(0, slash), chart: url.slice(slash + 1), version: source.targetRevision };
-  }
-  return undefined;
 }
