@@ -59,7 +59,8 @@ function main(args: string[]): number {
   const cdk8sOutdir = process.env.CDK8S_OUTDIR;
   const report = cdk8sOutdir ? console.error : console.log;
   try {
-    const result = synthesize({ configFile, outdir });
+    // PLATFORM_SEALED_DIR: another folder of sealed inputs than the repository's sealed/ (the tests use an empty one).
+    const result = synthesize({ configFile, outdir, ...(process.env.PLATFORM_SEALED_DIR ? { sealedDir: process.env.PLATFORM_SEALED_DIR } : {}) });
     for (const w of result.warnings) console.warn(`warning [${w.id}]: ${w.message}`);
     // Read against today's date here, at the edge: synthesis itself never reads the clock.
     for (const line of pinExpiryWarnings(new Date())) console.warn(`warning [platform:bootstrap:aptKeyExpiring]: ${line}`);
@@ -73,7 +74,11 @@ function main(args: string[]): number {
       );
     if (result.deployKey) report(`Argo CD reads the GitOps repository with this deploy key (add it there, read-only): ${result.deployKey}`);
     // What the cluster needs before the workloads can start, and the repo must never hold.
-    report(`Secrets to create in the cluster (never in git): ${result.externalSecrets.join(', ') || 'none'}`);
+    if (result.sealsSecrets) report(`Secrets not sealed in git, to create in the cluster: ${result.unsealedSecrets.join(', ') || 'none'}`);
+    else
+      report(
+        `Secrets to create in the cluster (never in git): ${result.externalSecrets.join(', ') || 'none'} (or seal them in git: npm run secrets -- --sealing-key, then npm run seal; docs/secrets.md)`,
+      );
     if (cdk8sOutdir) copyManifests(outdir, cdk8sOutdir);
     return 0;
   } catch (err) {

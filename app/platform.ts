@@ -3,7 +3,7 @@
  * and each environment), tiers wired by object reference, and the host bootstrap. The only module
  * where constructs (charts/) and host boot files (bootstrap/) meet. Everything here is data-driven.
  */
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
 import type { BootstrapSecrets } from '../bootstrap/secrets';
 import { AppEnvironment, environments, EnvironmentModel, platformHost } from '../config/model';
@@ -11,7 +11,7 @@ import { PlatformConfig } from '../config/schema';
 import { StorageConfig } from '../config/schema/storage';
 import { declaredStorageClasses } from '../lib/storage-rules';
 import { chartVersion, imageVersion, manifestPin, Versions } from '../config/versions';
-import { assignSyncWave, ENV_WAVE } from '../lib/argocd';
+import { assignSyncWave, ENV_WAVE, WAVE } from '../lib/argocd';
 import { StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
@@ -26,6 +26,9 @@ import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
+import { SealedSecretsController } from '../charts/sealed-secrets';
+import { SealedTree } from '../lib/sealed-files';
+import { PlatformChart } from '../lib/platform-chart';
 import { RookStorage, RookStorageOptions } from '../charts/rook-storage';
 
 export interface PlatformBuild {
@@ -42,6 +45,8 @@ export interface PlatformBuild {
 export interface BuildOptions {
   /** Bootstrap secrets; without them no host files are built (validation needs none). @default - no host files */
   readonly secrets?: BootstrapSecrets;
+  /** The cluster's committed SealedSecrets (sealed/<cluster>/), copied into their namespaces. @default - none */
+  readonly sealed?: SealedTree;
 }
 
 /** Builds every unit of the platform; nothing is written here. */
@@ -99,6 +104,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     });
     protectedServices.push(...logging.protectedServices);
   }
+  new SealedSecretsController(cluster, '15-sealed-secrets', { namespaces, chart: chartVersion(versions, 'sealed-secrets') });
   const monitoring = config.monitoring.enabled
     ? new MonitoringStack(cluster, '50-monitoring', {
         ...config.monitoring,
@@ -109,6 +115,21 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         chart: chartVersion(versions, 'kube-prometheus-stack'),
       })
     : undefined;
+
+  // SealedSecrets of the cluster's own namespaces (Kibana's and Grafana's logins), once the controller runs.
+  const envNamespaceNames = new Set(appEnvs.map((a) => a.namespace));
+  const clusterSealed = (opts.sealed?.secrets ?? []).filter((f) => !envNamespaceNames.has(f.namespace));
+  for (const f of clusterSealed)
+    if (!namespaces.has(f.namespace))
+      throw new Error(`sealed/${config.cluster.name}/${f.file}: namespace ${f.namespace} is not part of this platform; move or delete the file`);
+  if (clusterSealed.length)
+    assignSyncWave(
+      sealedSecretsChart(
+        cluster,
+        clusterSealed.map((f) => f.object),
+      ),
+      WAVE.platform,
+    );
 
   // What the first control-plane host applies once Argo CD runs: its settings and the root Application.
   const bootstrap = new App();
@@ -151,6 +172,9 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     }
     for (const tier of dataTiers.values()) if (tier.node.scope === app) assignSyncWave(tier, ENV_WAVE.prerequisites);
     assignSyncWave(envNamespaces, ENV_WAVE.prerequisites);
+    const envSealed = env.apps.flatMap((appEnv) => sealedFor(appEnv, opts.sealed));
+    // Decrypted before the migration Job and the workloads that read them.
+    if (envSealed.length) assignSyncWave(sealedSecretsChart(app, envSealed), ENV_WAVE.prerequisites);
     units.push({ dir: env.name, app });
   }
 
@@ -232,4 +256,20 @@ function dataTierFor(app: App, env: AppEnvironment, tiers: Map<string, DataTier>
   });
   tiers.set(env.namespace, tier);
   return tier;
+}
+
+/** The SealedSecrets of one app environment: its own, or (a preview) the app's preview templates placed in its namespace. */
+function sealedFor(appEnv: AppEnvironment, sealed: SealedTree | undefined): Record<string, any>[] {
+  if (!sealed) return [];
+  const own = sealed.secrets.filter((f) => f.namespace === appEnv.namespace).map((f) => f.object);
+  if (appEnv.kind !== 'preview') return own;
+  const templates = (sealed.previewTemplates.get(appEnv.app) ?? []).filter((t) => !own.some((o) => o.metadata.name === t.name));
+  return [...own, ...templates.map((t) => ({ ...t.object, metadata: { ...t.object.metadata, namespace: appEnv.namespace } }))];
+}
+
+/** A `05-sealed-secrets` chart holding the objects as committed. */
+function sealedSecretsChart(app: App, objects: readonly Record<string, any>[]): PlatformChart {
+  const chart = new PlatformChart(app, '05-sealed-secrets');
+  for (const o of objects) new ApiObject(chart, `${o.metadata.namespace}-${o.metadata.name}`, o as any);
+  return chart;
 }

@@ -15,7 +15,12 @@ import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
 import { writeAtomically } from '../lib/atomic-write';
 import { CONSTRUCT_INDEX, render, SynthError, UnitSummary } from '../lib/synth-writer';
-import { drainWarnings, Warning } from '../lib/warnings';
+import { drainWarnings, warn, Warning } from '../lib/warnings';
+import { environments } from '../config/model';
+import { readSealedTree, SealedFileError, sealedDirFor, SealedTree } from '../lib/sealed-files';
+import { checkSealedContract } from './sealed-contract';
+import { repoRoot } from '../lib/repo-root';
+import * as path from 'path';
 import { byOrdinal } from '../lib/order';
 
 export interface SynthOptions {
@@ -26,12 +31,18 @@ export interface SynthOptions {
   readonly secretsDir?: string;
   /** Folder of the per-cluster fingerprints (committed). @default '<repo>/fingerprints' */
   readonly fingerprintsDir?: string;
+  /** Folder of the per-cluster sealed inputs, `<dir>/<cluster>/` (committed). @default '<repo>/sealed' */
+  readonly sealedDir?: string;
 }
 
 export interface SynthResult {
   readonly summaries: UnitSummary[];
   readonly warnings: Warning[];
   readonly externalSecrets: string[];
+  /** Of those, the ones neither sealed in git nor declared external: someone creates them by hand. */
+  readonly unsealedSecrets: string[];
+  /** Whether the cluster seals its Secrets in git (it has a sealing certificate). */
+  readonly sealsSecrets: boolean;
   readonly externalStorageClasses: string[];
   /** Why the host boot files were not written (no secrets file yet), and what to do; undefined when they were. */
   readonly hostFilesSkipped?: string;
@@ -47,9 +58,10 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const config = loadConfig(opts.configFile);
   const versions = loadVersions();
   const { secrets, hostFilesSkipped } = clusterSecrets(config.cluster.name, opts);
+  const sealed = sealedTree(config.cluster.name, opts, secrets);
   let build;
   try {
-    build = buildPlatform(config, versions, { secrets });
+    build = buildPlatform(config, versions, { secrets, sealed });
   } catch (err) {
     // Constructs refuse impossible input eagerly with a plain Error that says what to change;
     // show it like a failed validation. Anything else (a TypeError) is a bug: keep its stack.
@@ -59,6 +71,10 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const { files, summaries, objects, index } = render(build.units);
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
+  const kinds = new Map(environments(config).flatMap((e) => e.apps.map((a) => [a.namespace, a.kind] as const)));
+  const contract = checkSealedContract({ config, sealed, required: build.externalSecrets, objects, kindOf: (ns) => kinds.get(ns) });
+  if (contract.errors.length) throw new SynthError(contract.errors);
+  for (const w of contract.warnings) warn('platform:secrets:notSealed', w);
   const externals = {
     path: EXTERNALS_FILE,
     content: externalsJson({
@@ -82,6 +98,8 @@ export function synthesize(opts: SynthOptions): SynthResult {
     summaries,
     warnings: drainWarnings(),
     externalSecrets: build.externalSecrets,
+    unsealedSecrets: contract.unsealed,
+    sealsSecrets: sealed.certificate !== undefined,
     externalStorageClasses: build.externalStorageClasses,
     hostFilesSkipped,
     egressRules: egress.length,
@@ -139,4 +157,24 @@ function sortedKeys(record: Record<string, string>): Record<string, string> {
 /** Pins that stop working on a date (the embedded apt signing keys), read against `now`: the CLI passes today. */
 export function pinExpiryWarnings(now: Date): string[] {
   return aptKeyExpiryWarnings(now);
+}
+
+/**
+ * The cluster's sealed inputs, checked: readable SealedSecrets, and a certificate that is the
+ * secrets file's own (values sealed for another key pair could never be decrypted here).
+ */
+function sealedTree(cluster: string, opts: SynthOptions, secrets: BootstrapSecrets | undefined): SealedTree {
+  const dir = sealedDirFor(opts.sealedDir ?? path.join(repoRoot(), 'sealed'), cluster);
+  let tree: SealedTree;
+  try {
+    tree = readSealedTree(dir);
+  } catch (err) {
+    if (err instanceof SealedFileError) throw new ConfigError(err.file, [...err.problems]);
+    throw err;
+  }
+  if (tree.certificate && secrets?.sealingKey && tree.certificate.trim() !== secrets.sealingKey.cert.trim())
+    throw new ConfigError(path.join(dir, 'sealing-certificate.pem'), [
+      `expected the certificate of the sealing key in secrets/${cluster}.yaml, found another: the SealedSecrets here were sealed for a different key pair. Write this cluster's certificate (npm run secrets -- --sealing-key on a new file) and seal every value again (npm run seal -- --values <file>); nothing was written`,
+    ]);
+  return tree;
 }

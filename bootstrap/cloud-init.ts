@@ -129,6 +129,7 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
     cniManifest: versions.cniManifest,
     argoCdManifest: versions.argoCdManifest,
     approverImage: versions.csrApproverImage,
+    ...(secrets.sealingKey ? { sealingKey: secrets.sealingKey } : {}),
     ...(inputs.repository && secrets.gitopsRepository
       ? { repository: { url: inputs.repository.repoURL, credentials: secrets.gitopsRepository, knownHosts: inputs.repository.sshKnownHosts ?? [] } }
       : {}),

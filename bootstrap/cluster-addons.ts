@@ -17,6 +17,8 @@ import type { ManifestPin } from '../config/versions';
 import { BootAction, BootStep, RETRY } from './boot-steps';
 import type { Argv, WriteFile } from './cloud-init-types';
 import type { Inventory } from './inventory';
+import { BOOTSTRAP_SEALING_KEY_SECRET, SEALED_SECRETS_NAMESPACE, SEALING_KEY_LABEL } from '../lib/sealed-secrets';
+import type { CertificateAuthority } from './pki';
 import { REPOSITORY_FILE, repositoryFile, RepositoryCredentials } from './repository-credentials';
 import { toYaml, toYamlStream } from './serialize';
 
@@ -110,6 +112,8 @@ export interface AddonInputs {
   readonly cniManifest: ManifestPin;
   readonly argoCdManifest: ManifestPin;
   readonly approverImage: string;
+  /** The Sealed Secrets key pair born with the cluster, installed before Argo CD syncs anything. */
+  readonly sealingKey?: CertificateAuthority;
   /** Argo CD's read access to the GitOps repository, when it needs any. */
   readonly repository?: { readonly url: string; readonly credentials: RepositoryCredentials; readonly knownHosts: readonly string[] };
 }
@@ -122,6 +126,7 @@ export function addonFiles(inputs: AddonInputs): WriteFile[] {
     file('argocd-namespace.yaml', toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })),
     file('gitops.yaml', toYamlStream([...inputs.gitopsManifests])),
     ...(inputs.repository ? [repositoryFile(BOOTSTRAP_DIR, inputs.repository.url, inputs.repository.credentials, inputs.repository.knownHosts)] : []),
+    ...(inputs.sealingKey ? [file(SEALING_KEY_FILE, sealingKeyManifest(inputs.sealingKey))] : []),
   ];
 }
 
@@ -174,6 +179,16 @@ export function addonSteps(inputs: AddonInputs): BootStep[] {
           } satisfies BootStep,
         ]
       : []),
+    ...(inputs.sealingKey
+      ? [
+          {
+            name: 'sealing-key',
+            description: 'the Sealed Secrets key pair, before the controller starts (it then never makes its own)',
+            actions: [{ run: kubectl('apply', '--server-side', '--force-conflicts', '-f', `${BOOTSTRAP_DIR}/${SEALING_KEY_FILE}`) }],
+            ...RETRY.network,
+          } satisfies BootStep,
+        ]
+      : []),
     {
       name: 'root-application',
       description: 'Argo CD settings and the root Application (dist/bootstrap/)',
@@ -182,4 +197,25 @@ export function addonSteps(inputs: AddonInputs): BootStep[] {
       ...RETRY.network,
     },
   ];
+}
+
+const SEALING_KEY_FILE = 'sealing-key.yaml';
+
+/**
+ * The controller's bring-your-own-key Secret: a TLS Secret in its namespace labeled
+ * `sealedsecrets.bitnami.com/sealed-secrets-key: active`. The controller registers every such
+ * key at start; finding one, it generates none of its own.
+ * @see https://github.com/bitnami-labs/sealed-secrets/blob/v0.36.6/docs/bring-your-own-certificates.md
+ */
+export function sealingKeyManifest(key: CertificateAuthority): string {
+  return toYamlStream([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SEALED_SECRETS_NAMESPACE } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: BOOTSTRAP_SEALING_KEY_SECRET, namespace: SEALED_SECRETS_NAMESPACE, labels: { [SEALING_KEY_LABEL]: 'active' } },
+      type: 'kubernetes.io/tls',
+      stringData: { 'tls.crt': key.cert, 'tls.key': key.key },
+    },
+  ]);
 }

@@ -47,6 +47,32 @@ const newEcKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v
 
 /** A self-signed CA certificate (`CN=<commonName>`), valid for ten years from `now`. */
 export function createCertificateAuthority(commonName: string, now: Date = new Date()): CertificateAuthority {
+  return selfSigned({ commonName, keys: newEcKey(), ca: true, now });
+}
+
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
+/** The RSA size the Sealed Secrets controller generates its own keys with (`--key-size` default). */
+const SEALING_KEY_BITS = 4096;
+
+/**
+ * The Sealed Secrets controller's sealing key pair: RSA (its hybrid scheme wraps each session key
+ * with RSA-OAEP) and a self-signed certificate that carries the public key to whoever seals, like
+ * the one the controller makes itself (`CN=sealed-secret`, ten years).
+ * @see https://github.com/bitnami-labs/sealed-secrets/blob/v0.36.6/docs/bring-your-own-certificates.md
+ */
+export function createSealingKey(now: Date = new Date()): CertificateAuthority {
+  return selfSigned({ commonName: 'sealed-secret', keys: crypto.generateKeyPairSync('rsa', { modulusLength: SEALING_KEY_BITS }), ca: false, now });
+}
+
+interface SelfSignedOptions {
+  readonly commonName: string;
+  readonly keys: crypto.KeyPairKeyObjectResult;
+  /** A CA (keyCertSign, basicConstraints CA:TRUE), or a key for encryption (keyEncipherment). */
+  readonly ca: boolean;
+  readonly now: Date;
+}
+
+function selfSigned(opts: SelfSignedOptions): CertificateAuthority {
   const {
     AlgorithmIdentifier,
     AsnConvert,
@@ -72,18 +98,23 @@ export function createCertificateAuthority(commonName: string, now: Date = new D
   } = asn1();
   const extension = (extnID: string, value: object) =>
     new Extension({ extnID, critical: extnID !== id_ce_subjectKeyIdentifier, extnValue: new OctetString(AsnConvert.serialize(value)) });
-  const { publicKey, privateKey } = newEcKey();
+  const { publicKey, privateKey } = opts.keys;
+  const rsa = publicKey.asymmetricKeyType === 'rsa';
   const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
   const name = new Name([
-    new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: commonName }) })]),
+    new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: opts.commonName }) })]),
   ]);
   const serial = crypto.randomBytes(16);
   serial[0] &= 0x7f; // positive INTEGER
   serial[0] |= 0x01; // no leading zero byte to strip
-  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 5 * 60 * 1000); // tolerate small clock skew
+  const notBefore = new Date(Math.floor(opts.now.getTime() / 1000) * 1000 - 5 * 60 * 1000); // tolerate small clock skew
   const notAfter = new Date(notBefore);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_YEARS);
-  const algorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
+  // RSA signature algorithms carry explicit NULL parameters (RFC 4055); ECDSA ones carry none.
+  const algorithm = rsa ? new AlgorithmIdentifier({ algorithm: SHA256_WITH_RSA, parameters: null }) : new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
+  const usage = opts.ca
+    ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign
+    : KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment;
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: new Uint8Array(serial).buffer,
@@ -93,13 +124,13 @@ export function createCertificateAuthority(commonName: string, now: Date = new D
     subject: name,
     subjectPublicKeyInfo: spki,
     extensions: new Extensions([
-      extension(id_ce_keyUsage, new KeyUsage(KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)),
-      extension(id_ce_basicConstraints, new BasicConstraints({ cA: true })),
+      extension(id_ce_keyUsage, new KeyUsage(usage)),
+      extension(id_ce_basicConstraints, new BasicConstraints({ cA: opts.ca })),
       extension(id_ce_subjectKeyIdentifier, new SubjectKeyIdentifier(crypto.createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest())),
     ]),
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
-  // Node's ECDSA signatures are DER ECDSA-Sig-Value, exactly what X.509 carries.
+  // Node's ECDSA signatures are DER ECDSA-Sig-Value and its RSA ones PKCS#1 v1.5, exactly what X.509 carries.
   const signature = crypto.sign('sha256', tbsDer, privateKey);
   const certificate = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: new Uint8Array(signature).buffer });
   return { cert: pem('CERTIFICATE', AsnConvert.serialize(certificate)), key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };

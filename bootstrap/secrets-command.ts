@@ -13,11 +13,14 @@ import * as path from 'path';
 import { DEFAULT_CONFIG, loadConfig } from '../config/load';
 import { fingerprintFileFor, fingerprintOf, readClusterSecrets, readFingerprint, renderFingerprint } from './fingerprint';
 import { isSshUrl } from '../lib/git-url';
+import { repoRoot } from '../lib/repo-root';
+import { SEALING_CERTIFICATE } from '../lib/sealed-files';
+import { createSealingKey } from './pki';
 import { credentialsProblem, deployKeyPublicLine, newDeployKey } from './repository-credentials';
 import { initBootstrapSecrets, newBootstrapToken, SecretsExistError, secretsFileFor, writeBootstrapSecrets } from './secrets';
 
 const USAGE =
-  'usage: npm run secrets -- [--init] [--rotate-token] [--deploy-key] [--repo-token --repo-username <name> (token on stdin)] [--config <platform.yaml>] [--file <secrets file>] [--fingerprint <file>]';
+  'usage: npm run secrets -- [--init] [--rotate-token] [--deploy-key] [--repo-token --repo-username <name> (token on stdin)] [--sealing-key | --rotate-sealing-key] [--config <platform.yaml>] [--file <secrets file>] [--fingerprint <file>] [--sealed <folder>]';
 
 /** `stdin` reads standard input (a test hands in its own). */
 export function main(argv: string[], stdin: () => string = () => fs.readFileSync(0, 'utf8')): number {
@@ -29,6 +32,8 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
   let deployKey = false;
   let repoToken = false;
   let repoUsername: string | undefined;
+  let sealingKey: 'add' | 'rotate' | undefined;
+  let sealedRoot = path.join(repoRoot(), 'sealed');
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--file' && argv[i + 1]) file = path.resolve(argv[++i]);
     else if (argv[i] === '--fingerprint' && argv[i + 1]) fingerprintFile = path.resolve(argv[++i]);
@@ -38,6 +43,9 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
     else if (argv[i] === '--deploy-key') deployKey = true;
     else if (argv[i] === '--repo-token') repoToken = true;
     else if (argv[i] === '--repo-username' && argv[i + 1]) repoUsername = argv[++i];
+    else if (argv[i] === '--sealing-key') sealingKey = 'add';
+    else if (argv[i] === '--rotate-sealing-key') sealingKey = 'rotate';
+    else if (argv[i] === '--sealed' && argv[i + 1]) sealedRoot = path.resolve(argv[++i]);
     else {
       console.error(`${USAGE}  (unknown argument "${argv[i]}")`);
       return 2;
@@ -73,6 +81,7 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
       }
       fs.mkdirSync(path.dirname(fingerprintFile), { recursive: true });
       fs.writeFileSync(fingerprintFile, renderFingerprint(fingerprintOf(cluster, secrets)), { flag: 'wx' });
+      writeSealingCertificate(sealedRoot, cluster, secrets.sealingKey!.cert);
       console.log(`Fingerprint written to ${fingerprintFile} (digests only): commit it, so that no other secrets file is ever used for ${cluster}.`);
       return 0;
     } catch (err) {
@@ -97,7 +106,24 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
     console.error(`${file} is not the secrets file of cluster ${cluster} (${fingerprintFile}):\n  ${mismatches.join('\n  ')}`);
     return 1;
   }
-  if (deployKey || repoToken) {
+  if (sealingKey) {
+    if (sealingKey === 'add' && secrets.sealingKey) {
+      console.error(`${file} has a sealing key already; \`--rotate-sealing-key\` replaces it (then every SealedSecret must be sealed again).`);
+      return 1;
+    }
+    const key = createSealingKey();
+    writeBootstrapSecrets(file, { ...secrets, sealingKey: key }, { replace: true });
+    const cert = writeSealingCertificate(sealedRoot, cluster, key.cert);
+    console.log(`Sealing key written to ${file}, its certificate to ${cert}: commit the certificate (it is public).`);
+    if (sealingKey === 'rotate' || secrets.sealingKey) {
+      console.log('Seal every value again with the new certificate: npm run seal -- --values <your values file>');
+      console.log(
+        `A running cluster also needs the new key installed beside the old one (bootstrap/README.md, "Sealed Secrets"); hosts booted from now on install it themselves.`,
+      );
+    } else {
+      console.log('A running cluster needs it installed once (bootstrap/README.md, "Sealed Secrets"); hosts booted from now on install it themselves.');
+    }
+  } else if (deployKey || repoToken) {
     const token = repoToken ? readToken(stdin) : undefined;
     if (repoToken && !token) {
       console.error('--repo-token reads the token from standard input (never the command line, which shell history keeps): found none');
@@ -141,4 +167,12 @@ function readToken(stdin: () => string): string | undefined {
   }
   const token = text.split('\n')[0].trim();
   return token || undefined;
+}
+
+/** The sealing certificate, committed beside the SealedSecrets it seals (`sealed/<cluster>/`). */
+function writeSealingCertificate(root: string, cluster: string, cert: string): string {
+  const file = path.join(root, cluster, SEALING_CERTIFICATE);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, cert);
+  return file;
 }

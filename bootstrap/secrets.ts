@@ -15,7 +15,7 @@ import { readInputFile } from '../config/bounded-input';
 import { ConfigError } from '../config/load';
 import { repoRoot } from '../lib/repo-root';
 import type { RepositoryCredentials } from './repository-credentials';
-import { CertificateAuthority, createCertificateAuthority, createServiceAccountKeyPair, KeyPair, keyMatchesCertificate } from './pki';
+import { CertificateAuthority, createCertificateAuthority, createSealingKey, createServiceAccountKeyPair, KeyPair, keyMatchesCertificate } from './pki';
 
 export interface BootstrapSecrets {
   /** kubeadm bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}`: joins hosts while it is valid (24h after init). */
@@ -28,6 +28,12 @@ export interface BootstrapSecrets {
   readonly etcdCa: CertificateAuthority;
   readonly frontProxyCa: CertificateAuthority;
   readonly serviceAccount: KeyPair;
+  /**
+   * The Sealed Secrets controller's key pair (RSA, self-signed certificate): the first control plane
+   * installs it, and its certificate (committed under sealed/<cluster>/) seals values offline.
+   * @default - none (the cluster's Secrets are not sealed in git)
+   */
+  readonly sealingKey?: CertificateAuthority;
   /** Argo CD's read access to the GitOps repository: an ssh deploy key or an https token. @default - none (a public https repository) */
   readonly gitopsRepository?: RepositoryCredentials;
 }
@@ -104,6 +110,19 @@ const secretsSchema = z.strictObject({
   etcdCa: authority,
   frontProxyCa: authority,
   serviceAccount: z.strictObject({ publicKey: pemBlock('PUBLIC KEY'), privateKey: pemBlock('PRIVATE KEY') }),
+  sealingKey: z
+    .strictObject({ cert: pemBlock('CERTIFICATE'), key: pemBlock('PRIVATE KEY') })
+    .superRefine((pair, ctx) => {
+      try {
+        if (new crypto.X509Certificate(pair.cert).publicKey.asymmetricKeyType !== 'rsa')
+          ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected an RSA certificate (the controller seals with RSA-OAEP)' });
+        else if (!keyMatchesCertificate(pair.cert, pair.key))
+          ctx.addIssue({ code: 'custom', path: ['key'], message: "expected the private key of this entry's cert, found another" });
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['cert'], message: 'expected a readable X.509 certificate and key, found unreadable data' });
+      }
+    })
+    .optional(),
   gitopsRepository: z
     .union([
       z.strictObject({ sshPrivateKey: pemBlock('PRIVATE KEY') }),
@@ -135,7 +154,7 @@ function redacted(value: unknown): string {
 
 const HEADER = [
   '# Bootstrap secrets of this platform: cluster CAs, service-account key, join token,',
-  '# keepalived password and the key that encrypts Secrets in etcd. Generated once by',
+  '# keepalived password, the key that encrypts Secrets in etcd and the sealing key of Sealed Secrets. Generated once by',
   '# `npm run secrets -- --init`; synthesis copies them into dist/hosts/ (git-ignored, mode 0600).',
   '# KEEP THIS FILE SAFE AND BACKED UP OFF-HOST: without it no control-plane host can be',
   '# added and the Secrets in etcd backups cannot be decrypted. Never commit it.',
@@ -194,7 +213,7 @@ export function loadBootstrapSecrets(file: string): BootstrapSecrets | undefined
 
 /** Creates the secrets file; {@link SecretsExistError} when there is one (it is never replaced). */
 export function initBootstrapSecrets(file: string, options: LoadSecretsOptions = {}): BootstrapSecrets {
-  const secrets = generateBootstrapSecrets();
+  const secrets = { ...generateBootstrapSecrets(), sealingKey: createSealingKey() };
   writeBootstrapSecrets(file, secrets);
   (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(secretsNotice(file));
   return secrets;

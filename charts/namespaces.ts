@@ -26,6 +26,11 @@ export class Namespaces extends PlatformChart {
     super(scope, id);
   }
 
+  /** Whether the namespace is declared here. */
+  public has(name: string): boolean {
+    return this.names.has(name);
+  }
+
   /** Adds a namespace; adding one twice is a programming error. */
   public add(name: string, opts: NamespaceOptions = {}): string {
     if (this.names.has(name)) throw new Error(`namespace "${name}" is declared twice`);

@@ -55,7 +55,12 @@ function apply(config: any, c: Case): any {
 }
 
 const root = tmpDir('bad-inputs-');
-const dirs = { outdir: path.join(root, 'dist'), secretsDir: path.join(root, 'secrets'), fingerprintsDir: path.join(root, 'fingerprints') };
+const dirs = {
+  outdir: path.join(root, 'dist'),
+  secretsDir: path.join(root, 'secrets'),
+  fingerprintsDir: path.join(root, 'fingerprints'),
+  sealedDir: path.join(root, 'sealed'),
+};
 const cluster = (yaml.load(fs.readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as any).cluster.name;
 let before: { dist: Map<string, string>; secrets: Map<string, string> };
 

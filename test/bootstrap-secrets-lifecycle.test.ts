@@ -12,27 +12,54 @@ import { fingerprintFileFor } from '../bootstrap/fingerprint';
 import { main as secretsCommand } from '../bootstrap/secrets-command';
 import { renderBootstrapSecrets, generateBootstrapSecrets, parseBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
 import { ConfigError } from '../config/load';
-import { DEFAULT_CONFIG_FILE, readTree, tmpDir } from './helpers';
+import { main as sealCommand } from '../app/seal-command';
+import { DEFAULT_CONFIG_FILE, fixtureSecretValues, readTree, tmpDir } from './helpers';
 
 const CLUSTER = (yaml.load(fs.readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as any).cluster.name as string;
 
 /** A scratch repository layout: secrets/, fingerprints/ and dist/ of its own. */
 function scratch() {
   const root = tmpDir('secrets-lifecycle-');
-  const dirs = { secretsDir: path.join(root, 'secrets'), fingerprintsDir: path.join(root, 'fingerprints'), outdir: path.join(root, 'dist') };
+  const dirs = {
+    secretsDir: path.join(root, 'secrets'),
+    fingerprintsDir: path.join(root, 'fingerprints'),
+    sealedDir: path.join(root, 'sealed'),
+    outdir: path.join(root, 'dist'),
+  };
   return {
     ...dirs,
     secretsFile: secretsFileFor(CLUSTER, dirs.secretsDir),
     fingerprintFile: fingerprintFileFor(CLUSTER, dirs.fingerprintsDir),
-    synth: () => synthesize({ configFile: DEFAULT_CONFIG_FILE, ...dirs }),
+    // As the README has a team do it: after --init, seal the Secrets the workloads need, then synthesize.
+    synth: () => {
+      sealOnce(dirs.sealedDir, root);
+      return synthesize({ configFile: DEFAULT_CONFIG_FILE, ...dirs });
+    },
     command: (...args: string[]) => commandWithInput('', ...args),
     commandWithInput,
   };
   /** `npm run secrets` on the scratch files, with `input` as its standard input. */
   function commandWithInput(input: string, ...args: string[]) {
-    const files = ['--file', secretsFileFor(CLUSTER, dirs.secretsDir), '--fingerprint', fingerprintFileFor(CLUSTER, dirs.fingerprintsDir)];
+    const files = [
+      '--file',
+      secretsFileFor(CLUSTER, dirs.secretsDir),
+      '--fingerprint',
+      fingerprintFileFor(CLUSTER, dirs.fingerprintsDir),
+      '--sealed',
+      dirs.sealedDir,
+    ];
     return capture(() => secretsCommand(['--config', DEFAULT_CONFIG_FILE, ...files, ...args], () => input));
   }
+}
+
+/** Seals generated values once the scratch cluster has a sealing certificate and nothing is sealed yet. */
+function sealOnce(sealedDir: string, root: string): void {
+  const dir = path.join(sealedDir, CLUSTER);
+  if (!fs.existsSync(path.join(dir, 'sealing-certificate.pem')) || fs.readdirSync(dir).length > 1) return;
+  const values = path.join(root, 'values.yaml');
+  fs.writeFileSync(values, yaml.dump(fixtureSecretValues()), { mode: 0o600 });
+  const sealed = capture(() => sealCommand(['--config', DEFAULT_CONFIG_FILE, '--sealed', sealedDir, '--values', values]));
+  if (sealed.code !== 0) throw new Error(sealed.out);
 }
 
 function capture(fn: () => number): { code: number; out: string } {

@@ -13,4 +13,6 @@ export default function globalSetup(): void {
   setWritable(root, false);
   // Workers start after the global setup and inherit its environment.
   process.env[FIXTURE_TREE_ENV] = root;
+  // The synthesis CLI the tests start never reads the example cluster's sealed/ inputs either.
+  process.env.PLATFORM_SEALED_DIR = tmpDir('platform-cli-sealed-');
 }

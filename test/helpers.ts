@@ -58,6 +58,8 @@ export function manifestFolders(dist: string): string[] {
 
 /** Fingerprints of the tests' clusters: a scratch folder, never the repository's `fingerprints/`. */
 export const TEST_FINGERPRINTS = tmpDir('platform-fingerprints-');
+/** An empty sealed folder: the product's tests never read the example cluster's sealed/ inputs. */
+export const TEST_SEALED = tmpDir('platform-sealed-');
 
 /**
  * synthesize() as a team runs it after `npm run secrets -- --init`: the cluster's secrets are made
@@ -72,7 +74,7 @@ export function synthesizeWithSecrets(opts: import('../app/synth').SynthOptions)
   /* eslint-enable @typescript-eslint/no-require-imports */
   const secretsDir = opts.secretsDir ?? TEST_SECRETS;
   loadOrCreateBootstrapSecrets(secretsFileFor(loadConfig(opts.configFile).cluster.name, secretsDir), { log: () => undefined });
-  return synthesize({ fingerprintsDir: TEST_FINGERPRINTS, ...opts, secretsDir });
+  return synthesize({ fingerprintsDir: TEST_FINGERPRINTS, sealedDir: TEST_SEALED, ...opts, secretsDir });
 }
 
 /** Synthesizes the test fixture platform into `<root>/dist` (the shared tree of test/global-setup.ts). */
@@ -170,4 +172,26 @@ export function readManifests(dir: string): { file: string; object: any }[] {
         .filter(Boolean)
         .map((object) => ({ file, object })),
     );
+}
+
+/**
+ * Random values for every Secret the fixture platform's workloads read, as a values file of
+ * `npm run seal` (generated per run: no plaintext is ever committed).
+ */
+export function fixtureSecretValues(): Record<string, Record<string, string>> {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  const { randomBytes } = require('crypto') as typeof import('crypto');
+  const value = () => randomBytes(18).toString('base64url');
+  const backend = () => ({ DJANGO_SECRET_KEY: value(), SIS_CLASS_APP_KEY: value(), SIS_COURSE_APP_KEY: value() });
+  const postgres = () => ({ username: 'berkeleytime', password: value() });
+  return {
+    'berkeleytime-production/backend-secrets': backend(),
+    'berkeleytime-production/postgres-credentials': postgres(),
+    'berkeleytime-staging/backend-secrets': backend(),
+    'berkeleytime-staging/postgres-credentials': postgres(),
+    'previews/berkeleytime/backend-secrets': backend(),
+    'previews/berkeleytime/postgres-credentials': postgres(),
+    'logging/kibana-basic-auth': { '.htpasswd': `admin:{SHA}${value()}` },
+    'monitoring/grafana-admin': { 'admin-user': 'admin', 'admin-password': value() },
+  };
 }

@@ -7,7 +7,7 @@ import { cluster } from './cluster';
 import { dnsLabel } from './primitives';
 import { edge } from './edge';
 import { logging } from './logging';
-import { gitops, monitoring } from './platform-services';
+import { gitops, monitoring, secrets } from './platform-services';
 import { checkPostgresStorageClass, declaredStorageClasses, storageInventoryIssues } from '../../lib/storage-rules';
 import { appIssues } from './app-rules';
 import { secretIssues } from './secret-rules';
@@ -27,6 +27,7 @@ const platformSchema = z
     logging: logging.default(logging.parse({})),
     monitoring: monitoring.default(monitoring.parse({})),
     gitops,
+    secrets: secrets.default({ external: [] }),
   })
   .superRefine((cfg, ctx) => {
     const issue = (path: (string | number)[], message: string, input?: unknown) => ctx.addIssue({ code: 'custom', path, message, input });

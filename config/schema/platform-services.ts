@@ -56,3 +56,20 @@ export const gitops = z
       input: undefined,
     });
   });
+
+/**
+ * Schema of `secrets`: every Secret the workloads need is sealed in git (`npm run seal`,
+ * sealed/<cluster>/) or declared here as made outside the repository, with the reason.
+ */
+export const secrets = z.strictObject({
+  external: z
+    .array(
+      z.strictObject({
+        /** `namespace/name`. */
+        secret: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'expected "namespace/name"' }),
+        /** Why it is not sealed in git (who makes it, where it comes from). */
+        reason: z.string().min(10, { error: 'expected a reason of a few words: who makes this Secret, and why it is not sealed in git' }),
+      }),
+    )
+    .default([]),
+});

@@ -46,6 +46,7 @@ const CRD_FILES: ReadonlyArray<[urlPart: string, file: string]> = [
   ['elastic/cloud-on-k8s', 'eck.yaml'],
   ['prometheus-operator/prometheus-operator', 'prometheus-operator.yaml'],
   ['kubernetes-csi/external-snapshotter', 'volume-snapshots.yaml'],
+  ['bitnami-labs/sealed-secrets', 'sealed-secrets.yaml'],
 ];
 
 /**

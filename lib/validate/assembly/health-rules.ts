@@ -198,6 +198,14 @@ export const HEALTH_RULES: readonly HealthRule[] = [
     waitsOn: () => [], // the plan follows the Application's own sync
   },
   {
+    group: 'bitnami.com',
+    kind: 'SealedSecret',
+    source: LUA('bitnami.com/SealedSecret'),
+    healthyWhen: 'the Sealed Secrets controller decrypted it into its Secret (Synced is True; no status yet is Progressing, Synced=False is Degraded)',
+    // The controller's Application (the operators wave) is healthy before any later wave starts.
+    waitsOn: () => [],
+  },
+  {
     group: 'batch',
     kind: 'CronJob',
     source: LUA('batch/CronJob'),

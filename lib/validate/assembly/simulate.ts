@@ -353,6 +353,15 @@ class Simulation {
       if (temporary ? this.applied.has(cert) : this.healthy.has(cert)) return undefined;
       return `Secret ${namespace}/${name} (${why}), written by ${describe(cert)} ${temporary ? 'once applied' : 'only once issued'}${this.whereIs(cert)}`;
     }
+    // The Sealed Secrets controller writes the Secret of a SealedSecret once it decrypted it (its health).
+    const sealed = this.all().find(
+      (c) =>
+        c.group === 'bitnami.com' && c.kind === 'SealedSecret' && c.namespace === namespace && (c.object.spec?.template?.metadata?.name ?? c.name) === name,
+    );
+    if (sealed)
+      return this.healthy.has(sealed)
+        ? undefined
+        : `Secret ${namespace}/${name} (${why}), written by ${describe(sealed)} once decrypted${this.whereIs(sealed)}`;
     const producer = this.produced(ref);
     // An operator writes its Secrets once the resource exists; a Job only once it completed.
     if (producer)
