@@ -17,7 +17,7 @@ import type { ManifestPin } from '../config/versions';
 import { BootAction, BootStep, RETRY } from './boot-steps';
 import type { Argv, WriteFile } from './cloud-init-types';
 import type { Inventory } from './inventory';
-import { BOOTSTRAP_SEALING_KEY_SECRET, SEALED_SECRETS_NAMESPACE, SEALING_KEY_LABEL } from '../lib/sealed-secrets';
+import { SEALED_SECRETS_NAMESPACE, SEALING_KEY_LABEL, sealingKeySecretName } from '../lib/sealed-secrets';
 import type { CertificateAuthority } from './pki';
 import { REPOSITORY_FILE, repositoryFile, RepositoryCredentials } from './repository-credentials';
 import { toYaml, toYamlStream } from './serialize';
@@ -213,7 +213,7 @@ export function sealingKeyManifest(key: CertificateAuthority): string {
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: BOOTSTRAP_SEALING_KEY_SECRET, namespace: SEALED_SECRETS_NAMESPACE, labels: { [SEALING_KEY_LABEL]: 'active' } },
+      metadata: { name: sealingKeySecretName(key.cert), namespace: SEALED_SECRETS_NAMESPACE, labels: { [SEALING_KEY_LABEL]: 'active' } },
       type: 'kubernetes.io/tls',
       stringData: { 'tls.crt': key.cert, 'tls.key': key.key },
     },

@@ -15,12 +15,13 @@ import { fingerprintFileFor, fingerprintOf, readClusterSecrets, readFingerprint,
 import { isSshUrl } from '../lib/git-url';
 import { repoRoot } from '../lib/repo-root';
 import { SEALING_CERTIFICATE } from '../lib/sealed-files';
+import { sealingKeyManifest } from './cluster-addons';
 import { createSealingKey } from './pki';
 import { credentialsProblem, deployKeyPublicLine, newDeployKey } from './repository-credentials';
 import { initBootstrapSecrets, newBootstrapToken, SecretsExistError, secretsFileFor, writeBootstrapSecrets } from './secrets';
 
 const USAGE =
-  'usage: npm run secrets -- [--init] [--rotate-token] [--deploy-key] [--repo-token --repo-username <name> (token on stdin)] [--sealing-key | --rotate-sealing-key] [--config <platform.yaml>] [--file <secrets file>] [--fingerprint <file>] [--sealed <folder>]';
+  'usage: npm run secrets -- [--init] [--rotate-token] [--deploy-key] [--repo-token --repo-username <name> (token on stdin)] [--sealing-key | --rotate-sealing-key | --sealing-key-manifest] [--config <platform.yaml>] [--file <secrets file>] [--fingerprint <file>] [--sealed <folder>]';
 
 /** `stdin` reads standard input (a test hands in its own). */
 export function main(argv: string[], stdin: () => string = () => fs.readFileSync(0, 'utf8')): number {
@@ -32,7 +33,7 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
   let deployKey = false;
   let repoToken = false;
   let repoUsername: string | undefined;
-  let sealingKey: 'add' | 'rotate' | undefined;
+  let sealingKey: 'add' | 'rotate' | 'manifest' | undefined;
   let sealedRoot = path.join(repoRoot(), 'sealed');
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--file' && argv[i + 1]) file = path.resolve(argv[++i]);
@@ -45,6 +46,7 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
     else if (argv[i] === '--repo-username' && argv[i + 1]) repoUsername = argv[++i];
     else if (argv[i] === '--sealing-key') sealingKey = 'add';
     else if (argv[i] === '--rotate-sealing-key') sealingKey = 'rotate';
+    else if (argv[i] === '--sealing-key-manifest') sealingKey = 'manifest';
     else if (argv[i] === '--sealed' && argv[i + 1]) sealedRoot = path.resolve(argv[++i]);
     else {
       console.error(`${USAGE}  (unknown argument "${argv[i]}")`);
@@ -106,7 +108,18 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
     console.error(`${file} is not the secrets file of cluster ${cluster} (${fingerprintFile}):\n  ${mismatches.join('\n  ')}`);
     return 1;
   }
-  if (sealingKey) {
+  if (sealingKey === 'manifest') {
+    // For a cluster that runs already: the key Secret the first control plane would apply, for kubectl.
+    if (!secrets.sealingKey) {
+      console.error(`${file} has no sealing key: add one with \`npm run secrets -- --sealing-key\``);
+      return 1;
+    }
+    if (process.stdout.isTTY) {
+      console.error('--sealing-key-manifest prints a private key: pipe it into `kubectl apply -f -`, never onto a screen');
+      return 2;
+    }
+    process.stdout.write(sealingKeyManifest(secrets.sealingKey));
+  } else if (sealingKey) {
     if (sealingKey === 'add' && secrets.sealingKey) {
       console.error(`${file} has a sealing key already; \`--rotate-sealing-key\` replaces it (then every SealedSecret must be sealed again).`);
       return 1;

@@ -16,11 +16,11 @@ import { IConstruct } from 'constructs';
 export const WAVE = {
   /** Namespaces, the AppProject, Argo CD's settings, NetworkPolicies of the add-on namespaces. */
   foundation: 0,
-  /** Charts that bring CRDs and controllers and need nothing else (Envoy Gateway, Rook, ECK, snapshots). */
+  /** Charts that bring CRDs and controllers and need nothing else (Envoy Gateway, Rook, ECK, snapshots, Sealed Secrets). */
   operators: 1,
   /** Charts that need another chart's CRDs: cert-manager (Gateway API), ceph-csi-drivers (Rook's CSI operator). */
   dependentOperators: 2,
-  /** Our custom resources of those operators: the Ceph cluster, pools, StorageClasses, issuers, GatewayClass, EnvoyProxy. */
+  /** Our custom resources of those operators: the Ceph cluster, pools, StorageClasses, issuers, GatewayClass, EnvoyProxy, the platform's SealedSecrets. */
   platform: 3,
   /** What needs a healthy StorageClass: the monitoring stack, Elasticsearch, Kibana, Filebeat. */
   storageConsumers: 4,
@@ -38,7 +38,7 @@ export const WAVE = {
 
 /** Waves inside an environment's Application. */
 export const ENV_WAVE = {
-  /** Policies, configuration and the data tier: a migration needs all three. */
+  /** Policies, configuration, SealedSecrets and the data tier: a migration needs all of them. */
   prerequisites: -2,
   /** Schema migrations: they must complete before the new version rolls out. */
   migrations: -1,

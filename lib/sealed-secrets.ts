@@ -89,5 +89,10 @@ export const SEALED_SECRETS_NAMESPACE = 'sealed-secrets';
 export const SEALED_SECRETS_CONTROLLER = 'sealed-secrets-controller';
 /** The label the controller finds its keys by; `active` keys decrypt, the newest seals. */
 export const SEALING_KEY_LABEL = 'sealedsecrets.bitnami.com/sealed-secrets-key';
-/** The key pair born with the cluster, installed by the first control plane. */
-export const BOOTSTRAP_SEALING_KEY_SECRET = 'sealing-key-bootstrap';
+/**
+ * The Secret a sealing key pair is installed as: named after its certificate, so a rotated key is
+ * added beside the old one (which keeps decrypting what was sealed with it), never over it.
+ */
+export function sealingKeySecretName(certificatePem: string): string {
+  return `sealing-key-${crypto.createHash('sha256').update(certificatePem.trim()).digest('hex').slice(0, 12)}`;
+}

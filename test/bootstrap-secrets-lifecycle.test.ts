@@ -190,3 +190,27 @@ test('--repo-token stores an https token read from standard input, and the first
   expect(refused.code).toBe(1);
   expect(refused.out).toMatch(/is an https URL, but the secrets file holds an ssh deploy key/);
 });
+
+test('the sealing key: made by --init with its certificate beside the sealed inputs, rotated on request, printable only into a pipe', () => {
+  const s = scratch();
+  expect(s.command('--init').code).toBe(0);
+  const certFile = path.join(s.sealedDir, CLUSTER, 'sealing-certificate.pem');
+  const first = fs.readFileSync(certFile, 'utf8');
+  expect(parseBootstrapSecrets(fs.readFileSync(s.secretsFile, 'utf8'), s.secretsFile).sealingKey?.cert).toBe(first);
+  expect(s.command('--sealing-key')).toMatchObject({ code: 1, out: expect.stringContaining('has a sealing key already') });
+  const rotated = s.command('--rotate-sealing-key');
+  expect(rotated.code).toBe(0);
+  expect(rotated.out).toContain('Seal every value again with the new certificate: npm run seal -- --values');
+  const second = fs.readFileSync(certFile, 'utf8');
+  expect(second).not.toBe(first);
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (written.push(String(chunk)), true));
+  try {
+    expect(s.command('--sealing-key-manifest').code).toBe(0);
+  } finally {
+    spy.mockRestore();
+  }
+  const [, secret] = yaml.loadAll(written.join('')) as any[];
+  expect(secret.metadata.labels).toEqual({ 'sealedsecrets.bitnami.com/sealed-secrets-key': 'active' });
+  expect(secret.stringData['tls.crt']).toBe(second);
+});

@@ -191,7 +191,10 @@ export function fixtureSecretValues(): Record<string, Record<string, string>> {
     'berkeleytime-staging/postgres-credentials': postgres(),
     'previews/berkeleytime/backend-secrets': backend(),
     'previews/berkeleytime/postgres-credentials': postgres(),
-    'logging/kibana-basic-auth': { '.htpasswd': `admin:{SHA}${value()}` },
+    'logging/kibana-basic-auth': (() => {
+      const htpasswd = `admin:{SHA}${value()}`;
+      return { '.htpasswd': htpasswd, auth: htpasswd };
+    })(),
     'monitoring/grafana-admin': { 'admin-user': 'admin', 'admin-password': value() },
   };
 }
