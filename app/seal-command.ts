@@ -88,7 +88,7 @@ export function main(argv: string[], stdin: () => Buffer = () => fs.readFileSync
       const t = target(isPreview ? ref.slice(PREVIEW_TEMPLATES.length + 1) : ref, isPreview, previewApps);
       if (typeof t === 'string') return fail(`${valuesFile}: ${ref}: ${t}`);
       const encryptedData = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, seal(certificate, t, Buffer.from(v, 'utf8'))]));
-      writeSealedFile(dir, t.file, sealedSecretObject({ namespace: t.namespace, name: t.name, scope: t.scope, encryptedData }));
+      writeSealedFile(dir, t.file, sealedSecretObject({ certificate, namespace: t.namespace, name: t.name, scope: t.scope, encryptedData }));
       written.push(t.file);
     }
     console.log(
@@ -108,7 +108,7 @@ export function main(argv: string[], stdin: () => Buffer = () => fs.readFileSync
   const existing = readSealedTree(dir);
   const current = [...existing.secrets, ...[...existing.previewTemplates.values()].flat()].find((f) => f.file === t.file);
   const encryptedData = { ...(current?.object.spec.encryptedData ?? {}), [key]: seal(certificate, t, value) };
-  writeSealedFile(dir, t.file, sealedSecretObject({ namespace: t.namespace, name: t.name, scope: t.scope, encryptedData }));
+  writeSealedFile(dir, t.file, sealedSecretObject({ certificate, namespace: t.namespace, name: t.name, scope: t.scope, encryptedData }));
   console.log(
     `Sealed key ${key} into ${path.join(path.relative(process.cwd(), dir) || dir, t.file)}${value[value.length - 1] === 0x0a ? ' (the value ends with a newline; printf %s avoids that)' : ''}. Commit it.`,
   );

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { scopeOf, SealingScope } from './sealed-secrets';
+import { certificateFingerprint, scopeOf, SEALED_WITH_ANNOTATION, SealingScope } from './sealed-secrets';
 
 export const SEALING_CERTIFICATE = 'sealing-certificate.pem';
 export const PREVIEW_TEMPLATES = 'previews';
@@ -48,7 +48,7 @@ export class SealedFileError extends Error {
 
 export const sealedDirFor = (root: string, cluster: string) => path.join(root, cluster);
 
-function readSealed(dir: string, rel: string, namespace: string, expected: SealingScope): SealedFile {
+function readSealed(dir: string, rel: string, namespace: string, expected: SealingScope, certificate: string | undefined): SealedFile {
   const file = path.join(dir, rel);
   const name = path.basename(rel, '.yaml');
   let object: any;
@@ -64,6 +64,12 @@ function readSealed(dir: string, rel: string, namespace: string, expected: Seali
   if (expected !== 'cluster-wide' && object?.metadata?.namespace !== namespace) problems.push(`metadata.namespace: expected "${namespace}", the folder's name`);
   const scope = scopeOf(object ?? {});
   if (scope !== expected) problems.push(`expected a value sealed in ${expected} scope, found ${scope} (reseal it with \`npm run seal\`)`);
+  const sealedWith = object?.metadata?.annotations?.[SEALED_WITH_ANNOTATION];
+  // Values sealed for another key pair (the example's, a rotated one) would never decrypt here.
+  if (certificate && sealedWith !== certificateFingerprint(certificate))
+    problems.push(
+      `expected values sealed with ${SEALING_CERTIFICATE} (${certificateFingerprint(certificate)}), found ${sealedWith ? `ones sealed with ${sealedWith}` : 'no record of the certificate'}: seal them again (npm run seal -- --values <file>)`,
+    );
   const data = object?.spec?.encryptedData;
   if (!data || typeof data !== 'object' || !Object.keys(data).length || Object.values(data).some((v) => typeof v !== 'string'))
     problems.push('spec.encryptedData: expected at least one sealed value');
@@ -102,7 +108,7 @@ export function readSealedTree(dir: string): SealedTree {
         .sort()) {
         previewTemplates.set(
           app,
-          yamlFiles(path.join(dir, folder, app)).map((f) => readSealed(dir, path.join(folder, app, f), '', 'cluster-wide')),
+          yamlFiles(path.join(dir, folder, app)).map((f) => readSealed(dir, path.join(folder, app, f), '', 'cluster-wide', certificate)),
         );
       }
       continue;
@@ -110,7 +116,7 @@ export function readSealedTree(dir: string): SealedTree {
     if (!DNS_LABEL.test(folder)) throw new SealedFileError(path.join(dir, folder), ['expected a folder named after a namespace']);
     for (const f of yamlFiles(path.join(dir, folder))) {
       if (!SECRET_NAME.test(path.basename(f, '.yaml'))) throw new SealedFileError(path.join(dir, folder, f), ['expected a file named after its Secret']);
-      secrets.push(readSealed(dir, path.join(folder, f), folder, 'strict'));
+      secrets.push(readSealed(dir, path.join(folder, f), folder, 'strict', certificate));
     }
   }
   if ((secrets.length || previewTemplates.size) && !certificate)

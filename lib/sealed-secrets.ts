@@ -42,7 +42,17 @@ export function sealValue(certificatePem: string, label: Buffer, plaintext: Buff
   return Buffer.concat([length, wrapped, sealed]).toString('base64');
 }
 
+/** Which certificate sealed a SealedSecret (its short fingerprint): values sealed for another key pair are refused. */
+export const SEALED_WITH_ANNOTATION = 'platform.campus/sealed-with';
+
+/** The short SHA-256 fingerprint of a certificate, as the annotation and the key Secret's name carry it. */
+export function certificateFingerprint(certificatePem: string): string {
+  return crypto.createHash('sha256').update(certificatePem.trim()).digest('hex').slice(0, 12);
+}
+
 export interface SealedSecretSpec {
+  /** The certificate the values were sealed with (recorded as a fingerprint). */
+  readonly certificate: string;
   readonly namespace: string;
   readonly name: string;
   readonly scope: SealingScope;
@@ -63,7 +73,11 @@ export function sealedSecretObject(spec: SealedSecretSpec): Record<string, unkno
   return {
     apiVersion: 'bitnami.com/v1alpha1',
     kind: 'SealedSecret',
-    metadata: { name: spec.name, namespace: spec.namespace, ...(annotations ? { annotations } : {}) },
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      annotations: { ...annotations, [SEALED_WITH_ANNOTATION]: certificateFingerprint(spec.certificate) },
+    },
     spec: {
       encryptedData: data,
       // A cluster-wide value may be placed in any namespace (a preview's): its template names none.
@@ -94,5 +108,5 @@ export const SEALING_KEY_LABEL = 'sealedsecrets.bitnami.com/sealed-secrets-key';
  * added beside the old one (which keeps decrypting what was sealed with it), never over it.
  */
 export function sealingKeySecretName(certificatePem: string): string {
-  return `sealing-key-${crypto.createHash('sha256').update(certificatePem.trim()).digest('hex').slice(0, 12)}`;
+  return `sealing-key-${certificateFingerprint(certificatePem)}`;
 }

@@ -195,6 +195,15 @@ describe('the contract', () => {
     expect(() => synth(s)()).toThrow(/sealing-certificate\.pem: expected the certificate of the sealing key in secrets\/hozer\.yaml, found another/);
   });
 
+  test('SealedSecrets sealed for another certificate (the example’s, before a rotation) are refused with what to run', () => {
+    const s = scratch();
+    expect(s.seal(['--values', s.valuesFile]).code).toBe(0);
+    fs.writeFileSync(path.join(s.sealedRoot, CLUSTER, 'sealing-certificate.pem'), createSealingKey().cert);
+    expect(() => synth(s)()).toThrow(
+      /backend-secrets\.yaml: expected values sealed with sealing-certificate\.pem \([0-9a-f]{12}\), found ones sealed with [0-9a-f]{12}: seal them again/,
+    );
+  });
+
   test('a sealed Secret that lacks a key the workloads read stops synthesis', () => {
     const s = scratch();
     const values = { ...s.values, 'berkeleytime-production/backend-secrets': { DJANGO_SECRET_KEY: 'x'.repeat(20) } };
