@@ -73,7 +73,7 @@ export function main(argv: string[], stdin: () => string = () => fs.readFileSync
       return 1;
     }
     try {
-      let secrets = initBootstrapSecrets(file, { log: (line) => console.log(line) });
+      let secrets = initBootstrapSecrets(file, { log: (line) => console.log(line), sealingKey: true });
       if (isSshUrl(repoURL)) {
         secrets = { ...secrets, gitopsRepository: newDeployKey() };
         writeBootstrapSecrets(file, secrets, { replace: true });

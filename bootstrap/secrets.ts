@@ -212,8 +212,9 @@ export function loadBootstrapSecrets(file: string): BootstrapSecrets | undefined
 }
 
 /** Creates the secrets file; {@link SecretsExistError} when there is one (it is never replaced). */
-export function initBootstrapSecrets(file: string, options: LoadSecretsOptions = {}): BootstrapSecrets {
-  const secrets = { ...generateBootstrapSecrets(), sealingKey: createSealingKey() };
+export function initBootstrapSecrets(file: string, options: LoadSecretsOptions & { readonly sealingKey?: boolean } = {}): BootstrapSecrets {
+  // The sealing key is RSA-4096 (over a second to make): only a cluster that seals Secrets in git asks for it.
+  const secrets = { ...generateBootstrapSecrets(), ...(options.sealingKey ? { sealingKey: createSealingKey() } : {}) };
   writeBootstrapSecrets(file, secrets);
   (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(secretsNotice(file));
   return secrets;

@@ -43,41 +43,48 @@ function userData(configFile: string): Map<string, UserData> {
 }
 const ha = userData('examples/ha-cluster.yaml');
 
-/** The Python interpreter itself (not a version manager's shim, which costs ~0.1 s per stub call). */
+/** The Python interpreter itself (not a version manager's shim, which costs ~0.1 s per start). */
 const PYTHON = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim() || 'python3';
 
-// Every command the plans run, as a stub that logs its argv and obeys the scenario's rules.
-const STUB = `#!${PYTHON} -S
-import json, os, sys, time
-root = os.environ["STUB_ROOT"]
-line = " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:])
-with open(os.path.join(root, "calls.log"), "a") as f:
-    f.write(line + "\\n")
-rules_file = os.path.join(root, "rules.json")
-rules = json.load(open(rules_file)) if os.path.exists(rules_file) else {}
-if line.startswith("dpkg-query"):
-    version = rules.get("packages", {}).get(sys.argv[-1])
-    if version is None:
-        sys.exit(1)
-    print(version, end="")
-    sys.exit(0)
-for rule in rules.get("fail", []):
-    if rule["match"] in line and rule["times"] != 0:
-        rule["times"] -= 1
-        json.dump(rules, open(rules_file, "w"))
-        print("stub: failing " + line)
-        sys.exit(1)
-for rule in rules.get("sleep", []):
-    if rule["match"] in line:
-        time.sleep(rule["seconds"])
-def touch(p):
-    p = os.path.join(root, p.lstrip("/"))
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    open(p, "w").close()
-if line.startswith("kubeadm init"):
-    touch("/etc/kubernetes/admin.conf")
-if line.startswith("kubeadm join"):
-    touch("/etc/kubernetes/kubelet.conf")
+/**
+ * Every command the plans run, as one POSIX sh stub (a few ms per call, where a Python one costs
+ * ~20): it logs its argv and obeys the scenario's rule files (rules() writes them).
+ * - fail/<n>: a substring of the command line, then how many more calls fail (-1: all);
+ * - sleep/<n>: a substring, then seconds to sleep first;
+ * - packages/<name>: the version dpkg-query reports (none: not installed).
+ * `kubeadm init` and `kubeadm join` leave the files the real ones write.
+ */
+const STUB = `#!/bin/sh
+name=\${0##*/}
+line="$name $*"
+printf '%s\\n' "$line" >> "$STUB_ROOT/calls.log"
+if [ "$name" = dpkg-query ]; then
+  for last; do :; done
+  [ -f "$STUB_ROOT/packages/$last" ] || exit 1
+  cat "$STUB_ROOT/packages/$last"
+  exit 0
+fi
+for rule in "$STUB_ROOT"/fail/*; do
+  [ -f "$rule" ] || continue
+  { IFS= read -r match; read -r times; } < "$rule"
+  case "$line" in *"$match"*)
+    if [ "$times" != 0 ]; then
+      [ "$times" -gt 0 ] && printf '%s\\n%s\\n' "$match" "$((times - 1))" > "$rule"
+      echo "stub: failing $line"
+      exit 1
+    fi ;;
+  esac
+done
+for rule in "$STUB_ROOT"/sleep/*; do
+  [ -f "$rule" ] || continue
+  { IFS= read -r match; read -r seconds; } < "$rule"
+  case "$line" in *"$match"*) sleep "$seconds" ;; esac
+done
+case "$line" in
+  "kubeadm init"*) mkdir -p "$STUB_ROOT/etc/kubernetes" && : > "$STUB_ROOT/etc/kubernetes/admin.conf" ;;
+  "kubeadm join"*) mkdir -p "$STUB_ROOT/etc/kubernetes" && : > "$STUB_ROOT/etc/kubernetes/kubelet.conf" ;;
+esac
+exit 0
 `;
 const COMMANDS = ['systemctl', 'swapoff', 'modprobe', 'sysctl', 'apt-mark', 'dpkg-query', 'kubeadm', 'kubectl'];
 
@@ -138,7 +145,13 @@ class Host {
   }
 
   rules(rules: Rules): void {
-    fs.writeFileSync(path.join(this.root, 'rules.json'), JSON.stringify(rules));
+    for (const dir of ['fail', 'sleep', 'packages']) {
+      fs.rmSync(path.join(this.root, dir), { recursive: true, force: true });
+      fs.mkdirSync(path.join(this.root, dir));
+    }
+    (rules.fail ?? []).forEach((r, i) => fs.writeFileSync(path.join(this.root, 'fail', String(i)), `${r.match}\n${r.times}\n`));
+    (rules.sleep ?? []).forEach((r, i) => fs.writeFileSync(path.join(this.root, 'sleep', String(i)), `${r.match}\n${r.seconds}\n`));
+    for (const [name, version] of Object.entries(rules.packages ?? {})) fs.writeFileSync(path.join(this.root, 'packages', name), version);
   }
 
   private args(command: string): string[] {
