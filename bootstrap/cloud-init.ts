@@ -1,7 +1,8 @@
 /**
- * The cloud-init document of one host, built from named sections (apt, packages, files,
- * commands) like Cluster API's templates; serialize.ts renders it. The order cloud-init runs
- * them in does the rest: write_files (init stage) before apt and packages, runcmd last.
+ * The cloud-init document of one host, built from named sections (apt, packages, files, boot
+ * steps) like Cluster API's templates; serialize.ts renders it. The order cloud-init runs them
+ * in does the rest: write_files (init stage) before apt and packages, and runcmd last, whose one
+ * command starts the host's boot steps (boot-steps.ts) under systemd.
  *
  * @see https://cloudinit.readthedocs.io/en/latest/reference/modules.html
  */
