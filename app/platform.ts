@@ -26,6 +26,7 @@ import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
+import { RegistryAllowlistPolicy } from '../charts/registry-policy';
 import { SealedSecretsController } from '../charts/sealed-secrets';
 import { SealedTree } from '../lib/sealed-files';
 import { PlatformChart } from '../lib/platform-chart';
@@ -105,6 +106,8 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     protectedServices.push(...logging.protectedServices);
   }
   new SealedSecretsController(cluster, '15-sealed-secrets', { namespaces, chart: chartVersion(versions, 'sealed-secrets') });
+  // platform.allowedRegistries, enforced by the API server for every Pod of the app namespaces.
+  new RegistryAllowlistPolicy(cluster, '12-admission', { allowedRegistries: config.platform.allowedRegistries });
   const monitoring = config.monitoring.enabled
     ? new MonitoringStack(cluster, '50-monitoring', {
         ...config.monitoring,

@@ -119,6 +119,23 @@ export function checkSchemas(docs: readonly SourceDocument[], store: SchemaStore
   return docs.flatMap((doc) => [...checkDocument(doc, validators!, store.location), ...checkNames(doc)]);
 }
 
+/**
+ * Built-in kinds the synthesized tree uses although the manifests' API level (1.28) predates them,
+ * with the first release that serves them; the config accepts no older cluster (1.31 is its floor).
+ */
+const NEWER_KINDS: Readonly<Record<string, string>> = {
+  // admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA since 1.30 (KEP-3488).
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': 'v1.30.0',
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': 'v1.30.0',
+};
+
+function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.replace(/^v/, '').split('.').map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
 function checkDocument(doc: SourceDocument, validators: Validators, location: string): Finding[] {
   const { apiVersion, kind } = doc.object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [finding(doc, '', 'apiVersion and kind must be set')];
@@ -128,8 +145,14 @@ function checkDocument(doc: SourceDocument, validators: Validators, location: st
   const crd = validators.crd(gvk);
   if (crd) return problems(crd, doc.object).map((p) => finding(doc, p.path, p.message));
 
-  // What a chart renders targets the cluster's release, not the API level of our own manifests.
-  const versions = doc.clusterReleaseOnly ? validators.versions.slice(-1) : validators.versions;
+  // What a chart renders targets the cluster's release, not the API level of our own manifests;
+  // so do the few kinds of ours that are newer than that level (NEWER_KINDS names the first release).
+  const since = NEWER_KINDS[gvk];
+  const versions = doc.clusterReleaseOnly
+    ? validators.versions.slice(-1)
+    : since
+      ? validators.versions.filter((v) => compareVersions(v, since) >= 0)
+      : validators.versions;
   const served = versions.filter((v) => validators.builtin(v, gvk));
   if (served.length === 0) {
     return [
