@@ -1,6 +1,7 @@
 /** AppStack on the synthesized YAML of the default platform and focused variants. */
 import * as path from 'path';
 import { fixtureTree, mutatedConfigText, readManifests, tmpDir, writeConfig, TEST_SECRETS, synthesizeWithSecrets } from './helpers';
+import { repoRoot } from '../lib/repo-root';
 
 function synthManifests(configFile: string) {
   const out = path.join(tmpDir(), 'dist');
@@ -126,6 +127,26 @@ describe('canary releases', () => {
     for (const d of deployments) {
       const labels = d.spec.template.metadata.labels;
       expect(Object.entries(selector).every(([k, v]) => labels[k] === v)).toBe(true);
+    }
+  });
+
+  test('the HA example runs its backend with a canary: 2 stable and 1 canary replica behind one Service, every environment', () => {
+    const { docs } = synthManifests(path.join(repoRoot(), 'examples/ha-cluster.yaml'));
+    for (const ns of ['berkeleytime-production', 'berkeleytime-staging']) {
+      const tracks = Object.fromEntries(
+        find(docs, 'Deployment', ns)
+          .filter((d) => ['backend', 'backend-canary'].includes(d.metadata.name))
+          .map((d) => [d.spec.template.metadata.labels['platform.campus/track'], d]),
+      );
+      expect(Object.keys(tracks).sort()).toEqual(['canary', 'stable']);
+      expect(tracks.canary.spec.template.spec.containers[0].image).toBe('registry.berkeleytime.com/berkeleytime/backend:2.5.0');
+      expect(tracks.stable.spec.template.spec.containers[0].image).toBe('registry.berkeleytime.com/berkeleytime/backend:2.4.1');
+      // One canary replica beside the stable ones: staging overrides the stable count to 1.
+      expect([ns, tracks.stable.spec.replicas, tracks.canary.spec.replicas]).toEqual([ns, ns.endsWith('production') ? 2 : 1, 1]);
+      const [service] = find(docs, 'Service', ns, 'backend');
+      for (const d of Object.values(tracks) as any[])
+        expect(Object.entries(service.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v)).toBe(true);
+      expect(service.spec.selector['platform.campus/track']).toBeUndefined();
     }
   });
 
