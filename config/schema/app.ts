@@ -222,6 +222,12 @@ export const app = z.strictObject({
         /** Preview hosts are `<branch>.<domain>`. */
         domain: hostname(),
         branches: z.array(previewBranch).default([]),
+        /**
+         * Each preview namespace's ResourceQuota on requests, so previews cannot starve production
+         * on a shared host; it must hold the preview's own peak (rollout surge included).
+         * @default - the preview's peak demand plus a quarter
+         */
+        quota: z.strictObject({ cpu: quantity(), memory: quantity() }).optional(),
       })
       .optional(),
   }),
