@@ -29,8 +29,7 @@ import { Namespaces } from '../charts/namespaces';
 import { RegistryAllowlistPolicy } from '../charts/registry-policy';
 import { SealedSecretsController } from '../charts/sealed-secrets';
 import { NamespaceBounds } from '../charts/namespace-bounds';
-import { namespaceDemand, Demand, cpuQuantity, memoryQuantity } from '../lib/namespace-demand';
-import { parseQuantity } from '../lib/quantity';
+import { amount, namespaceDemand, Demand, cpuQuantity, memoryQuantity } from '../lib/namespace-demand';
 import { SealedTree } from '../lib/sealed-files';
 import { PlatformChart } from '../lib/platform-chart';
 import { RookStorage, RookStorageOptions } from '../charts/rook-storage';
@@ -302,8 +301,8 @@ function boundNamespaces(app: App, namespaces: Namespaces, appEnvs: readonly App
     let quota = scaled(appEnv.kind === 'preview' ? QUOTA_HEADROOM.preview : QUOTA_HEADROOM.owned);
     const configured = appEnv.kind === 'preview' ? appEnv.config.environments.previews?.quota : undefined;
     if (configured) {
-      const cpuMilli = quantityValue(configured.cpu, 1000);
-      const memoryBytes = quantityValue(configured.memory, 1);
+      const cpuMilli = amount(configured.cpu, 1000);
+      const memoryBytes = amount(configured.memory, 1);
       const field = `apps.${appEnv.app}.environments.previews.quota`;
       if (cpuMilli < peak.cpuMilli)
         throw new Error(
@@ -322,9 +321,4 @@ function boundNamespaces(app: App, namespaces: Namespaces, appEnvs: readonly App
     }
     new NamespaceBounds(namespaces, `Bounds-${appEnv.namespace}`, { namespace: appEnv.namespace, quota });
   }
-}
-
-function quantityValue(value: string, scale: number): number {
-  const q = parseQuantity(value);
-  return q ? (Number(q.num) * scale) / Number(q.den) : 0;
 }

@@ -15,7 +15,8 @@ export interface Demand {
 
 const ZERO: Demand = { cpuMilli: 0, memoryBytes: 0, memoryLimitBytes: 0 };
 
-function amount(value: unknown, scale: number): number {
+/** A quantity in units of 1/scale, rounded up (`amount('250m', 1000)` is 250 millicores); 0 when it is none. */
+export function amount(value: unknown, scale: number): number {
   const q = parseQuantity(value);
   return q ? Math.ceil((Number(q.num) * scale) / Number(q.den)) : 0;
 }
