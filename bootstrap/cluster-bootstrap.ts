@@ -22,7 +22,7 @@ export interface ClusterBootstrapProps {
   /**
    * The cluster as the config's `cluster` section describes it: name and hosts, and optionally
    * networks, CNI, the control-plane endpoint (VIP), etcd snapshots. Checked by the same rules and
-   * filled with the same defaults as config/platform.yaml (docs/configuration.md).
+   * filled with the same defaults as config/platform.yaml (config/schema/cluster.ts; README "Configuration").
    */
   readonly cluster: ClusterSpec;
   /** The Kubernetes release defaulted to and the newest allowed. @default - `kubernetes.release` of config/versions.yaml */
