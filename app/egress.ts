@@ -7,6 +7,7 @@
 import type { PlatformConfig } from '../config/schema';
 import type { Versions } from '../config/versions';
 import { chartSource } from '../lib/chart-source';
+import { pauseImageKey } from '../lib/pins';
 import { egressRules, EgressRule, egressTable, imageRegistry } from '../lib/egress';
 
 export const EGRESS_FILE = 'egress.md';
@@ -31,10 +32,9 @@ export function platformEgress(config: PlatformConfig, versions: Versions, objec
   const use = (registry: string, who: string) => images.set(registry, (images.get(registry) ?? new Set()).add(who));
 
   use(KUBEADM_REGISTRY, 'the control plane (kubeadm)');
-  const minor = config.cluster.kubernetesVersion.split('.').slice(0, 2).join('.');
-  for (const key of [...HOST_IMAGE_PINS, `pause-${minor}`]) {
+  for (const [key, who] of [...HOST_IMAGE_PINS.map((k) => [k, k]), [pauseImageKey(config.cluster.kubernetesVersion), 'pause']]) {
     const image = versions.images[key];
-    if (image) use(imageRegistry(image), key.startsWith('pause-') ? 'pause' : key);
+    if (image) use(imageRegistry(image), who);
   }
   const manifests = [config.cluster.cni, 'argo-cd'].map((name) => ({ name, pin: versions.manifests[name] })).filter((m) => m.pin);
   for (const { name, pin } of manifests) for (const image of pin!.images) use(imageRegistry(image), name);

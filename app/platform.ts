@@ -13,6 +13,7 @@ import { declaredStorageClasses } from '../lib/storage-rules';
 import { chartVersion, imageVersion, manifestPin, Versions } from '../config/versions';
 import { assignSyncWave, ENV_WAVE, WAVE } from '../lib/argocd';
 import { StorageClassRef } from '../lib/contracts';
+import { pauseImageKey } from '../lib/pins';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
 import { ExtraFile } from '../lib/atomic-write';
@@ -196,8 +197,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
           etcdImage: imageVersion(versions, 'etcd'),
           haproxyImage: imageVersion(versions, 'haproxy'),
           csrApproverImage: imageVersion(versions, 'kubelet-csr-approver'),
-          // The pause image kubeadm expects for the cluster's minor (`pause-1.36`).
-          pauseImage: imageVersion(versions, `pause-${config.cluster.kubernetesVersion.split('.').slice(0, 2).join('.')}`),
+          pauseImage: imageVersion(versions, pauseImageKey(config.cluster.kubernetesVersion)),
           containerdVersion: imageVersion(versions, 'containerd-package'),
           cniManifest: manifestPin(versions, config.cluster.cni),
           argoCdManifest: manifestPin(versions, 'argo-cd'),

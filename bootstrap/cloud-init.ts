@@ -28,6 +28,8 @@ export const KUBEADM_CONFIG = `${BOOTSTRAP_DIR}/kubeadm.yaml`;
 
 /** pkgs.k8s.io package revision of every release build. */
 const KUBERNETES_DEB_REVISION = '1.1';
+/** The exact version of kubelet, kubeadm and kubectl the hosts install (`1.36.2-1.1`). */
+const kubernetesPackageVersion = (inv: Inventory) => `${inv.kubernetesVersion}-${KUBERNETES_DEB_REVISION}`;
 
 /** Pinned versions and images the host files name. */
 export interface HostVersions {
@@ -76,7 +78,7 @@ function aptSources(inv: Inventory): Record<string, AptSource> {
 const runsKeepalived = (host: HostConfig, inv: Inventory) => isControlPlane(host) && inv.cluster.controlPlaneEndpoint !== undefined;
 
 function packages(host: HostConfig, inv: Inventory): CloudConfig['packages'] {
-  const version = `${inv.kubernetesVersion}-${KUBERNETES_DEB_REVISION}`;
+  const version = kubernetesPackageVersion(inv);
   return [
     ['kubelet', version],
     ['kubeadm', version],
@@ -89,7 +91,7 @@ function packages(host: HostConfig, inv: Inventory): CloudConfig['packages'] {
 
 /** Held at their versions (apt upgrades never move them); the boot stops when one is missing or another version. */
 function heldPackages(inv: Inventory, containerdVersion: string): Record<string, string> {
-  const kubernetes = `${inv.kubernetesVersion}-${KUBERNETES_DEB_REVISION}`;
+  const kubernetes = kubernetesPackageVersion(inv);
   return { kubelet: kubernetes, kubeadm: kubernetes, kubectl: kubernetes, 'containerd.io': containerdVersion };
 }
 

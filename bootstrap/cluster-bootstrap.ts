@@ -8,7 +8,7 @@
 import { Construct } from 'constructs';
 import { resolveCluster } from '../config/load';
 import type { ClusterSpec } from '../lib/cluster-spec';
-import { pinnedImage, pinnedManifest } from '../lib/pins';
+import { pauseImageKey, pinnedImage, pinnedManifest } from '../lib/pins';
 import { warn } from '../lib/warnings';
 import { ApiServerExtension, auditLogging, secretEncryption } from './api-server-extensions';
 import { GitRepository, hostCloudConfig, HostVersions, UserDataInputs } from './cloud-init';
@@ -83,7 +83,7 @@ export class ClusterBootstrap extends Construct {
       etcdImage: pins.etcdImage ?? pinnedImage('etcd'),
       haproxyImage: pins.haproxyImage ?? pinnedImage('haproxy'),
       csrApproverImage: pins.csrApproverImage ?? pinnedImage('kubelet-csr-approver'),
-      pauseImage: pins.pauseImage ?? pinnedImage(`pause-${this.inventory.kubernetesMinor}`),
+      pauseImage: pins.pauseImage ?? pinnedImage(pauseImageKey(cluster.kubernetesVersion)),
       containerdVersion: pins.containerdVersion ?? pinnedImage('containerd-package'),
       cniManifest: pins.cniManifest ?? pinnedManifest(cluster.cni),
       argoCdManifest: pins.argoCdManifest ?? pinnedManifest('argo-cd'),

@@ -1,6 +1,6 @@
 /** Facts derived from the cluster inventory that several bootstrap parts need. */
 import type { ClusterConfig, HostConfig } from '../config/schema/cluster';
-import { API_SERVER_PORT } from '../lib/kube';
+import { API_SERVER_PORT, kubernetesMinor } from '../lib/kube';
 
 /** Port every kube-apiserver binds on its own host (one home in lib/kube.ts; the network policies use it too). */
 export { API_SERVER_PORT };
@@ -37,6 +37,6 @@ export function inventory(cluster: ClusterConfig): Inventory {
     initHost,
     apiEndpoint: endpoint ? `${endpoint.vip}:${endpoint.port}` : `${cluster.apiServerAddress ?? initHost.address}:${API_SERVER_PORT}`,
     kubernetesVersion: cluster.kubernetesVersion,
-    kubernetesMinor: cluster.kubernetesVersion.split('.').slice(0, 2).join('.'),
+    kubernetesMinor: kubernetesMinor(cluster.kubernetesVersion),
   };
 }

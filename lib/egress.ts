@@ -5,6 +5,7 @@
  * serves its layers from other hosts (a CDN it redirects to); those come from one table,
  * each entry with the source that documents it.
  */
+import { gitEndpoint } from './git-url';
 
 export type EgressClient = 'hosts' | 'argo-cd' | 'cert-manager';
 
@@ -109,20 +110,13 @@ export function egressRules(inputs: EgressInputs): EgressRule[] {
     // A GitHub Pages chart index (chart-releaser's layout) points at packages on GitHub Releases.
     if (host.endsWith('.github.io')) for (const h of GITHUB_RELEASE_HOSTS) add('argo-cd', h, 443, 'Helm charts (GitHub Releases)');
   }
-  const git = gitHostPort(inputs.gitRepository);
-  add('argo-cd', git.host, git.port, 'the GitOps repository');
+  const git = gitEndpoint(inputs.gitRepository);
+  if (git) add('argo-cd', git.host, git.port, 'the GitOps repository');
   for (const url of inputs.acmeServers) add('cert-manager', hostOf(url), 443, 'ACME (TLS certificates)');
   const order: EgressClient[] = ['hosts', 'argo-cd', 'cert-manager'];
   return [...rules.values()]
     .map((r) => ({ host: r.host, port: r.port, from: r.from, why: [...r.why].sort() }))
     .sort((a, b) => order.indexOf(a.from) - order.indexOf(b.from) || (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
-}
-
-function gitHostPort(url: string): { host: string; port: number } {
-  const scp = /^[A-Za-z0-9._-]+@([^:/]+):/.exec(url);
-  if (scp) return { host: scp[1], port: 22 };
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: parsed.port ? Number(parsed.port) : parsed.protocol === 'ssh:' ? 22 : 443 };
 }
 
 /** The rules as a Markdown table (README, `dist/egress.md`). */

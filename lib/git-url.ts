@@ -10,11 +10,22 @@ export const ARGOCD_KNOWN_SSH_HOSTS: readonly string[] = [
   'vs-ssh.visualstudio.com',
 ];
 
-/** The host of an `ssh://[user@]host[:port]/path` or scp-like `user@host:path` URL, as known_hosts names it (`[host]:port` off port 22). */
-export function sshHost(url: string): string | undefined {
+/** Where a repository URL connects: host and port, and whether it is ssh (`ssh://…` or scp-like `user@host:path`). */
+export function gitEndpoint(url: string): { host: string; port: number; ssh: boolean } | undefined {
+  const scp = /^[A-Za-z0-9._-]+@([^:/]+):/.exec(url);
+  if (scp) return { host: scp[1], port: 22, ssh: true };
   const ssh = /^ssh:\/\/(?:[^@/]+@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?\//.exec(url);
-  if (ssh) return ssh[2] && ssh[2] !== '22' ? `[${ssh[1]}]:${ssh[2]}` : ssh[1];
-  return /^[A-Za-z0-9._-]+@([^:/]+):/.exec(url)?.[1];
+  if (ssh) return { host: ssh[1], port: ssh[2] ? Number(ssh[2]) : 22, ssh: true };
+  if (!/^https:\/\//.test(url)) return undefined;
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: parsed.port ? Number(parsed.port) : 443, ssh: false };
+}
+
+/** The host of an ssh URL as known_hosts names it (`[host]:port` off port 22); undefined for https. */
+export function sshHost(url: string): string | undefined {
+  const e = gitEndpoint(url);
+  if (!e?.ssh) return undefined;
+  return e.port === 22 ? e.host : `[${e.host}]:${e.port}`;
 }
 
 export const isSshUrl = (url: string): boolean => sshHost(url) !== undefined;

@@ -24,6 +24,9 @@ export function serviceFqdn(name: string, namespace: string, clusterDomain = 'cl
 /** The kube-apiserver's port on every control-plane host (kubeadm's default bind port). */
 export const API_SERVER_PORT = 6443;
 
+/** `1.36` of `1.36.2`. */
+export const kubernetesMinor = (release: string): string => release.split('.').slice(0, 2).join('.');
+
 /** Defaults with the given values laid over them (unset keys keep the default). */
 export function withOverrides(defaults: Readonly<Record<string, string>>, overrides?: { readonly [key: string]: string | undefined }): Record<string, string> {
   return withDefaults(defaults, overrides ?? {}) as Record<string, string>;

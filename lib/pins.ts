@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import type { ChartPin } from './contracts';
+import { kubernetesMinor } from './kube';
 import { repoRoot } from './repo-root';
 
 interface PinFile {
@@ -28,6 +29,9 @@ export function pinnedImage(key: string): string {
   if (typeof image !== 'string') throw new Error(`config/versions.yaml: images.${key}: expected a pinned image, found nothing; pass the image explicitly`);
   return image;
 }
+
+/** The key of the pause image kubeadm expects for a release (`pause-1.36`): one pin per Kubernetes minor. */
+export const pauseImageKey = (release: string): string => `pause-${kubernetesMinor(release)}`;
 
 /** The pinned chart `key` of config/versions.yaml (`charts.<key>`). */
 export function pinnedChart(key: string): ChartPin {

@@ -14,7 +14,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { synthesize } from '../app/synth';
 import { initBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
-import { DEFAULT_CONFIG_FILE, readTree, tmpDir } from './helpers';
+import { DEFAULT_CONFIG_FILE, readTree, scratchDirs, tmpDir } from './helpers';
 
 interface Case {
   readonly name: string;
@@ -55,12 +55,7 @@ function apply(config: any, c: Case): any {
 }
 
 const root = tmpDir('bad-inputs-');
-const dirs = {
-  outdir: path.join(root, 'dist'),
-  secretsDir: path.join(root, 'secrets'),
-  fingerprintsDir: path.join(root, 'fingerprints'),
-  sealedDir: path.join(root, 'sealed'),
-};
+const dirs = scratchDirs(root);
 const cluster = (yaml.load(fs.readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as any).cluster.name;
 let before: { dist: Map<string, string>; secrets: Map<string, string> };
 

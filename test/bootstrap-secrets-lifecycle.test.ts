@@ -13,19 +13,14 @@ import { main as secretsCommand } from '../bootstrap/secrets-command';
 import { renderBootstrapSecrets, generateBootstrapSecrets, parseBootstrapSecrets, secretsFileFor } from '../bootstrap/secrets';
 import { ConfigError } from '../config/load';
 import { main as sealCommand } from '../app/seal-command';
-import { DEFAULT_CONFIG_FILE, fixtureSecretValues, readTree, tmpDir } from './helpers';
+import { DEFAULT_CONFIG_FILE, fixtureSecretValues, readTree, scratchDirs, tmpDir } from './helpers';
 
 const CLUSTER = (yaml.load(fs.readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as any).cluster.name as string;
 
-/** A scratch repository layout: secrets/, fingerprints/ and dist/ of its own. */
+/** A scratch repository layout: secrets/, fingerprints/, sealed/ and dist/ of its own. */
 function scratch() {
   const root = tmpDir('secrets-lifecycle-');
-  const dirs = {
-    secretsDir: path.join(root, 'secrets'),
-    fingerprintsDir: path.join(root, 'fingerprints'),
-    sealedDir: path.join(root, 'sealed'),
-    outdir: path.join(root, 'dist'),
-  };
+  const dirs = scratchDirs(root);
   return {
     ...dirs,
     secretsFile: secretsFileFor(CLUSTER, dirs.secretsDir),

@@ -58,6 +58,16 @@ export function manifestFolders(dist: string): string[] {
 
 /** Fingerprints of the tests' clusters: a scratch folder, never the repository's `fingerprints/`. */
 export const TEST_FINGERPRINTS = tmpDir('platform-fingerprints-');
+/** The folders of a scratch repository below `root`: its own dist/, secrets/, fingerprints/ and sealed/. */
+export function scratchDirs(root: string) {
+  return {
+    outdir: path.join(root, 'dist'),
+    secretsDir: path.join(root, 'secrets'),
+    fingerprintsDir: path.join(root, 'fingerprints'),
+    sealedDir: path.join(root, 'sealed'),
+  };
+}
+
 /** An empty sealed folder: the product's tests never read the example cluster's sealed/ inputs. */
 export const TEST_SEALED = tmpDir('platform-sealed-');
 

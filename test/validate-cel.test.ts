@@ -33,6 +33,12 @@ test('a sound route passes every rule it is evaluated against', () => {
 /** A Thing (the kind storeWith() serves) with this spec. */
 const thing = (spec: object) => doc({ apiVersion: 'example.org/v1', kind: 'Thing', metadata: { name: 't' }, spec });
 
+/** The schema of a Thing whose `spec` has these rules and properties. */
+const specWith = (validations: object[], properties: object) => ({
+  type: 'object',
+  properties: { spec: { type: 'object', 'x-kubernetes-validations': validations, properties } },
+});
+
 /** A store that serves one CRD kind, example.org/v1 Thing, with `schema`. */
 function storeWith(schema: object): SchemaStore {
   const crd = store.crds.get('gateway.networking.k8s.io/v1/HTTPRoute')!;
@@ -40,20 +46,14 @@ function storeWith(schema: object): SchemaStore {
 }
 
 test('rules the evaluator cannot run are skipped, with the reason; transition rules are not run on create', () => {
-  const schema = {
-    type: 'object',
-    properties: {
-      spec: {
-        type: 'object',
-        'x-kubernetes-validations': [
-          { rule: 'quantity(self.size).isGreaterThan(quantity("1Gi"))', message: 'needs the quantity library' },
-          { rule: 'self.size == oldSelf.size', message: 'immutable' },
-          { rule: 'self.size.startsWith("1")', message: 'must start with 1' },
-        ],
-        properties: { size: { type: 'string' } },
-      },
-    },
-  };
+  const schema = specWith(
+    [
+      { rule: 'quantity(self.size).isGreaterThan(quantity("1Gi"))', message: 'needs the quantity library' },
+      { rule: 'self.size == oldSelf.size', message: 'immutable' },
+      { rule: 'self.size.startsWith("1")', message: 'must start with 1' },
+    ],
+    { size: { type: 'string' } },
+  );
   const custom = storeWith(schema);
   const report = checkCelRules([thing({ size: '2Gi' })], custom);
   expect(report.findings.map((f) => `${f.path}: ${f.message}`)).toEqual(['spec: must start with 1 (x-kubernetes-validations)']);
@@ -64,34 +64,17 @@ test('rules the evaluator cannot run are skipped, with the reason; transition ru
 });
 
 test('schema defaults are applied before the rules run, as the API server does', () => {
-  const schema = {
-    type: 'object',
-    properties: {
-      spec: {
-        type: 'object',
-        'x-kubernetes-validations': [{ rule: "self.mode == 'fast'", message: 'mode must be fast' }],
-        properties: { mode: { type: 'string', default: 'fast' } },
-      },
-    },
-  };
+  const schema = specWith([{ rule: "self.mode == 'fast'", message: 'mode must be fast' }], { mode: { type: 'string', default: 'fast' } });
   const custom = storeWith(schema);
   expect(checkCelRules([thing({})], custom).findings).toEqual([]);
   expect(checkCelRules([thing({ mode: 'slow' })], custom).findings).toHaveLength(1);
 });
 
 test('has() on a field of an indexed value is evaluated as CEL reads it, not skipped', () => {
-  const schema = {
-    type: 'object',
-    properties: {
-      spec: {
-        type: 'object',
-        'x-kubernetes-validations': [
-          { rule: 'size(self.items) == 0 || !has(self.items[0].name) || self.items[0].name != "x"', message: 'the first item may not be x' },
-        ],
-        properties: { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } } },
-      },
-    },
-  };
+  const schema = specWith(
+    [{ rule: 'size(self.items) == 0 || !has(self.items[0].name) || self.items[0].name != "x"', message: 'the first item may not be x' }],
+    { items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } } },
+  );
   const first = checkCelRules([thing({ items: [{ name: 'x' }] })], storeWith(schema));
   expect(first.findings.map((f) => f.message)).toEqual(['the first item may not be x (x-kubernetes-validations)']);
   expect(first.skipped.size).toBe(0);
