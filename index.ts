@@ -16,6 +16,7 @@ export * from './charts/monitoring-stack';
 export * from './charts/rook-storage';
 export * from './charts/namespaces';
 export * from './charts/gitops';
+export * from './charts/app-projects';
 export * from './charts/addon-application';
 export * from './bootstrap/cluster-bootstrap';
 export { generateBootstrapSecrets, loadBootstrapSecrets, loadOrCreateBootstrapSecrets, type BootstrapSecrets } from './bootstrap/secrets';

@@ -24,6 +24,8 @@ import { DataTier, postgresStorageClass } from '../charts/data-tier';
 import { postgresImage } from '../charts/postgres';
 import { EdgeTier } from '../charts/edge-tier';
 import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
+import { addonsOf } from '../charts/addon-application';
+import { previewNamespacePattern } from '../lib/names';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
@@ -62,11 +64,6 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   // Cluster-wide: namespaces, GitOps, storage, the entry point, logging, monitoring.
   const cluster = new App();
   const namespaces = new Namespaces(cluster);
-  new GitOps(cluster, '10-gitops', {
-    repo: config.gitops,
-    charts: Object.values(versions.charts),
-    environments: envs.map((e) => ({ name: e.name, ephemeral: e.apps.every((a) => a.kind === 'preview') })),
-  });
   const storage = config.storage.rook
     ? new RookStorage(cluster, '20-storage', {
         ...rookStorageOptions(config.storage),
@@ -147,10 +144,12 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     { dir: 'cluster', app: cluster },
   ];
   const dataTiers = new Map<string, DataTier>();
+  const deployers = new Map<string, Set<string>>();
+  // One folder and one Argo CD Application per app environment (dist/<environment>/<app>/), each in its app's project.
   for (const env of envs) {
-    const app = new App();
-    const envNamespaces = new Namespaces(app);
     for (const appEnv of env.apps) {
+      const app = new App();
+      const envNamespaces = new Namespaces(app);
       envNamespaces.add(appEnv.namespace, {
         protect: appEnv.ownsData,
         labels: {
@@ -163,6 +162,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       const data = dataTierFor(app, appEnv, dataTiers, { versions, classes, retained, clusterDomain: config.cluster.network.dnsDomain, appEnvs });
       if (data && appEnv.ownsData) {
         protectedServices.push(...data.protectedServices);
+        assignSyncWave(data, ENV_WAVE.prerequisites);
       }
       const stack = new AppStack(app, `20-${appEnv.app}`, {
         environment: appEnv,
@@ -175,15 +175,36 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       });
       // A migration needs its policies, configuration and database in place: all in the first wave.
       assignSyncWave(stack, ENV_WAVE.prerequisites, ENV_PREREQUISITE_KINDS);
+      deployers.set(appEnv.app, (deployers.get(appEnv.app) ?? new Set()).add(stack.deployerGroup));
+      boundNamespaces(app, envNamespaces, [appEnv]);
+      assignSyncWave(envNamespaces, ENV_WAVE.prerequisites);
+      const envSealed = sealedFor(appEnv, opts.sealed);
+      // Decrypted before the migration Job and the workloads that read them.
+      if (envSealed.length) assignSyncWave(sealedSecretsChart(app, envSealed), ENV_WAVE.prerequisites);
+      units.push({ dir: appEnvironmentDir(appEnv), app });
     }
-    for (const tier of dataTiers.values()) if (tier.node.scope === app) assignSyncWave(tier, ENV_WAVE.prerequisites);
-    boundNamespaces(app, envNamespaces, env.apps);
-    assignSyncWave(envNamespaces, ENV_WAVE.prerequisites);
-    const envSealed = env.apps.flatMap((appEnv) => sealedFor(appEnv, opts.sealed));
-    // Decrypted before the migration Job and the workloads that read them.
-    if (envSealed.length) assignSyncWave(sealedSecretsChart(app, envSealed), ENV_WAVE.prerequisites);
-    units.push({ dir: env.name, app });
   }
+  new GitOps(cluster, '10-gitops', {
+    repo: config.gitops,
+    projects: Object.keys(config.apps)
+      .sort()
+      .map((name) => ({
+        name,
+        // The previews as a pattern: one that leaves the config stays permitted while Argo CD deletes it.
+        namespaces: [
+          ...appEnvs.filter((a) => a.app === name && a.kind !== 'preview').map((a) => a.namespace),
+          ...(config.apps[name].environments.previews ? [previewNamespacePattern(name)] : []),
+        ],
+        deployerGroups: [...(deployers.get(name) ?? [])].sort(),
+      })),
+    applications: appEnvs.map((a) => ({
+      name: `${a.app}-${a.environment}`,
+      path: `dist/${appEnvironmentDir(a)}`,
+      project: a.app,
+      ephemeral: a.kind === 'preview',
+    })),
+    addons: addonsOf(cluster),
+  });
 
   // Host bootstrap: cloud-init user-data per host, with the join token and CA keys (dist/hosts/, git-ignored).
   const hostFiles = opts.secrets
@@ -217,6 +238,9 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     protectedServices,
   };
 }
+
+/** The folder of dist/ that one app environment synthesizes into, and its Application syncs. */
+export const appEnvironmentDir = (appEnv: AppEnvironment): string => `${appEnv.environment}/${appEnv.app}`;
 
 /** Objects of an app stack that its migration Job needs before it runs. */
 const ENV_PREREQUISITE_KINDS = ['NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding'];

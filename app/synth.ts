@@ -144,7 +144,7 @@ export function formatSummary(summaries: readonly UnitSummary[]): string {
       .map(([k, n]) => `${k} ${n}`)
       .join(', '),
   ]);
-  const header = ['environment', 'files', 'objects by kind'];
+  const header = ['folder', 'files', 'objects by kind'];
   const widths = [0, 1].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2]}`;
   return [line(header), ...rows.map(line)].join('\n');

@@ -6,6 +6,23 @@ import { ChartPin } from '../lib/contracts';
 
 /** Namespace Argo CD runs in; Applications live there. */
 export const ARGOCD_NAMESPACE = 'argocd';
+/** The AppProject of every add-on Application (charts/app-projects.ts). */
+export const ADDON_PROJECT = 'platform';
+
+/** A kind by API group (`''` for the core group) and name. */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** What almost every operator chart creates cluster-wide. */
+export const ADDON_CLUSTER_KINDS: readonly GroupKind[] = [
+  { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+];
 
 export interface AddonApplicationProps {
   /** Application name, also the Helm release name. */
@@ -33,6 +50,18 @@ export interface AddonApplicationProps {
    * @default false
    */
   readonly createNamespace?: boolean;
+  /**
+   * Other namespaces the chart writes to (a subchart's `namespaceOverride`, a Service in kube-system):
+   * destinations of the add-ons' project too.
+   * @default - none
+   */
+  readonly alsoWritesTo?: readonly string[];
+  /**
+   * Cluster-scoped kinds the chart creates: the add-ons' project admits these and no other, and the
+   * assembly check renders the chart and fails on any kind missing here.
+   * @default ADDON_CLUSTER_KINDS (CRDs, ClusterRoles and their bindings, admission webhooks)
+   */
+  readonly clusterKinds?: readonly GroupKind[];
   /** Extra Application metadata (labels). @default - none */
   readonly metadata?: ApiObjectMetadata;
 }
@@ -45,10 +74,17 @@ export interface AddonApplicationProps {
 export class AddonApplication extends Construct {
   public readonly application: Application;
   public readonly name: string;
+  /** Every namespace its chart writes to: the destination first. */
+  public readonly namespaces: readonly string[];
+  public readonly chart: ChartPin;
+  public readonly clusterKinds: readonly GroupKind[];
 
   constructor(scope: Construct, id: string, props: AddonApplicationProps) {
     super(scope, id);
     this.name = props.name;
+    this.namespaces = [props.namespace, ...(props.alsoWritesTo ?? [])];
+    this.chart = props.chart;
+    this.clusterKinds = props.clusterKinds ?? ADDON_CLUSTER_KINDS;
     const { chart } = props;
     // A range would let the cluster change without a commit; config/versions.yaml refuses one too.
     if (!/^v?[0-9]+\.[0-9]+\.[0-9]+$/.test(chart.version)) {
@@ -70,7 +106,7 @@ export class AddonApplication extends Construct {
         annotations: { [ARGO_ANNOTATION.syncWave]: String(props.syncWave ?? 0) },
       },
       spec: {
-        project: 'platform',
+        project: ADDON_PROJECT,
         source,
         destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
         syncPolicy: {
@@ -81,4 +117,15 @@ export class AddonApplication extends Construct {
       },
     });
   }
+}
+
+/** The charts of every add-on Application under `scope` and the namespaces they write to: the add-ons' project. */
+export function addonsOf(scope: Construct): { charts: ChartPin[]; namespaces: string[]; clusterKinds: GroupKind[] } {
+  const found = scope.node.findAll().filter((c): c is AddonApplication => c instanceof AddonApplication);
+  const kinds = new Map(found.flatMap((a) => a.clusterKinds).map((k) => [`${k.group}/${k.kind}`, k]));
+  return {
+    charts: found.map((a) => a.chart),
+    namespaces: [...new Set(found.flatMap((a) => a.namespaces))].sort(),
+    clusterKinds: [...kinds.keys()].sort().map((key) => ({ ...kinds.get(key)! })),
+  };
 }

@@ -71,12 +71,14 @@ export class AppStack extends PlatformChart {
   public readonly routes: RouteSet;
   /** Secrets the workloads reference that must exist in the namespace (never synthesized). */
   public readonly externalSecrets: readonly string[];
+  /** The group whose members may deploy here (and sync the app's Argo CD Applications). */
+  public readonly deployerGroup: string;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     const env = props.environment;
     super(scope, id, { namespace: env.namespace });
     defaultDeny(this, env.namespace);
-    new Deployer(this, 'Deployer', { namespace: env.namespace, app: env.app });
+    this.deployerGroup = new Deployer(this, 'Deployer', { namespace: env.namespace, app: env.app }).group;
 
     const services = (uses: readonly string[]): DataService[] =>
       uses.map((dep) => {

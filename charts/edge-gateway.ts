@@ -22,7 +22,7 @@ import {
 import { NamespacePeer } from '../lib/contracts';
 import { ANNOTATION, LABEL } from '../lib/labels';
 import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
-import { AddonApplication } from './addon-application';
+import { ADDON_CLUSTER_KINDS, AddonApplication } from './addon-application';
 import { GatewayListenerRef } from './edge-cert-manager';
 import { PlannedCertificate } from './edge-tls-plan';
 import { ChartPin } from '../lib/contracts';
@@ -100,6 +100,12 @@ export class EdgeGateway extends Construct {
       syncWave: props.syncWave,
       // The chart carries the Gateway API and Envoy Gateway CRDs; EnvoyProxy and SecurityPolicy exceed the client-side limit.
       serverSideApply: true,
+      // Beside CRDs, RBAC and webhooks, the chart ships an admission policy for its own CRDs.
+      clusterKinds: [
+        ...ADDON_CLUSTER_KINDS,
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
+      ],
       values: { config: { envoyGateway: { gateway: { controllerName: ENVOY_GATEWAY_CONTROLLER } } } },
     });
 

@@ -3,7 +3,7 @@ import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivate
 import { NamespacePeer } from '../lib/contracts';
 import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
 import { ANNOTATION, LABEL } from '../lib/labels';
-import { AddonApplication } from './addon-application';
+import { ADDON_CLUSTER_KINDS, AddonApplication } from './addon-application';
 import { ProxyWorkload } from './edge-gateway';
 import { PlannedCertificate } from './edge-tls-plan';
 import { ChartPin } from '../lib/contracts';
@@ -61,6 +61,7 @@ export class EdgeIngressNginx extends Construct {
       chart: props.chart ?? pinnedChart('ingress-nginx'),
       namespace,
       syncWave: props.syncWave,
+      clusterKinds: [...ADDON_CLUSTER_KINDS, { group: 'networking.k8s.io', kind: 'IngressClass' }],
       values: {
         controller: {
           ...workload,

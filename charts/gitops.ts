@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Application, AppProject } from '../imports/argoproj.io';
+import { Application } from '../imports/argoproj.io';
 import { ARGO_ANNOTATION, syncAnnotations, WAVE } from '../lib/argocd';
-import { ChartPin, GitRepository } from '../lib/contracts';
-import { pinnedCharts } from '../lib/pins';
+import { GitRepository } from '../lib/contracts';
 import { PlatformChart } from '../lib/platform-chart';
-import { ARGOCD_NAMESPACE } from './addon-application';
+import { ADDON_PROJECT, ARGOCD_NAMESPACE } from './addon-application';
+import { AppProjectFor, IN_CLUSTER, PlatformProject, PlatformProjectProps } from './app-projects';
 
 /** Lua health check: an Application is as healthy as its own status says. */
 const APPLICATION_HEALTH = `hs = {}
@@ -22,7 +22,6 @@ return hs
 
 /** Name of the root Application, which syncs `dist/cluster/`. */
 export const ROOT_APPLICATION = 'platform';
-const IN_CLUSTER = 'https://kubernetes.default.svc';
 const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
 
 /**
@@ -83,62 +82,73 @@ export class ArgoCdBootstrap extends PlatformChart {
   }
 }
 
-export interface GitOpsEnvironment {
-  /** Output folder under dist/, e.g. `production`. */
+export interface GitOpsApplication {
+  /** Application name, e.g. `berkeleytime-production`. */
   readonly name: string;
+  /** Folder of the repository it syncs, e.g. `dist/production/berkeleytime`. */
+  readonly path: string;
+  /** The AppProject it belongs to (one of `projects`). */
+  readonly project: string;
   /**
-   * Remove the environment's objects when it leaves the config (preview branches). Never set
-   * for environments with data: their Applications are deleted without touching the workloads.
+   * Remove its objects when it leaves the config (preview branches). Never set for environments
+   * with data: their Applications are deleted without touching the workloads.
    * @default false
    */
   readonly ephemeral?: boolean;
 }
 
+export interface GitOpsProject {
+  /** Project name: the app's name. */
+  readonly name: string;
+  /** Namespaces its Applications write to; nothing else is a destination. */
+  readonly namespaces: readonly string[];
+  /** Groups (from Argo CD's SSO) that may sync, but not change, its Applications. @default - none */
+  readonly deployerGroups?: readonly string[];
+}
+
 export interface GitOpsProps {
   readonly repo: GitRepository;
-  readonly environments: readonly GitOpsEnvironment[];
-  /** Chart repositories the platform's Applications may pull from (the AppProject's sources). @default - every chart pinned in config/versions.yaml */
-  readonly charts?: readonly ChartPin[];
+  /** One per app: the projects of the `applications`. */
+  readonly projects: readonly GitOpsProject[];
+  /** One per app environment, each a folder of dist/. */
+  readonly applications: readonly GitOpsApplication[];
+  /** The add-on charts: their repositories and the namespaces they install into make the `platform` project. */
+  readonly addons: PlatformProjectProps;
 }
 
 /**
- * The Argo CD side of the repository: an AppProject that limits where platform Applications may pull
- * from, one Application per environment folder of dist/, and the root Application and Argo CD
- * settings again, so the root sync keeps what the bootstrap installed as committed.
+ * The Argo CD side of the repository. Each app has an AppProject whose destinations are exactly
+ * its namespaces, whose only source is the GitOps repository and whose only cluster-scoped objects
+ * are those namespaces, so one app's Application (or a compromised deploy identity) cannot write
+ * into another app or the platform; the add-on charts have the `platform` project, which admits
+ * exactly their chart repositories and namespaces. One Application per app environment, and the
+ * root Application and Argo CD settings again, so the root sync keeps what the bootstrap installed.
+ * @see https://argo-cd.readthedocs.io/en/stable/user-guide/projects/
  */
 export class GitOps extends PlatformChart {
   constructor(scope: Construct, id: string, props: GitOpsProps) {
     super(scope, id);
-    const charts = props.charts ?? Object.values(pinnedCharts());
-    const chartRepos = [...new Set(charts.map((c) => (c.repoURL.startsWith('oci://') ? `${c.repoURL}/${c.chart}` : c.repoURL)))].sort();
-    new AppProject(this, 'Project', {
-      metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE },
-      spec: {
-        description: 'The platform synthesized into dist/ and its pinned add-on charts',
-        sourceRepos: [props.repo.repoURL, ...chartRepos],
-        destinations: [{ server: IN_CLUSTER, namespace: '*' }],
-        clusterResourceWhitelist: [{ group: '*', kind: '*' }],
-      },
-    });
+    const projects = new Set(props.projects.map((p) => p.name));
+    if (projects.has(ADDON_PROJECT)) throw new Error(`GitOps: project name "${ADDON_PROJECT}" is the add-ons' own; rename the app`);
+    new PlatformProject(this, 'Project', props.addons);
+    for (const project of props.projects) new AppProjectFor(this, `Project-${project.name}`, { ...project, repo: props.repo });
     new ArgoCdSettings(this, 'ArgoCdConfig');
     new RootApplication(this, 'Root', { repo: props.repo });
-    for (const env of props.environments) {
-      new Application(this, env.name, {
+    for (const app of props.applications) {
+      if (!projects.has(app.project)) throw new Error(`GitOps: Application ${app.name} names project "${app.project}", which is not among the projects`);
+      new Application(this, app.name, {
         metadata: {
-          name: `env-${env.name}`,
+          name: app.name,
           namespace: ARGOCD_NAMESPACE,
           // After the cluster's add-ons; previews last, once staging (whose database they use) is healthy.
-          annotations: { [ARGO_ANNOTATION.syncWave]: String(env.ephemeral ? WAVE.edge : WAVE.environments) },
-          ...(env.ephemeral ? { finalizers: ['resources-finalizer.argocd.argoproj.io'] } : {}),
+          annotations: { [ARGO_ANNOTATION.syncWave]: String(app.ephemeral ? WAVE.edge : WAVE.environments) },
+          ...(app.ephemeral ? { finalizers: ['resources-finalizer.argocd.argoproj.io'] } : {}),
         },
         spec: {
-          project: 'platform',
-          source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision ?? 'main', path: `dist/${env.name}`, directory: { recurse: true } },
+          project: app.project,
+          source: { repoUrl: props.repo.repoURL, targetRevision: props.repo.revision ?? 'main', path: app.path, directory: { recurse: true } },
           destination: { server: IN_CLUSTER },
-          syncPolicy: {
-            automated: { prune: true, selfHeal: true },
-            retry: RETRY,
-          },
+          syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
         },
       });
     }

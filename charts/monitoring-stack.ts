@@ -116,6 +116,8 @@ export class MonitoringStack extends PlatformChart {
       syncWave: WAVE.storageConsumers,
       // The Prometheus and Alertmanager CRDs exceed the 256 KiB client-side apply annotation.
       serverSideApply: true,
+      // node-exporter in its own (privileged) namespace; the CoreDNS metrics Service beside CoreDNS.
+      alsoWritesTo: [NODE_EXPORTER_NAMESPACE, 'kube-system'],
       values: kubePrometheusStackValues({
         config,
         storageClass: props.storageClass,

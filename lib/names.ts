@@ -21,6 +21,15 @@ export function namespaceFor(app: string, environment: string): string {
   return `${app}-${environment}`;
 }
 
+/**
+ * Every preview namespace an app can have, as an Argo CD glob: its project admits the pattern, not the
+ * current branches, so a preview that leaves the config is still permitted while Argo CD deletes it
+ * (the controller never deletes objects outside the project).
+ */
+export function previewNamespacePattern(app: string): string {
+  return namespaceFor(app, 'preview-*');
+}
+
 /** Kubernetes object names (DNS subdomains) are at most 253 characters. */
 export const MAX_OBJECT_NAME = 253;
 

@@ -120,20 +120,33 @@ describeWithCharts('assembly of the default platform', () => {
     );
   });
 
+  test("a chart that writes outside the add-ons' project (the CoreDNS metrics Service in kube-system) fails on the rendered object", () => {
+    const docs = editing(tree.docs, is('AppProject', 'platform'), (o) => {
+      o.spec.destinations = o.spec.destinations.filter((d: any) => d.namespace !== 'kube-system');
+    });
+    const found = check(tree, docs).messages.filter((m) => m.includes('project:'));
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /Service\/kube-system\/kube-prometheus-stack-coredns: metadata\.namespace: project: Application kube-prometheus-stack would apply it in namespace kube-system/,
+      ),
+    );
+    expect(found.every((m) => m.includes('namespace kube-system'))).toBe(true);
+  });
+
   test('an environment whose migration (wave -1) runs before its namespace, policies and database (wave 0), as first synthesized', () => {
     const data = (o: any) => (o?.metadata?.namespace === 'berkeleytime-production' || o?.metadata?.name === 'berkeleytime-production') && o.kind !== 'Job';
     const docs = editing(tree.docs, data, (o) => setWave(o, undefined));
     const { messages } = check(tree, docs);
     expect(messages).toEqual([
       expect.stringMatching(
-        /Job\/berkeleytime-production\/backend-migrate-2-4-1: assembly: namespace "berkeleytime-production" does not exist when this step applies it, which comes with env-production \(wave 0, never applied\)/,
+        /Job\/berkeleytime-production\/backend-migrate-2-4-1: assembly: namespace "berkeleytime-production" does not exist when this step applies it, which comes with berkeleytime-production \(wave 0, never applied\)/,
       ),
     ]);
     // With the namespace first, the Job still waits on what comes after it.
     const late = editing(docs, is('Namespace', 'berkeleytime-production'), (o) => setWave(o, -2));
     expect(check(tree, late).messages).toContainEqual(
       expect.stringMatching(
-        /backend-migrate-2-4-1: assembly: stalls the sync of env-production at Sync wave -1: it waits on ConfigMap berkeleytime-production\/backend-env/,
+        /backend-migrate-2-4-1: assembly: stalls the sync of berkeleytime-production at Sync wave -1: it waits on ConfigMap berkeleytime-production\/backend-env/,
       ),
     );
   });

@@ -44,13 +44,18 @@ describe('synthesis', () => {
     ).toEqual(['constructs.json', 'egress.md', 'externals.json']);
     expect(dirs).toEqual(expect.arrayContaining(['cluster', 'production', 'staging', 'preview-feature-new-catalog', 'preview-fix-enrollment-sync']));
     expect(fs.readdirSync(path.join(first, 'bootstrap'))).toEqual(['00-argocd']);
-    for (const env of dirs.filter((d) => d !== 'hosts' && d !== 'bootstrap')) {
-      const charts = fs.readdirSync(path.join(first, env));
+    // dist/cluster holds the charts; each environment one folder per app, which holds the charts.
+    const chartFolders = dirs
+      .filter((d) => d !== 'hosts' && d !== 'bootstrap')
+      .flatMap((d) => (d === 'cluster' ? [d] : fs.readdirSync(path.join(first, d)).map((app) => path.join(d, app))));
+    expect(chartFolders).toEqual(expect.arrayContaining([path.join('production', 'berkeleytime'), path.join('preview-fix-enrollment-sync', 'berkeleytime')]));
+    for (const unit of chartFolders) {
+      const charts = fs.readdirSync(path.join(first, unit));
       expect(charts[0]).toBe('00-namespaces');
       for (const chart of charts) {
         expect(chart).toMatch(/^[0-9]{2}-[a-z0-9-]+$/);
-        for (const file of fs.readdirSync(path.join(first, env, chart)).filter((f) => f.endsWith('.k8s.yaml'))) {
-          const text = fs.readFileSync(path.join(first, env, chart, file), 'utf8');
+        for (const file of fs.readdirSync(path.join(first, unit, chart)).filter((f) => f.endsWith('.k8s.yaml'))) {
+          const text = fs.readFileSync(path.join(first, unit, chart, file), 'utf8');
           expect(text.match(/^kind: /gm)).toHaveLength(1);
           // Readable names: Kind.name, never a construct-path hash.
           expect(file).toMatch(/^[A-Za-z]+\.[a-z0-9.-]+\.k8s\.yaml$/);
@@ -65,7 +70,7 @@ describe('synthesis', () => {
     const manifests = [...readTree(first).keys()].filter((f) => f.endsWith('.k8s.yaml') && !f.startsWith(`hosts${path.sep}`));
     expect(Object.keys(index).sort()).toEqual(manifests.map((f) => f.split(path.sep).join('/')).sort());
     expect(index['cluster/30-edge/envoy-gateway-system/Gateway.platform.k8s.yaml']).toBe('30-edge/EnvoyGateway/Gateway');
-    expect(index['production/10-berkeleytime-data/StatefulSet.postgres.k8s.yaml']).toBe('10-berkeleytime-data/Postgres/Resource');
+    expect(index['production/berkeleytime/10-berkeleytime-data/StatefulSet.postgres.k8s.yaml']).toBe('10-berkeleytime-data/Postgres/Resource');
   });
 });
 
@@ -144,7 +149,7 @@ describe('atomic output', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^environment +files +objects by kind$/m);
+    expect(result.stderr).toMatch(/^folder +files +objects by kind$/m);
     expect(result.stderr).toContain('Secrets to create in the cluster (never in git): ');
     const copied = [...readTree(cliOut).keys()];
     expect(copied).toEqual([...readTree(out).keys()].filter((f) => !f.startsWith(`hosts${path.sep}`)));
@@ -154,8 +159,8 @@ describe('atomic output', () => {
   test('the CLI prints a summary table per environment', () => {
     const out = path.join(tmpDir(), 'dist');
     const stdout = execFileSync(process.execPath, [...RUN, '--outdir', out, '--force'], { cwd: ROOT, encoding: 'utf8' });
-    expect(stdout).toMatch(/^environment +files +objects by kind$/m);
-    expect(stdout).toMatch(/^production +[0-9]+ +.*Deployment [0-9]+/m);
+    expect(stdout).toMatch(/^folder +files +objects by kind$/m);
+    expect(stdout).toMatch(/^production\/berkeleytime +[0-9]+ +.*Deployment [0-9]+/m);
     expect(stdout).toMatch(/^cluster +[0-9]+ +.*Application [0-9]+/m);
   });
 });

@@ -42,6 +42,12 @@ const platformSchema = z
     for (const i of secretIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     for (const [name, a] of Object.entries(cfg.apps)) for (const i of appIssues(name, a)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     const classes = declaredStorageClasses(cfg.storage);
+    // Each app's Argo CD project admits `<app>-preview-*`: another app's namespaces must not fall under it.
+    for (const name of Object.keys(cfg.apps)) {
+      const owner = Object.keys(cfg.apps).find((other) => other !== name && cfg.apps[other].environments.previews && name.startsWith(`${other}-preview`));
+      if (owner && (name === `${owner}-preview` || name.startsWith(`${owner}-preview-`)))
+        issue(['apps', name], `expected an app name whose namespaces are not app ${owner}'s preview namespaces (${owner}-preview-<branch>); rename it`, name);
+    }
     for (const [name, a] of Object.entries(cfg.apps)) {
       const base = ['apps', name];
       const pg = a.data.postgres;

@@ -9,6 +9,7 @@ import { renderChart } from './charts/render';
 import { AssemblyPlan, planAssembly } from './assembly/simulate';
 import { Scopes } from './assembly/plan-object';
 import { buildSyncTree, RenderedApplication } from './assembly/syncs';
+import { checkProjects } from './assembly/projects';
 import { SchemaStore } from './schema-store';
 
 export interface AssemblyOptions {
@@ -67,7 +68,7 @@ export function assemble(docs: readonly SourceDocument[], opts: AssemblyOptions)
     isBuiltin: (group, kind) => builtin.has(`${group}/${kind}`),
     declared: { ...tree.bootstrap, secrets: opts.declaredSecrets, storageClasses: opts.declaredStorageClasses },
   });
-  return { rendered, findings: [...findings, ...plan.findings], plan };
+  return { rendered, findings: [...findings, ...checkProjects(docs, tree.children), ...plan.findings], plan };
 }
 
 /** `.Capabilities.APIVersions` beyond the built-ins: every served CRD version we hold a schema for. */

@@ -12,6 +12,7 @@ import { formatPlan } from './assembly/format';
 import { ChartUnavailable } from './charts/chart-archive';
 import { ToolUnavailable } from './charts/helm-binary';
 import { formatFinding, loadTree } from './index';
+import { SourceDocument } from './document';
 import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
 
 const USAGE = 'usage: plan [--env NAME ...] [--update-readme FILE] [DIR ...]';
@@ -73,21 +74,15 @@ async function run(argv: string[]): Promise<number> {
     console.error('plan: no root Application in dist/bootstrap/ (run `npm run synth` first)');
     return 2;
   }
-  const unknown = envs.filter((e) => !result.plan!.steps.some((s) => s.sync === `env-${e}`));
+  // An environment's syncs: the Applications of its folder, dist/<environment>/<app>.
+  const envOf = (sync: string) => environmentFolders(tree.docs).get(sync);
+  const syncs = [...new Set(result.plan.steps.map((s) => s.sync))];
+  const unknown = envs.filter((e) => !syncs.some((s) => envOf(s) === e));
   if (unknown.length) {
-    console.error(
-      `plan: no environment ${unknown.join(', ')} in the tree (environments: ${[
-        ...new Set(
-          result.plan.steps
-            .map((s) => s.sync)
-            .filter((s) => s.startsWith('env-'))
-            .map((s) => s.slice(4)),
-        ),
-      ].join(', ')})`,
-    );
+    console.error(`plan: no environment ${unknown.join(', ')} in the tree (environments: ${[...new Set(syncs.map(envOf).filter(Boolean))].join(', ')})`);
     return 2;
   }
-  const text = formatPlan(result.plan, envs.length ? { syncs: envs.map((e) => `env-${e}`) } : {});
+  const text = formatPlan(result.plan, envs.length ? { syncs: syncs.filter((s) => envs.includes(envOf(s) ?? '')) } : {});
   console.log(text);
   for (const f of result.findings) console.log(formatFinding(f));
   if (readme) {
@@ -106,6 +101,17 @@ async function run(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+}
+
+/** Application name → the environment whose folder it syncs (`dist/<environment>/...`), for directory Applications outside dist/cluster. */
+function environmentFolders(docs: readonly SourceDocument[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of docs) {
+    const source = d.object?.kind === 'Application' ? String(d.object.spec?.source?.path ?? '') : '';
+    const env = /^dist\/([^/]+)(\/|$)/.exec(source)?.[1];
+    if (env && env !== 'cluster' && env !== 'bootstrap') out.set(String(d.object.metadata?.name), env);
+  }
+  return out;
 }
 
 run(process.argv.slice(2)).then(
