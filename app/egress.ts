@@ -53,9 +53,9 @@ export function platformEgress(config: PlatformConfig, versions: Versions, objec
     // A chart that is not pinned here (a team's own Application) pulls from registries nobody recorded.
     if (!pin)
       throw new Error(
-        `Application ${o.metadata?.name}: chart ${chart.chart} from ${chart.repoURL} is not in config/versions.yaml, so its image registries are unknown; pin it there with its registries`,
+        `Application ${o.metadata?.name}: chart ${chart.chart} from ${chart.repoURL} is not in config/versions.yaml, so the images it pulls are unknown; pin it there with its images`,
       );
-    for (const registry of pin.registries) use(registry, `chart ${chart.chart}`);
+    for (const image of pin.images) use(imageRegistry(image), `chart ${chart.chart}`);
   }
 
   const acmeServers = objects

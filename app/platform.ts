@@ -24,12 +24,13 @@ import { DataTier, postgresStorageClass } from '../charts/data-tier';
 import { postgresImage } from '../charts/postgres';
 import { EdgeTier } from '../charts/edge-tier';
 import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
-import { addonsOf } from '../charts/addon-application';
+import { addonsOf, ARGOCD_NAMESPACE } from '../charts/addon-application';
 import { previewNamespacePattern } from '../lib/names';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
-import { RegistryAllowlistPolicy } from '../charts/registry-policy';
+import { RegistryAllowlistPolicy, UNRESTRICTED_NAMESPACES } from '../charts/registry-policy';
+import { allowImages, imageAllowlistsOf, imageRepository } from '../lib/image-allowlist';
 import { SealedSecretsController } from '../charts/sealed-secrets';
 import { NamespaceBounds } from '../charts/namespace-bounds';
 import { amount, namespaceDemand, Demand, cpuQuantity, memoryQuantity } from '../lib/namespace-demand';
@@ -106,8 +107,6 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     protectedServices.push(...logging.protectedServices);
   }
   new SealedSecretsController(cluster, '15-sealed-secrets', { namespaces, chart: chartVersion(versions, 'sealed-secrets') });
-  // platform.allowedRegistries, enforced by the API server for every Pod of the app namespaces.
-  new RegistryAllowlistPolicy(cluster, '12-admission', { allowedRegistries: config.platform.allowedRegistries });
   const monitoring = config.monitoring.enabled
     ? new MonitoringStack(cluster, '50-monitoring', {
         ...config.monitoring,
@@ -184,6 +183,16 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       units.push({ dir: appEnvironmentDir(appEnv), app });
     }
   }
+  // Argo CD runs in its namespace from the images of its pinned install manifest (the bootstrap applies it).
+  allowImages(cluster, ARGOCD_NAMESPACE, (manifestPin(versions, 'argo-cd').images ?? []).map(imageRepository));
+  // Images only from platform.allowedRegistries in the app namespaces (and what the platform itself runs
+  // there: the ingress-nginx variant's ACME solvers), and from exactly their recorded repositories in the
+  // platform's own namespaces; enforced by the API server.
+  const envAllowlists = imageAllowlistsOf(...units.filter((u) => u.app !== cluster && u.app !== bootstrap).map((u) => u.app));
+  new RegistryAllowlistPolicy(cluster, '12-admission', {
+    allowedRegistries: [...new Set([...config.platform.allowedRegistries, ...envAllowlists.flatMap((a) => a.images)])],
+    namespaces: imageAllowlistsOf(cluster).filter((a) => !(a.namespace in UNRESTRICTED_NAMESPACES)),
+  });
   new GitOps(cluster, '10-gitops', {
     repo: config.gitops,
     projects: Object.keys(config.apps)

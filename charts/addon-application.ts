@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Application } from '../imports/argoproj.io';
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { ChartPin } from '../lib/contracts';
+import { allowImages } from '../lib/image-allowlist';
 
 /** Namespace Argo CD runs in; Applications live there. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -83,9 +84,11 @@ export class AddonApplication extends Construct {
     super(scope, id);
     this.name = props.name;
     this.namespaces = [props.namespace, ...(props.alsoWritesTo ?? [])];
-    this.chart = props.chart;
-    this.clusterKinds = props.clusterKinds ?? ADDON_CLUSTER_KINDS;
     const { chart } = props;
+    this.chart = chart;
+    this.clusterKinds = props.clusterKinds ?? ADDON_CLUSTER_KINDS;
+    // Its pods may pull from the chart's recorded repositories in every namespace it writes to.
+    if (chart.images) for (const namespace of this.namespaces) allowImages(this, namespace, chart.images);
     // A range would let the cluster change without a commit; config/versions.yaml refuses one too.
     if (!/^v?[0-9]+\.[0-9]+\.[0-9]+$/.test(chart.version)) {
       throw new Error(

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { CephLayout, MGR_POOL_OBJECT } from '../lib/storage-rules';
 import { CephBlockPool, CephBlockPoolSpecName, CephCluster } from '../imports/ceph.rook.io';
 import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
+import { allowImages, imageRepository } from '../lib/image-allowlist';
 
 /** Where Ceph keeps mon data and daemon config on each host. */
 export const DATA_DIR_HOST_PATH = '/var/lib/rook';
@@ -45,6 +46,8 @@ export class CephStorageCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: CephStorageClusterProps) {
     super(scope, id);
+    // Rook runs every Ceph daemon from this image in the cluster's namespace.
+    allowImages(this, props.namespace, [imageRepository(props.cephImage)]);
     const { layout, namespace } = props;
     const metadata = (name: string) => ({ name, namespace, annotations: protectedCephMetadata(props.syncWave) });
 

@@ -18,6 +18,7 @@ import { HttpRoutes } from './http-routes';
 import { IngressRoutes } from './ingress-routes';
 import { Namespaces } from './namespaces';
 import { tlsSecretName } from '../lib/names';
+import { allowImages } from '../lib/image-allowlist';
 
 /** Where the edge sits in the assembly (lib/argocd.ts): controllers, then our resources, the Gateway and routes last. */
 const EDGE_WAVES = { syncWave: WAVE.operators, resourceWave: WAVE.platform, lastWave: WAVE.edge } as const;
@@ -28,6 +29,11 @@ const ACME_SOLVER: Omit<Server, 'namespace'> = {
   selector: { 'acme.cert-manager.io/http01-solver': 'true' },
   ports: [{ port: 8089 }],
 };
+/**
+ * The solver's image: the cert-manager chart's `acmesolver.image` (quay.io/jetstack + `name`), passed to
+ * the controller, which starts it in the namespace of the Certificate being solved.
+ */
+const ACME_SOLVER_IMAGE = 'quay.io/jetstack/cert-manager-acmesolver';
 
 /** How the entry point behaves: each setting optional, with a default (lib/tier-defaults.ts `EDGE_DEFAULTS`). */
 export interface EdgeOptions {
@@ -146,6 +152,8 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         chart: props.envoyGatewayChart,
       });
       peer = gateway.peer;
+      // The Gateway's Certificates, and so their HTTP-01 solvers, live in its namespace.
+      if (this.tls.certificates.some((c) => !c.wildcard)) allowImages(this, ENVOY_GATEWAY_NAMESPACE, [ACME_SOLVER_IMAGE]);
       this.certManager = this.addCertManager(props, { gateway: gateway.http01Listener }, true);
       this.renderer = (s, routes, name, _cert, size) =>
         new HttpRoutes(s, `EdgeRoutes-${routes.namespace}-${name}`, {
@@ -189,7 +197,10 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
           tls: cert.wildcard ? 'default-certificate' : { secretName: tlsSecretName(routes.host), clusterIssuer: cert.issuer },
         });
         // ingress-shim solves HTTP-01 in the route's namespace: the controller must reach the solver pod there.
-        if (!cert.wildcard && cert.issuer !== 'self-signed') this.admit(s, { ...ACME_SOLVER, namespace: routes.namespace });
+        if (!cert.wildcard && cert.issuer !== 'self-signed') {
+          this.admit(s, { ...ACME_SOLVER, namespace: routes.namespace });
+          allowImages(s, routes.namespace, [ACME_SOLVER_IMAGE]);
+        }
       };
     }
     this.entryPoint = { peer, namespaceLabels: this.namespaceLabels() };

@@ -21,9 +21,21 @@ import { warn } from '../lib/warnings';
 // One shape of requests and limits for every tier (lib/contracts.ts).
 export type { ResourceQuantities } from '../lib/contracts';
 import type { ResourceQuantities } from '../lib/contracts';
+import { allowImages } from '../lib/image-allowlist';
 
 /** uid/gid the official Elasticsearch and Kibana images run as. */
 export const ELASTIC_UID = 1000;
+
+/**
+ * The repositories ECK runs the Elastic Stack from when a resource names only its `version` (ours
+ * do): the admission allowlist of the namespaces they run in.
+ * @see https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/custom-images
+ */
+export const ECK_IMAGES = {
+  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch',
+  kibana: 'docker.elastic.co/kibana/kibana',
+  filebeat: 'docker.elastic.co/beats/filebeat',
+} as const;
 
 /** Pod label ECK puts on every Elasticsearch pod of a cluster. */
 const CLUSTER_NAME_LABEL = 'elasticsearch.k8s.elastic.co/cluster-name';
@@ -91,6 +103,8 @@ export class ElasticsearchCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: ElasticsearchClusterProps) {
     super(scope, id);
+    // ECK runs the nodes (and their init containers) from Elastic's image of the version given.
+    allowImages(this, props.namespace, [ECK_IMAGES.elasticsearch]);
     const { name, namespace } = props;
     this.name = name;
     this.namespace = namespace;

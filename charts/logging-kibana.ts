@@ -11,7 +11,8 @@ import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { Server } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER, restrictedPodSecurityContext } from '../lib/pod-security';
 import { quantities, withOverrides } from '../lib/kube';
-import { ELASTIC_UID, ElasticsearchCluster, ResourceQuantities } from './elasticsearch-cluster';
+import { ECK_IMAGES, ELASTIC_UID, ElasticsearchCluster, ResourceQuantities } from './elasticsearch-cluster';
+import { allowImages } from '../lib/image-allowlist';
 
 /** Kibana's HTTP port (ECK's `<name>-kb-http` Service and the pods). */
 export const KIBANA_PORT = 5601;
@@ -50,6 +51,7 @@ export class LoggingKibana extends Construct {
 
   constructor(scope: Construct, id: string, props: LoggingKibanaProps) {
     super(scope, id);
+    allowImages(this, props.namespace, [ECK_IMAGES.kibana]);
     const basePath = props.basePath ?? '/kibana';
     if (!/^\/[a-z0-9][-a-z0-9/]*[a-z0-9]$/.test(basePath) || basePath.includes('//')) {
       throw new Error(`Kibana basePath "${basePath}" must start with "/" and not end with "/" (Kibana rejects a trailing slash), e.g. "/kibana"`);

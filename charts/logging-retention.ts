@@ -11,6 +11,7 @@ import { PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
 import { quantities } from '../lib/kube';
 import { ElasticsearchCluster } from './elasticsearch-cluster';
+import { allowImages, imageRepository } from '../lib/image-allowlist';
 
 /**
  * The lifecycle policy that governs the shipper's data streams. Filebeat 8/9 writes to the
@@ -62,6 +63,7 @@ export class LoggingRetention extends Construct {
 
   constructor(scope: Construct, id: string, props: LoggingRetentionProps) {
     super(scope, id);
+    allowImages(this, props.namespace, [imageRepository(props.curlImage)]);
     const { namespace, elasticsearch: es } = props;
     const name = 'logging-retention-policy';
     const labels = objectLabels('logging', 'retention-policy', 'logging', 'log-retention');

@@ -13,8 +13,9 @@ import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { PodGroup } from '../lib/network-policy';
 import { RESTRICTED_CONTAINER } from '../lib/pod-security';
 import { quantities, withOverrides } from '../lib/kube';
-import { ElasticsearchCluster, ResourceQuantities } from './elasticsearch-cluster';
+import { ECK_IMAGES, ElasticsearchCluster, ResourceQuantities } from './elasticsearch-cluster';
 import { Toleration } from '../lib/contracts';
+import { allowImages } from '../lib/image-allowlist';
 
 /** Where the kubelet links each container's log file (`<pod>_<namespace>_<container>-<id>.log`). */
 export const CONTAINER_LOG_DIR = '/var/log/containers';
@@ -48,6 +49,7 @@ export class LoggingShipper extends Construct {
 
   constructor(scope: Construct, id: string, props: LoggingShipperProps) {
     super(scope, id);
+    allowImages(this, props.namespace, [ECK_IMAGES.filebeat]);
     const { name, namespace, elasticsearch: es } = props;
     if (props.version !== es.version) {
       throw new Error(

@@ -12,8 +12,15 @@ const chart = z.strictObject({
   chart: z.string().min(1),
   /** Exact chart version: ranges would make the rendered cluster change without a commit. */
   version: z.string().regex(/^v?[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'expected an exact chart version such as "1.2.3"' }),
-  /** Image registries the chart's pods pull from with our values (the egress allowlist; checked against the render). */
-  registries: z.array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/, { error: 'expected a registry host such as "quay.io"' })).min(1),
+  /**
+   * Image repositories (`registry/path` prefixes) the chart's pods, and the pods its operator starts
+   * in the chart's namespaces, pull from with our values: the admission allowlist of those namespaces
+   * (charts/registry-policy.ts) and, by host, the egress list. The assembly check fails on a rendered
+   * image outside them.
+   */
+  images: z
+    .array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, { error: 'expected an image repository prefix such as "quay.io/jetstack"' }))
+    .min(1),
 });
 
 /** A manifest applied at bootstrap: fetched by URL, applied only when its bytes have this SHA-256. */

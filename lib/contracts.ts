@@ -26,6 +26,12 @@ export interface ChartPin {
   readonly chart: string;
   /** An exact version, never a range. */
   readonly version: string;
+  /**
+   * Image repository prefixes (`registry/path`) its pods pull from: the admission allowlist of the
+   * namespaces it installs into.
+   * @default - none recorded: those namespaces admit only what other constructs allow there
+   */
+  readonly images?: readonly string[];
 }
 
 /** The git repository and revision Argo CD syncs `dist/` from. */

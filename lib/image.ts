@@ -54,6 +54,16 @@ export function formatImage(image: ImageRef, tag?: string): string {
 }
 
 /** True when the image lives under one of the allowed prefixes (`registry` or `registry/path`). */
+/**
+ * Whether an image reference string falls under a prefix on whole path segments: `quay.io/jetstack`
+ * covers `quay.io/jetstack/x:1`, and a prefix naming a whole repository (`docker.io/curlimages/curl`)
+ * its tags and digests; neither covers a longer name. The rule the admission policies enforce.
+ */
+export function underImagePrefix(image: string, prefix: string): boolean {
+  const p = prefix.replace(/\/$/, '');
+  return image === p || ['/', ':', '@'].some((next) => image.startsWith(p + next));
+}
+
 export function isAllowedImage(image: ImageRef, allowed: readonly string[]): boolean {
   const full = `${image.registry}/${image.repository}`;
   return allowed.some((prefix) => full === prefix || full.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));

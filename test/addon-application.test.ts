@@ -2,6 +2,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { AddonApplication } from '../charts/addon-application';
 import { chartVersion, loadVersions } from '../config/versions';
+import { imageAllowlistsOf } from '../lib/image-allowlist';
 import { schemaFindings } from './edge-fixtures';
 
 const versions = loadVersions();
@@ -68,5 +69,16 @@ describe('AddonApplication', () => {
   test('validates against the Argo CD schema with zero findings', () => {
     const apps = Object.keys(versions.charts).map((name) => synthAddon({ chartName: name, syncWave: 1, serverSideApply: true, values: { x: 1 } }));
     expect(schemaFindings(apps)).toEqual([]);
+  });
+
+  test("records its chart's image repositories for every namespace it writes to, and nothing without them", () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const pin = chartVersion(versions, 'kube-prometheus-stack');
+    new AddonApplication(chart, 'Addon', { name: 'stack', chart: pin, namespace: 'monitoring', alsoWritesTo: ['monitoring-node-exporter'] });
+    new AddonApplication(chart, 'Other', { name: 'bare', chart: { repoURL: pin.repoURL, chart: pin.chart, version: pin.version }, namespace: 'bare' });
+    expect(imageAllowlistsOf(chart)).toEqual([
+      { namespace: 'monitoring', images: [...pin.images].sort() },
+      { namespace: 'monitoring-node-exporter', images: [...pin.images].sort() },
+    ]);
   });
 });

@@ -133,6 +133,22 @@ describeWithCharts('assembly of the default platform', () => {
     expect(found.every((m) => m.includes('namespace kube-system'))).toBe(true);
   });
 
+  test("a chart image outside its namespace's allowlist (a pin without the operator's repository) is denied on the rendered Deployment", () => {
+    const docs = editing(tree.docs, is('ValidatingAdmissionPolicy', 'platform-allowed-images-rook-ceph'), (o) => {
+      o.spec.validations = o.spec.validations.map((v: any) => ({
+        ...v,
+        expression: v.expression.replace("'docker.io/rook', ", ''),
+        messageExpression: v.messageExpression.replace("'docker.io/rook', ", ''),
+      }));
+    });
+    const found = check(tree, docs).messages.filter((m) => m.includes('admission:'));
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^rook-ceph chart: .*Deployment\/rook-ceph\/rook-ceph-operator: spec\.template\.spec: admission: ValidatingAdmissionPolicy platform-allowed-images-rook-ceph denies this pod in namespace rook-ceph: container image docker\.io\/rook\/ceph:v[0-9.]+ is not from an allowed registry/,
+      ),
+    ]);
+  });
+
   test('an environment whose migration (wave -1) runs before its namespace, policies and database (wave 0), as first synthesized', () => {
     const data = (o: any) => (o?.metadata?.namespace === 'berkeleytime-production' || o?.metadata?.name === 'berkeleytime-production') && o.kind !== 'Job';
     const docs = editing(tree.docs, data, (o) => setWave(o, undefined));

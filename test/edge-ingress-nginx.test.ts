@@ -6,6 +6,7 @@ import { Testing } from 'cdk8s';
 import { nginxSize } from '../charts/ingress-routes';
 import { checkExposure } from '../lib/exposure';
 import { allDocs, buildEdge, named, ofKind, schemaFindings, versions } from './edge-fixtures';
+import { imageAllowlistsOf } from '../lib/image-allowlist';
 
 const NGINX = (c: any) => (c.edge.controller = 'ingress-nginx');
 const ingressIn = (docs: any[], namespace: string) => ofKind(docs, 'Ingress').find((i) => i.metadata.namespace === namespace);
@@ -15,6 +16,15 @@ const pathsOf = (ingress: any) =>
 describe('EdgeTier (ingress-nginx)', () => {
   const build = buildEdge(NGINX);
   const docs = allDocs(build);
+
+  test("HTTP-01 is solved in each route's namespace, so those namespaces may run cert-manager's solver image", () => {
+    const solverIn = imageAllowlistsOf(...build.routeCharts)
+      .filter((a) => a.images.includes('quay.io/jetstack/cert-manager-acmesolver'))
+      .map((a) => a.namespace);
+    expect(solverIn).toEqual(expect.arrayContaining(['berkeleytime-production', 'logging']));
+    // The Gateway namespace of the default controller holds no Certificate here.
+    expect(solverIn).not.toContain('envoy-gateway-system');
+  });
 
   test('warns that the controller is retired (stable id)', () => {
     expect(build.warnings).toEqual([
