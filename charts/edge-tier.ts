@@ -203,7 +203,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
   }
 
   public addRoutes(scope: Construct, routes: RouteSet): void {
-    this.render(scope, routes, this.config.maxRequestBodySize, true);
+    this.render(scope, routes, routes.maxRequestBodySize ?? this.config.maxRequestBodySize, true);
   }
 
   private render(scope: Construct, routes: RouteSet, maxRequestBodySize: string, admitEntryPoint: boolean): void {

@@ -73,6 +73,8 @@ export interface RouteSet {
   readonly namespace: string;
   readonly backends: readonly RouteBackend[];
   readonly auth?: RouteAuth;
+  /** Largest request body forwarded to these backends (`0`: unlimited), e.g. git pushes. @default - the edge's `maxRequestBodySize` */
+  readonly maxRequestBodySize?: string;
   /**
    * Argo CD sync wave of the route objects. Cluster-wide routes go last (lib/argocd.ts `WAVE.edge`):
    * a route is healthy only once its Gateway and certificate are, and nothing may wait on that.
