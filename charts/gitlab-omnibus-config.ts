@@ -51,13 +51,15 @@ export function omnibusConfig(input: OmnibusConfigInput): string {
   const lines = [
     `external_url ${rb(`https://${input.host}${GITLAB_PATH}`)}`,
     // TLS ends at the Gateway (docs.gitlab.com/omnibus/settings/ssl/#configure-a-reverse-proxy-or-load-balancer-ssl-termination).
-    `nginx['listen_port'] = ${GITLAB_HTTP_PORT}`,
-    `nginx['listen_https'] = false`,
-    `nginx['proxy_set_headers'] = { 'X-Forwarded-Proto' => 'https', 'X-Forwarded-Ssl' => 'on' }`,
+    // GitLab's own nginx settings live under gitlab_rails['nginx'] since 19.2 (omnibus-gitlab fb2e89f52;
+    // the older nginx['…'] form is translated with a deprecation notice). With an https external_url,
+    // nginx tells GitLab the request was HTTPS by itself (nginx.rb parse_proxy_headers).
+    `gitlab_rails['nginx']['listen_port'] = ${GITLAB_HTTP_PORT}`,
+    `gitlab_rails['nginx']['listen_https'] = false`,
     // Client addresses (logs, rate limits, audit events) come from the Gateway's X-Forwarded-For.
-    `nginx['real_ip_trusted_addresses'] = ${rbList(input.trustedProxyCidrs)}`,
-    `nginx['real_ip_header'] = 'X-Forwarded-For'`,
-    `nginx['real_ip_recursive'] = 'on'`,
+    `gitlab_rails['nginx']['real_ip_trusted_addresses'] = ${rbList(input.trustedProxyCidrs)}`,
+    `gitlab_rails['nginx']['real_ip_header'] = 'X-Forwarded-For'`,
+    `gitlab_rails['nginx']['real_ip_recursive'] = 'on'`,
     `gitlab_rails['trusted_proxies'] = ${rbList(input.trustedProxyCidrs)}`,
     `letsencrypt['enable'] = false`,
     // The container registry is off by default (it would need its own host or port and storage).

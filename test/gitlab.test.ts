@@ -77,9 +77,9 @@ describe('the Omnibus configuration', () => {
     const rb = omnibusOf(buildGitLab());
     expect(rb.split('\n')[0]).toBe(`external_url 'https://${PLATFORM_HOST}/git'`);
     for (const line of [
-      "nginx['listen_port'] = 80",
-      "nginx['listen_https'] = false",
-      `nginx['real_ip_trusted_addresses'] = ['${POD_CIDR}']`,
+      "gitlab_rails['nginx']['listen_port'] = 80",
+      "gitlab_rails['nginx']['listen_https'] = false",
+      `gitlab_rails['nginx']['real_ip_trusted_addresses'] = ['${POD_CIDR}']`,
       `gitlab_rails['trusted_proxies'] = ['${POD_CIDR}']`,
       "letsencrypt['enable'] = false",
       "registry['enable'] = false",
