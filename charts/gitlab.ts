@@ -24,6 +24,7 @@ import { gitlabStatefulSet } from './gitlab-stateful-set';
 import { Namespaces } from './namespaces';
 
 export const GITLAB_NAMESPACE = 'gitlab';
+const GITLAB_REQUEST_TIMEOUT_SECONDS = 3600;
 
 /**
  * Omnibus starts as root: runit supervises a dozen services and drops each to its own user
@@ -179,6 +180,9 @@ export class GitLab extends PlatformChart {
       namespace: this.server.namespace,
       backends: [{ path: GITLAB_PATH, serviceName: this.serviceName, port: GITLAB_HTTP_PORT, pods: this.server }],
       maxRequestBodySize,
+      // Clones and pushes of large repositories outlast the proxies' defaults; an hour is what
+      // GitLab's own nginx allows its backend (proxy_read_timeout 3600, omnibus nginx_helper.rb).
+      requestTimeoutSeconds: GITLAB_REQUEST_TIMEOUT_SECONDS,
       syncWave: WAVE.edge,
     });
   }

@@ -114,6 +114,8 @@ describe('the route', () => {
     const [rule] = route.spec.rules;
     expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: '/git' } }]);
     expect(rule.backendRefs).toEqual([{ group: '', kind: 'Service', name: 'gitlab', port: 80 }]);
+    // Envoy Gateway would end a long clone after 15s.
+    expect(rule.timeouts).toEqual({ request: '3600s' });
     expect((rule.filters ?? []).map((f: any) => f.type)).not.toContain('URLRewrite');
     expect(build.all('BackendTrafficPolicy')).toEqual([]);
     const service = build.one('Service', 'gitlab');
@@ -132,6 +134,7 @@ describe('the route', () => {
     expect(ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.pathType])).toEqual([['/git', 'Prefix']]);
     expect(Object.keys(ingress.metadata.annotations).filter((k) => k.includes('rewrite'))).toEqual([]);
     expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('0');
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('3600');
   });
 });
 
