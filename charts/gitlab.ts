@@ -11,7 +11,7 @@ import { PodMonitor } from '../imports/monitoring.coreos.com';
 import { NamespacePeer, ResourceQuantities, RouteRegistry, Server, StorageClassRef } from '../lib/contracts';
 import { withDefaults } from '../lib/defaults';
 import { pinnedImage } from '../lib/pins';
-import { GITLAB_DEFAULTS, STORAGE_DEFAULTS } from '../lib/tier-defaults';
+import { GITLAB_DEFAULTS, GITLAB_REQUEST_TIMEOUT_SECONDS, STORAGE_DEFAULTS } from '../lib/tier-defaults';
 import { ARGO_ANNOTATION, assignSyncWave, SYNC_OPTION, WAVE } from '../lib/argocd';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { allowIngress, defaultDeny } from '../lib/network-policy';
@@ -24,7 +24,6 @@ import { gitlabStatefulSet } from './gitlab-stateful-set';
 import { Namespaces } from './namespaces';
 
 export const GITLAB_NAMESPACE = 'gitlab';
-const GITLAB_REQUEST_TIMEOUT_SECONDS = 3600;
 
 /**
  * Omnibus starts as root: runit supervises a dozen services and drops each to its own user
@@ -180,8 +179,6 @@ export class GitLab extends PlatformChart {
       namespace: this.server.namespace,
       backends: [{ path: GITLAB_PATH, serviceName: this.serviceName, port: GITLAB_HTTP_PORT, pods: this.server }],
       maxRequestBodySize,
-      // Clones and pushes of large repositories outlast the proxies' defaults; an hour is what
-      // GitLab's own nginx allows its backend (proxy_read_timeout 3600, omnibus nginx_helper.rb).
       requestTimeoutSeconds: GITLAB_REQUEST_TIMEOUT_SECONDS,
       syncWave: WAVE.edge,
     });

@@ -70,6 +70,13 @@ export const GITLAB_DEFAULTS = {
   backups: { schedule: '0 4 * * *', timeZone: 'Etc/UTC', keepDays: 7 },
 } as const;
 
+/**
+ * How long a request to GitLab may take through the entry point (both modes): clones and pushes of
+ * large repositories outlast the proxies' defaults (Envoy Gateway: 15s). An hour is what GitLab's
+ * own nginx allows its backend (proxy_read_timeout 3600, omnibus-gitlab nginx_helper.rb).
+ */
+export const GITLAB_REQUEST_TIMEOUT_SECONDS = 3600;
+
 /** PostgresBackup (config `apps.<app>.data.postgres.backups`). */
 export const POSTGRES_BACKUP_DEFAULTS = {
   /** Nightly at 03:30, in UTC. */

@@ -323,6 +323,8 @@ describe('GitLab at /git', () => {
     const gitlab = (controller: string) => (c: any) => (c.edge = { ...c.edge, controller, platformHost: 'berkeleytime.com', gitlab: { enabled: true } });
     const route = ofKind(Testing.synth(buildEdge(gitlab('envoy-gateway')).edge), 'HTTPRoute').find((r) => r.metadata.namespace === 'gitlab');
     expect(route.spec.rules.flatMap((r: any) => (r.filters ?? []).map((f: any) => f.type))).not.toContain('URLRewrite');
+    // A long clone outlasts Envoy Gateway's 15s default.
+    expect(route.spec.rules[0].timeouts).toEqual({ request: '3600s' });
     const ingress = ofKind(Testing.synth(buildEdge(gitlab('ingress-nginx')).edge), 'Ingress').find((r) => r.metadata.namespace === 'gitlab');
     expect(ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.pathType])).toEqual([['/git', 'Prefix']]);
     expect(Object.keys(ingress.metadata.annotations).filter((k) => k.includes('rewrite'))).toEqual([]);
