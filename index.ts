@@ -13,6 +13,7 @@ export * from './charts/redis';
 export * from './charts/edge-tier';
 export * from './charts/logging-tier';
 export * from './charts/monitoring-stack';
+export * from './charts/gitlab';
 export * from './charts/rook-storage';
 export * from './charts/namespaces';
 export * from './charts/gitops';

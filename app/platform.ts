@@ -23,6 +23,7 @@ import { AppStack } from '../charts/app-stack';
 import { DataTier, postgresStorageClass } from '../charts/data-tier';
 import { postgresImage } from '../charts/postgres';
 import { EdgeTier } from '../charts/edge-tier';
+import { GitLab } from '../charts/gitlab';
 import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
 import { addonsOf, ARGOCD_NAMESPACE } from '../charts/addon-application';
 import { previewNamespacePattern } from '../lib/names';
@@ -117,6 +118,21 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         chart: chartVersion(versions, 'kube-prometheus-stack'),
       })
     : undefined;
+
+  if (config.gitlab.enabled) {
+    const { enabled: _enabled, ...gitlab } = config.gitlab;
+    new GitLab(cluster, '60-gitlab', {
+      ...gitlab,
+      namespaces,
+      edge,
+      host: platformHost(config),
+      podCidrs: [config.cluster.network.podCidr],
+      storageClass: retained,
+      prometheus: monitoring?.prometheus,
+      image: imageVersion(versions, 'gitlab'),
+      kubectlImage: imageVersion(versions, 'kubectl'),
+    });
+  }
 
   // SealedSecrets of the cluster's own namespaces (Kibana's and Grafana's logins), once the controller runs.
   const envNamespaceNames = new Set(appEnvs.map((a) => a.namespace));

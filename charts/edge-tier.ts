@@ -3,7 +3,7 @@ import { ChartPin, EntryPoint, NamespacePeer, RouteRegistry, RouteSet, Server } 
 import { withDefaults } from '../lib/defaults';
 import { TlsIssuer, TlsOptions } from '../lib/edge-vocabulary';
 import { pinnedChart } from '../lib/pins';
-import { EDGE_DEFAULTS } from '../lib/tier-defaults';
+import { EDGE_DEFAULTS, GITLAB_REQUEST_TIMEOUT_SECONDS } from '../lib/tier-defaults';
 import { WAVE } from '../lib/argocd';
 import { LABEL } from '../lib/labels';
 import { allowIngress } from '../lib/network-policy';
@@ -214,7 +214,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
   }
 
   public addRoutes(scope: Construct, routes: RouteSet): void {
-    this.render(scope, routes, this.config.maxRequestBodySize, true);
+    this.render(scope, routes, routes.maxRequestBodySize ?? this.config.maxRequestBodySize, true);
   }
 
   private render(scope: Construct, routes: RouteSet, maxRequestBodySize: string, admitEntryPoint: boolean): void {
@@ -329,6 +329,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         host,
         namespace: service.namespace,
         backends: [{ path: '/git', serviceName: service.name, port: service.port, pods }],
+        requestTimeoutSeconds: GITLAB_REQUEST_TIMEOUT_SECONDS,
         syncWave: WAVE.edge,
       },
       maxRequestBodySize,

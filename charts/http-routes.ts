@@ -54,6 +54,8 @@ export class HttpRoutes extends Construct {
           .map((b) => ({
             matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: b.path } }],
             backendRefs: [{ group: '', kind: 'Service', name: b.serviceName, port: b.port }],
+            // Envoy Gateway's default is 15s (gateway.envoyproxy.io/docs/tasks/traffic/http-timeouts/).
+            ...(routes.requestTimeoutSeconds !== undefined ? { timeouts: { request: `${routes.requestTimeoutSeconds}s` } } : {}),
             ...(filters ? { filters } : {}),
           })),
       },

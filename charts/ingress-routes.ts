@@ -45,6 +45,13 @@ export class IngressRoutes extends Construct {
       ...routeAnnotations(props.syncWave),
       // 0 switches nginx's default 1m limit off.
       'nginx.ingress.kubernetes.io/proxy-body-size': props.maxRequestBodySize ? nginxSize(props.maxRequestBodySize) : '0',
+      // nginx's timeouts count between two reads or writes (60s by default), not the whole request.
+      ...(routes.requestTimeoutSeconds !== undefined
+        ? {
+            'nginx.ingress.kubernetes.io/proxy-read-timeout': String(routes.requestTimeoutSeconds),
+            'nginx.ingress.kubernetes.io/proxy-send-timeout': String(routes.requestTimeoutSeconds),
+          }
+        : {}),
       // ingress-shim makes the Certificate; a temporary one serves HTTPS until it is issued.
       ...(props.tls !== 'default-certificate'
         ? { 'cert-manager.io/cluster-issuer': props.tls.clusterIssuer, [ANNOTATION.issueTemporaryCertificate]: 'true' }

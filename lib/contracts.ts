@@ -79,6 +79,13 @@ export interface RouteSet {
   readonly namespace: string;
   readonly backends: readonly RouteBackend[];
   readonly auth?: RouteAuth;
+  /** Largest request body forwarded to these backends (`0`: unlimited), e.g. git pushes. @default - the edge's `maxRequestBodySize` */
+  readonly maxRequestBodySize?: string;
+  /**
+   * Longest a request to these backends may take, e.g. a clone of a large repository.
+   * @default - the controller's: Envoy Gateway ends a request after 15s, ingress-nginx after 60s without data
+   */
+  readonly requestTimeoutSeconds?: number;
   /**
    * Argo CD sync wave of the route objects. Cluster-wide routes go last (lib/argocd.ts `WAVE.edge`):
    * a route is healthy only once its Gateway and certificate are, and nothing may wait on that.

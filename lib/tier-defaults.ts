@@ -50,6 +50,33 @@ export const EDGE_DEFAULTS = {
   gitlab: { enabled: false, service: { namespace: 'gitlab', name: 'gitlab', port: 80 }, maxRequestBodySize: '0' },
 } as const;
 
+/**
+ * GitLab (config `gitlab`): the Omnibus image in the cluster at `/git`. Resources from GitLab's
+ * installation requirements (https://docs.gitlab.com/install/requirements/): 8 GB of memory is the
+ * floor it names ("in some cases … at least 8 GB"), 16 GB what it recommends up to 1,000 users or
+ * 20 requests per second; 2 CPUs the memory-constrained guide's minimum
+ * (https://docs.gitlab.com/omnibus/settings/memory_constrained_envs/), 8 vCPU its recommendation.
+ */
+export const GITLAB_DEFAULTS = {
+  enabled: false,
+  /** Secret in `gitlab` with the initial root password under key `password`. */
+  rootPasswordSecret: 'gitlab-root-password',
+  /** Volume sizes: /etc/gitlab, /var/opt/gitlab (repositories, database), /var/log/gitlab, backups. */
+  storage: { config: '1Gi', data: '50Gi', logs: '10Gi', backups: '100Gi' },
+  resources: { requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '16Gi' } },
+  /** Git pushes and LFS uploads are large: `0` leaves them unlimited. */
+  maxRequestBodySize: '0',
+  /** `gitlab-backup create` nightly at 04:00 (after the Postgres dumps), kept 7 days on the backup volume. */
+  backups: { schedule: '0 4 * * *', timeZone: 'Etc/UTC', keepDays: 7 },
+} as const;
+
+/**
+ * How long a request to GitLab may take through the entry point (both modes): clones and pushes of
+ * large repositories outlast the proxies' defaults (Envoy Gateway: 15s). An hour is what GitLab's
+ * own nginx allows its backend (proxy_read_timeout 3600, omnibus-gitlab nginx_helper.rb).
+ */
+export const GITLAB_REQUEST_TIMEOUT_SECONDS = 3600;
+
 /** PostgresBackup (config `apps.<app>.data.postgres.backups`). */
 export const POSTGRES_BACKUP_DEFAULTS = {
   /** Nightly at 03:30, in UTC. */

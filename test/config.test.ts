@@ -38,7 +38,7 @@ describe('bad configs are rejected with the file, field path, expectation and va
     [
       'a misspelt top-level section',
       (c) => ((c.edgee = c.edge), delete c.edge),
-      `${F}: edgee: unknown key (did you mean "edge"?); expected one of platform, cluster, apps, edge, storage, logging, monitoring, gitops, secrets`,
+      `${F}: edgee: unknown key (did you mean "edge"?); expected one of platform, cluster, apps, edge, storage, logging, gitlab, monitoring, gitops, secrets`,
     ],
     [
       'an image tagged latest',

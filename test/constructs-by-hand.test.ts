@@ -16,6 +16,7 @@ import { Redis } from '../charts/redis';
 import { RookStorage } from '../charts/rook-storage';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
+import { GitLab } from '../charts/gitlab';
 import { Namespaces } from '../charts/namespaces';
 import { FakeRouteRegistry } from './logging-fixtures';
 import { loadVersions } from '../config/versions';
@@ -108,6 +109,22 @@ describe('MonitoringStack by hand', () => {
     expect(values.alertmanager).toEqual({ enabled: false });
     expect(edge.calls.map((c) => c.routes.backends[0].path)).toEqual(['/grafana']);
     expect(requiredSecretsOf(app)).toEqual(['monitoring/grafana-admin']);
+  });
+});
+
+describe('GitLab by hand', () => {
+  test('with only what it connects to: the pinned images, the retained class, /git routed with unlimited bodies, nightly backups', () => {
+    const app = Testing.app();
+    const edge = new FakeRouteRegistry();
+    const gitlab = new GitLab(app, '60-gitlab', { namespaces: new Namespaces(app), edge, host: 'club.example.org', podCidrs: ['10.244.0.0/16'] });
+    const docs = gitlab.toJson();
+    const [sts] = of(docs, 'StatefulSet');
+    expect(sts.spec.template.spec.containers[0].image).toBe(versions.images.gitlab);
+    expect(sts.spec.volumeClaimTemplates.map((c: any) => c.spec.storageClassName)).toEqual(Array(4).fill('ceph-block-retain'));
+    expect(of(docs, 'CronJob')[0].spec.jobTemplate.spec.template.spec.containers[0].image).toBe(versions.images.kubectl);
+    expect(edge.calls.map((c) => [c.routes.host, c.routes.backends[0].path, c.routes.maxRequestBodySize])).toEqual([['club.example.org', '/git', '0']]);
+    expect(gitlab.url).toBe('https://club.example.org/git');
+    expect(requiredSecretsOf(app)).toEqual(['gitlab/gitlab-root-password']);
   });
 });
 

@@ -319,6 +319,17 @@ describe('GitLab at /git', () => {
     expect(build.warnings.map((w) => w.id)).toEqual(['platform:edge:gitlabNamespaceLabel']);
   });
 
+  test('keeps the /git prefix: GitLab serves under its relative URL, so the route rewrites nothing (either controller)', () => {
+    const gitlab = (controller: string) => (c: any) => (c.edge = { ...c.edge, controller, platformHost: 'berkeleytime.com', gitlab: { enabled: true } });
+    const route = ofKind(Testing.synth(buildEdge(gitlab('envoy-gateway')).edge), 'HTTPRoute').find((r) => r.metadata.namespace === 'gitlab');
+    expect(route.spec.rules.flatMap((r: any) => (r.filters ?? []).map((f: any) => f.type))).not.toContain('URLRewrite');
+    // A long clone outlasts Envoy Gateway's 15s default.
+    expect(route.spec.rules[0].timeouts).toEqual({ request: '3600s' });
+    const ingress = ofKind(Testing.synth(buildEdge(gitlab('ingress-nginx')).edge), 'Ingress').find((r) => r.metadata.namespace === 'gitlab');
+    expect(ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.pathType])).toEqual([['/git', 'Prefix']]);
+    expect(Object.keys(ingress.metadata.annotations).filter((k) => k.includes('rewrite'))).toEqual([]);
+  });
+
   test('needs a platform host', () => {
     const config = parsedConfig((c) => (c.edge = { ...c.edge, gitlab: { enabled: true } }));
     const app = Testing.app();

@@ -111,6 +111,19 @@ const cronJob = z.strictObject({
 /** S3 bucket names: 3-63 lowercase letters, digits, "." and "-". */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/** An S3-compatible bucket that gets a copy of every backup. */
+export const s3Target = z.strictObject({
+  endpoint: z.url({ protocol: /^https$/, error: 'expected an https:// URL such as "https://s3.example.org"' }),
+  bucket: z.string().regex(BUCKET, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, "." and "-")' }),
+  /** SigV4 signing region; S3-compatible servers such as MinIO and Ceph RGW accept the default. */
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { error: 'expected a region name such as "us-east-1"' })
+    .default('us-east-1'),
+  /** Secret (in the namespace of what is backed up) with keys `accessKeyId` and `secretAccessKey`. */
+  credentialsSecret: dnsLabel(),
+});
+
 const backups = z.strictObject({
   /** When `pg_dump` runs (CronJob schedule). @default nightly at 03:30 */
   schedule: cronSchedule().default(POSTGRES_BACKUP_DEFAULTS.schedule),
@@ -123,19 +136,7 @@ const backups = z.strictObject({
    * Off-cluster copy of every dump to an S3-compatible endpoint (path-style `<endpoint>/<bucket>/<namespace>/<file>`).
    * Retention there is the bucket's lifecycle rule. Without it, backups share the cluster's storage with the database.
    */
-  s3: z
-    .strictObject({
-      endpoint: z.url({ protocol: /^https$/, error: 'expected an https:// URL such as "https://s3.example.org"' }),
-      bucket: z.string().regex(BUCKET, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, "." and "-")' }),
-      /** SigV4 signing region; S3-compatible servers such as MinIO and Ceph RGW accept the default. */
-      region: z
-        .string()
-        .regex(/^[a-z0-9-]+$/, { error: 'expected a region name such as "us-east-1"' })
-        .default('us-east-1'),
-      /** Secret (in the data tier's namespace) with keys `accessKeyId` and `secretAccessKey`. */
-      credentialsSecret: dnsLabel(),
-    })
-    .optional(),
+  s3: s3Target.optional(),
   /** Weekly proof that the newest dump restores: pg_restore into a throwaway server in the job's own pod. */
   restoreDrill: z
     .strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default(POSTGRES_BACKUP_DEFAULTS.restoreDrillSchedule) })

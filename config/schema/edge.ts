@@ -76,7 +76,8 @@ const GITLAB_CHART_SERVICE = /-webservice-default$/;
  * path, so GitLab must serve under it: the Omnibus image does with `external_url 'https://<host>/git'`;
  * the GitLab Helm chart cannot (gitlab-org/charts/gitlab#6121, #3834). Its namespace is not ours: label
  * it with the Gateway's admission label, and admit the entry point there if it is default-deny (a
- * NetworkPolicy from us would isolate GitLab's own pods).
+ * NetworkPolicy from us would isolate GitLab's own pods). For GitLab in the cluster, use `gitlab.enabled`
+ * instead (config/schema/gitlab.ts); the two cannot be on together.
  */
 const gitlab = z.strictObject({
   enabled: z.boolean().default(false),

@@ -6,6 +6,7 @@ import { app } from './app';
 import { cluster } from './cluster';
 import { dnsLabel } from './primitives';
 import { edge } from './edge';
+import { gitlab } from './gitlab';
 import { logging } from './logging';
 import { gitops, monitoring, secrets } from './platform-services';
 import { checkPostgresStorageClass, declaredStorageClasses, storageInventoryIssues } from '../../lib/storage-rules';
@@ -25,6 +26,7 @@ const platformSchema = z
     edge: edge.default(edge.parse({})),
     storage: storage.default(storage.parse({})),
     logging: logging.default(logging.parse({})),
+    gitlab: gitlab.default(gitlab.parse({})),
     monitoring: monitoring.default(monitoring.parse({})),
     gitops,
     secrets: secrets.default({ external: [] }),
@@ -41,6 +43,13 @@ const platformSchema = z
     for (const i of storageInventoryIssues(cfg.cluster, cfg.storage)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     for (const i of secretIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
     for (const [name, a] of Object.entries(cfg.apps)) for (const i of appIssues(name, a)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+    if (cfg.gitlab.enabled && cfg.edge.gitlab.enabled) {
+      issue(
+        ['gitlab', 'enabled'],
+        'expected either gitlab.enabled (GitLab in the cluster) or edge.gitlab.enabled (/git to an existing GitLab), not both: both claim /git on the platform host',
+        true,
+      );
+    }
     const classes = declaredStorageClasses(cfg.storage);
     // Each app's Argo CD project admits `<app>-preview-*`: another app's namespaces must not fall under it.
     for (const name of Object.keys(cfg.apps)) {
