@@ -1,4 +1,5 @@
 /** Loads and validates a platform config file: the only place raw input enters. */
+import './zod-setup';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { checkExpandedSize, readInputFile } from './bounded-input';

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
+import './zod-setup';
 import { repoRoot } from '../lib/repo-root';
 import { formatIssues } from './format-issues';
 import { ConfigError } from './errors';

@@ -7,6 +7,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { dataServiceExposure, ProtectedService } from './exposure';
+import { renderedJson } from './render-once';
 
 const registries = new WeakMap<IConstruct, ProtectedService[]>();
 
@@ -27,7 +28,7 @@ function exposureProblems(root: IConstruct, services: readonly ProtectedService[
   const objects = root.node
     .findAll()
     .filter((c): c is ApiObject => ApiObject.isApiObject(c))
-    .map((o) => o.toJson());
+    .map(renderedJson);
   // Only the data services' problems are ours: the edge's own NodePort is the platform's to judge.
   return dataServiceExposure(objects, services).map((e) => e.message);
 }

@@ -8,6 +8,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { boundedName } from './names';
 import { manifestYaml } from './yaml-emit';
+import { renderedJson, withRenderSession } from './render-once';
 
 /** One output directory (an environment, or `cluster`) and the cdk8s App that fills it. */
 export interface SynthUnit {
@@ -51,7 +52,14 @@ function chartObjects(chart: Chart): ApiObject[] {
 /** The index synthesis writes beside the tree: each manifest's file → the path of the construct that made it. */
 export const CONSTRUCT_INDEX = 'constructs.json';
 
-export function render(units: readonly SynthUnit[]): { files: Map<string, string>; summaries: UnitSummary[]; objects: any[]; index: Record<string, string> } {
+type Rendered = { files: Map<string, string>; summaries: UnitSummary[]; objects: any[]; index: Record<string, string> };
+
+export function render(units: readonly SynthUnit[]): Rendered {
+  // Validations and the files share one rendering of each object.
+  return withRenderSession(() => renderUnits(units));
+}
+
+function renderUnits(units: readonly SynthUnit[]): Rendered {
   const problems = units.flatMap((u) => validationErrors(u.app));
   if (problems.length) throw new SynthError(problems);
   const files = new Map<string, string>();
@@ -64,7 +72,7 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
     for (const chart of unit.app.charts as Chart[]) {
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
       const apiObjects = chartObjects(chart);
-      const objects = apiObjects.map((o) => o.toJson());
+      const objects = apiObjects.map(renderedJson);
       all.push(...objects);
       // Which construct made each object: kind, namespace and name are unique within a chart's folder.
       const pathOf = new Map(apiObjects.map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]));

@@ -2,9 +2,10 @@
  * The YAML of one manifest, byte for byte what cdk8s's `Yaml.stringify` writes (the `yaml` package,
  * YAML 1.1, no line folding), several times faster: serialisation was half of a synthesis with
  * hundreds of previews (issue 18). The layout of maps and sequences is emitted here; every scalar
- * that is not plainly safe is serialised by the `yaml` package itself (memoised), and a manifest
- * with anything this emitter does not lay out (multi-line strings, which become block scalars,
- * unusual keys, nested sequences) is handed to `Yaml.stringify` whole.
+ * that is not plainly safe is serialised by the `yaml` package itself (memoised), multi-line map
+ * values too (block scalars, re-indented to their key), and a manifest with anything this emitter
+ * does not lay out (a multi-line sequence item, unusual keys, nested sequences) is handed to
+ * `Yaml.stringify` whole.
  * test/yaml-emit.test.ts compares both on every object of the synthesized fixture and on
  * hostile scalars.
  */
@@ -43,6 +44,27 @@ function scalar(value: unknown): string {
   throw new Unsupported();
 }
 
+const blocks = new Map<string, readonly string[]>();
+
+/**
+ * A multi-line string as the value of a map key: the `yaml` package's own rendering of `x: <value>`
+ * (a literal block scalar, or a quoted line), split into the part after the key and the following
+ * lines relative to the key's indentation, which is how the package indents them at any depth.
+ */
+function blockLines(value: string): readonly string[] {
+  let lines = blocks.get(value);
+  if (lines === undefined) {
+    const text = Yaml.stringify({ x: value }).replace(/\n$/, '');
+    if (!text.startsWith('x: ')) throw new Unsupported();
+    const [first, ...rest] = text.slice(3).split('\n');
+    // Content lines sit two spaces in from the key; blank lines carry no indentation.
+    if (rest.some((l) => l !== '' && !l.startsWith('  '))) throw new Unsupported();
+    lines = [first, ...rest];
+    blocks.set(value, lines);
+  }
+  return lines;
+}
+
 function key(name: string): string {
   if (!PLAIN.test(name) || YAML11_WORDS.has(name)) throw new Unsupported();
   return name;
@@ -65,6 +87,10 @@ function emitMap(map: Record<string, unknown>, indent: string, out: string[]): v
         out.push(`${indent}${k}:`);
         emitSeq(value, `${indent}  `, out);
       }
+    } else if (typeof value === 'string' && value.includes('\n')) {
+      const [first, ...rest] = blockLines(value);
+      out.push(`${indent}${k}: ${first}`);
+      for (const line of rest) out.push(line === '' ? '' : `${indent}${line}`);
     } else {
       out.push(`${indent}${k}: ${scalar(value)}`);
     }

@@ -114,6 +114,29 @@ describe('tricky scalars and keys match Yaml.stringify', () => {
   }
   for (const n of NUMBERS) cases.push([`number ${n}`, { kind: 'X', spec: { n, list: [n] } }]);
   cases.push(['multi-line strings (block scalars)', { kind: 'ConfigMap', data: { a: 'one\ntwo\n', b: 'x\n', c: '  indented\nline', d: 'trailing\n\n' } }]);
+  const MULTI = [
+    'one\ntwo\n',
+    'x\n',
+    '\n',
+    '\n\n',
+    '\nleading blank',
+    '  indented\nline',
+    'trailing\n\n',
+    'trailing spaces  \nnext',
+    'tab\tinside\n\tleading tab\n',
+    'windows\r\nline\r\n',
+    '# comment\n- item\nkey: value\n',
+    'quotes \' and " and \\\n',
+    'ünïcödé\n日本\n',
+    'blank\n\nmiddle\n',
+    'ends without newline\nlast',
+    'x'.repeat(200) + '\n' + 'y'.repeat(200),
+  ];
+  for (const m of MULTI) {
+    const where = { kind: 'X', a: { b: { c: m } }, list: [{ first: m, second: m }, { nested: { deeper: m } }], top: m };
+    cases.push([`multi-line ${JSON.stringify(m).slice(0, 40)} at every depth`, where]);
+  }
+  cases.push(['a multi-line sequence item', { kind: 'X', args: ['a\nb', 'c'] }]);
   cases.push(['nested and empty collections', { kind: 'X', a: [[1, 2], []], b: {}, c: [], d: [{}], e: [{ f: [{ g: [] }] }], h: null, i: true }]);
   cases.push(['an empty object', {}]);
   test.each(cases)('%s', (_name, object) => {
