@@ -12,6 +12,7 @@ import { checkSecrets } from './secret-check';
 import { CelReport, checkCelRules } from './cel-check';
 import { checkDataSafety } from './data-safety';
 import { checkWorkloadRules } from './workload-rules';
+import { checkNamespaceIsolation } from './network-isolation';
 import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
 
 export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
@@ -38,6 +39,7 @@ export function validateDocumentsWithReport(docs: readonly SourceDocument[], opt
     ...checkSecrets(objects),
     ...checkWorkloadRules(objects),
     ...checkDataSafety(objects),
+    ...checkNamespaceIsolation(objects),
     ...cel.findings,
   ].sort(compareFindings);
   return { findings, cel };
