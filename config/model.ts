@@ -130,6 +130,5 @@ export function platformHost(config: PlatformConfig): string {
 
 /** The cluster's addresses as NetworkPolicies name them (API server, webhook callers, hosts). */
 export function networkAddresses(config: PlatformConfig): ClusterAddresses {
-  const { hosts, controlPlaneEndpoint, apiServerAddress, network } = config.cluster;
-  return clusterAddresses({ hosts, controlPlaneEndpoint, apiServerAddress, podCidr: network.podCidr });
+  return clusterAddresses(config.cluster);
 }

@@ -17,6 +17,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { ClusterSpec, DEFAULT_POD_CIDR } from './cluster-spec';
 import { API_SERVER_PORT } from './kube';
 import { PodGroup, policyPorts, Server, ServerPort } from './network-policy';
 
@@ -34,13 +35,8 @@ export interface ClusterAddresses {
   readonly entry: readonly string[];
 }
 
-/** The cluster description the addresses are derived from (the fields of lib/cluster-spec.ts it reads). */
-export interface ClusterAddressInput {
-  readonly hosts: readonly { readonly address: string; readonly addressV6?: string; readonly roles: readonly string[] }[];
-  readonly controlPlaneEndpoint?: { readonly vip: string; readonly port?: number };
-  readonly apiServerAddress?: string;
-  readonly podCidr: string;
-}
+/** The cluster description the addresses are derived from: a {@link ClusterSpec} (the config's `cluster` section). */
+export type ClusterAddressInput = Pick<ClusterSpec, 'hosts' | 'controlPlaneEndpoint' | 'apiServerAddress' | 'network'>;
 
 const single = (address: string): string => (address.includes(':') ? `${address}/128` : `${address}/32`);
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -48,6 +44,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const VIP_DEFAULT_PORT = 8443;
 
 export function clusterAddresses(cluster: ClusterAddressInput): ClusterAddresses {
+  const podCidr = cluster.network?.podCidr ?? DEFAULT_POD_CIDR;
   const addressesOf = (h: ClusterAddressInput['hosts'][number]) => [h.address, ...(h.addressV6 ? [h.addressV6] : [])].map(single);
   const controlPlanes = cluster.hosts.filter((h) => h.roles.includes('control-plane')).flatMap(addressesOf);
   const hosts = cluster.hosts.flatMap(addressesOf);
@@ -60,8 +57,8 @@ export function clusterAddresses(cluster: ClusterAddressInput): ClusterAddresses
   const unique = <T>(xs: readonly T[], key: (x: T) => string) => [...new Map(xs.map((x) => [key(x), x])).values()];
   return {
     apiServer: unique(apiServer, (e) => `${e.cidr}:${e.port}`),
-    controlPlaneSources: unique([...controlPlanes, cluster.podCidr], String),
-    hostSources: unique([...hosts, cluster.podCidr], String),
+    controlPlaneSources: unique([...controlPlanes, podCidr], String),
+    hostSources: unique([...hosts, podCidr], String),
     hosts: unique(hosts, String),
     entry: unique([...controlPlanes, ...(cluster.controlPlaneEndpoint ? [single(cluster.controlPlaneEndpoint.vip)] : [])], String),
   };

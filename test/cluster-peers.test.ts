@@ -15,13 +15,14 @@ test("webhook calls come from the control planes or, across nodes, Calico's tunn
 
 test('one host with an apiServerAddress: the address counts when it is an IP, not when it is a name', () => {
   const one = (apiServerAddress?: string) =>
-    clusterAddresses({ hosts: [{ address: '192.0.2.55', roles: ['control-plane', 'worker'] }], apiServerAddress, podCidr: '192.168.0.0/16' });
+    clusterAddresses({ hosts: [{ name: 'one', address: '192.0.2.55', roles: ['control-plane', 'worker'] }], apiServerAddress });
   expect(one().apiServer).toEqual([{ cidr: '192.0.2.55/32', port: 6443 }]);
   expect(one('192.0.2.56').apiServer).toEqual([
     { cidr: '192.0.2.55/32', port: 6443 },
     { cidr: '192.0.2.56/32', port: 6443 },
   ]);
   expect(one('api.example.org').apiServer).toEqual([{ cidr: '192.0.2.55/32', port: 6443 }]);
-  // The same address twice is named once.
+  // The same address twice is named once; the pod CIDR defaults to Calico's pool, as in the config.
   expect(one('192.0.2.55').apiServer).toEqual([{ cidr: '192.0.2.55/32', port: 6443 }]);
+  expect(one().hostSources).toEqual(['192.0.2.55/32', '192.168.0.0/16']);
 });

@@ -5,13 +5,13 @@ import { Namespaces } from '../charts/namespaces';
 export const POD_CIDR = '10.244.0.0/16';
 export const HA_ADDRESSES: ClusterAddresses = clusterAddresses({
   hosts: [
-    { address: '198.51.100.11', roles: ['control-plane'] },
-    { address: '198.51.100.12', addressV6: '2001:db8::12', roles: ['control-plane'] },
-    { address: '198.51.100.13', roles: ['control-plane', 'worker'] },
-    { address: '198.51.100.21', roles: ['worker'] },
+    { name: 'cp-1', address: '198.51.100.11', roles: ['control-plane'] },
+    { name: 'cp-2', address: '198.51.100.12', addressV6: '2001:db8::12', roles: ['control-plane'] },
+    { name: 'cp-3', address: '198.51.100.13', roles: ['control-plane', 'worker'] },
+    { name: 'worker-1', address: '198.51.100.21', roles: ['worker'] },
   ],
   controlPlaneEndpoint: { vip: '198.51.100.10' },
-  podCidr: POD_CIDR,
+  network: { podCidr: POD_CIDR },
 });
 export const CONTROL_PLANE_BLOCKS = ['198.51.100.11/32', '198.51.100.12/32', '2001:db8::12/128', '198.51.100.13/32'];
 export const HOST_BLOCKS = [...CONTROL_PLANE_BLOCKS, '198.51.100.21/32'];
