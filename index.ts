@@ -25,6 +25,7 @@ export { fingerprintOf, type ClusterFingerprint } from './bootstrap/fingerprint'
 export type * from './lib/cluster-spec';
 // What connects them, and the shared vocabulary.
 export * from './lib/contracts';
+export { clusterAddresses, type ClusterAddresses, type ClusterAddressInput } from './lib/cluster-peers';
 export * from './lib/argocd';
 export { PlatformChart, type PlatformChartProps } from './lib/platform-chart';
 export { drainWarnings, requiredSecretsOf, warningsOf, type Warning } from './lib/warnings';

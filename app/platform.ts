@@ -6,7 +6,7 @@
 import { ApiObject, App } from 'cdk8s';
 import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
 import type { BootstrapSecrets } from '../bootstrap/secrets';
-import { AppEnvironment, environments, EnvironmentModel, platformHost } from '../config/model';
+import { AppEnvironment, environments, EnvironmentModel, networkAddresses, platformHost } from '../config/model';
 import { PlatformConfig } from '../config/schema';
 import { StorageConfig } from '../config/schema/storage';
 import { declaredStorageClasses } from '../lib/storage-rules';
@@ -62,6 +62,8 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const envs: EnvironmentModel[] = environments(config);
   const appEnvs = envs.flatMap((e) => e.apps);
   const protectedServices: ProtectedService[] = [];
+  // The hosts' addresses, for the add-on namespaces' policies to the API server and the hosts.
+  const clusterAddresses = networkAddresses(config);
 
   // Cluster-wide: namespaces, GitOps, storage, the entry point, logging, monitoring.
   const cluster = new App();
@@ -76,6 +78,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         rookChart: chartVersion(versions, 'rook-ceph'),
         csiDriversChart: chartVersion(versions, 'ceph-csi-drivers'),
         snapshotControllerChart: chartVersion(versions, 'snapshot-controller'),
+        clusterAddresses,
       })
     : undefined;
   const classes = declaredStorageClasses(config.storage);
@@ -89,6 +92,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     envoyGatewayChart: chartVersion(versions, 'envoy-gateway'),
     certManagerChart: chartVersion(versions, 'cert-manager'),
     ingressNginxChart: chartVersion(versions, 'ingress-nginx'),
+    clusterAddresses,
   });
   if (config.logging.enabled) {
     const logging = new LoggingTier(cluster, '40-logging', {
@@ -104,10 +108,11 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       kibanaVersion: imageVersion(versions, 'kibana'),
       filebeatVersion: imageVersion(versions, 'filebeat'),
       curlImage: imageVersion(versions, 'curl'),
+      clusterAddresses,
     });
     protectedServices.push(...logging.protectedServices);
   }
-  new SealedSecretsController(cluster, '15-sealed-secrets', { namespaces, chart: chartVersion(versions, 'sealed-secrets') });
+  new SealedSecretsController(cluster, '15-sealed-secrets', { namespaces, chart: chartVersion(versions, 'sealed-secrets'), clusterAddresses });
   const monitoring = config.monitoring.enabled
     ? new MonitoringStack(cluster, '50-monitoring', {
         ...config.monitoring,
@@ -116,8 +121,10 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         grafanaHost: platformHost(config),
         storageClass: storage?.storageClasses.general ?? classes.find((c) => c.isDefault) ?? classes[0],
         chart: chartVersion(versions, 'kube-prometheus-stack'),
+        clusterAddresses,
       })
     : undefined;
+  if (storage && monitoring) storage.allowMetricsScraping(monitoring.prometheus);
 
   if (config.gitlab.enabled) {
     const { enabled: _enabled, ...gitlab } = config.gitlab;

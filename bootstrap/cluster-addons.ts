@@ -21,6 +21,7 @@ import { SEALED_SECRETS_NAMESPACE, SEALING_KEY_LABEL, sealingKeySecretName } fro
 import type { CertificateAuthority } from './pki';
 import { REPOSITORY_FILE, repositoryFile, RepositoryCredentials } from './repository-credentials';
 import { toYaml, toYamlStream } from './serialize';
+import { ANNOTATION } from '../lib/labels';
 
 export const BOOTSTRAP_DIR = '/etc/kubernetes/bootstrap';
 export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
@@ -118,12 +119,27 @@ export interface AddonInputs {
   readonly repository?: { readonly url: string; readonly credentials: RepositoryCredentials; readonly knownHosts: readonly string[] };
 }
 
+/**
+ * Argo CD brings its own policies: its install manifest (argoproj/argo-cd v3.5.1 manifests/install.yaml,
+ * the file the pin's sha256 names) ships seven ingress NetworkPolicies, one per component. Egress stays open there, since the repo server
+ * fetches from whatever git and chart hosts the platform names; the namespace says so.
+ */
+export const ARGOCD_NETWORK_POLICY_EXCEPTION =
+  "Argo CD's pinned install manifest (config/versions.yaml manifests.argo-cd) ships one ingress NetworkPolicy per component; their egress stays open because the repo server fetches from every git and chart host the platform names";
+
 const file = (name: string, content: string): WriteFile => ({ path: `${BOOTSTRAP_DIR}/${name}`, content, owner: 'root:root', permissions: '0600' });
 
 export function addonFiles(inputs: AddonInputs): WriteFile[] {
   return [
     file('kubelet-csr-approver.yaml', csrApproverManifest(inputs.inventory, inputs.approverImage)),
-    file('argocd-namespace.yaml', toYaml({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } })),
+    file(
+      'argocd-namespace.yaml',
+      toYaml({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'argocd', annotations: { [ANNOTATION.networkPolicyException]: ARGOCD_NETWORK_POLICY_EXCEPTION } },
+      }),
+    ),
     file('gitops.yaml', toYamlStream([...inputs.gitopsManifests])),
     ...(inputs.repository ? [repositoryFile(BOOTSTRAP_DIR, inputs.repository.url, inputs.repository.credentials, inputs.repository.knownHosts)] : []),
     ...(inputs.sealingKey ? [file(SEALING_KEY_FILE, sealingKeyManifest(inputs.sealingKey))] : []),

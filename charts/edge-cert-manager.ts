@@ -14,6 +14,11 @@ import { AddonApplication } from './addon-application';
 import { requireSecrets } from '../lib/warnings';
 import { ChartPin } from '../lib/contracts';
 import { pinnedChart } from '../lib/pins';
+import { allowFromApiServer, allowToApiServer, ClusterAddresses, ipBlocks } from '../lib/cluster-peers';
+import { LABEL } from '../lib/labels';
+import { allPods, defaultDeny, PodGroup, policyPorts, Server } from '../lib/network-policy';
+import { InternetEgress } from './internet-egress';
+import { k8s } from 'cdk8s-plus-28';
 
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
@@ -21,6 +26,18 @@ const ACME_SERVERS: Record<Exclude<TlsIssuer, 'self-signed'>, string> = {
   'letsencrypt-production': 'https://acme-v02.api.letsencrypt.org/directory',
   'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
 };
+
+/** cert-manager's HTTP-01 solver pods (label and port), reached by the entry point during a challenge. */
+export const ACME_SOLVER: Omit<Server, 'namespace'> = {
+  name: 'acme-http01-solver',
+  selector: { 'acme.cert-manager.io/http01-solver': 'true' },
+  ports: [{ port: 8089 }],
+};
+/**
+ * The solver's image: the chart's `acmesolver.image` (quay.io/jetstack + its `name`), which the
+ * controller starts in the namespace of the Certificate being solved.
+ */
+export const ACME_SOLVER_IMAGE = 'quay.io/jetstack/cert-manager-acmesolver';
 
 /** The Gateway listener that serves ACME HTTP-01 challenges. */
 export interface GatewayListenerRef {
@@ -47,7 +64,26 @@ export interface EdgeCertManagerProps {
   readonly syncWave: number;
   /** Wave of the issuers, after the chart's CRDs exist. */
   readonly resourceWave: number;
+  /** The cluster's addresses, for the API server and front-proxy allows. @default - the ports alone, on any address */
+  readonly clusterAddresses?: ClusterAddresses;
 }
+
+/** The cert-manager chart's pod labels (release `cert-manager`) and the webhook's container port (chart v1.21.1). */
+const CONTROLLER: PodGroup = {
+  name: 'controller',
+  namespace: CERT_MANAGER_NAMESPACE,
+  selector: { [LABEL.name]: 'cert-manager', [LABEL.instance]: 'cert-manager', [LABEL.component]: 'controller' },
+};
+const WEBHOOK: Server = {
+  name: 'webhook',
+  namespace: CERT_MANAGER_NAMESPACE,
+  selector: { [LABEL.name]: 'webhook', [LABEL.instance]: 'cert-manager', [LABEL.component]: 'webhook' },
+  ports: [{ port: 10250 }],
+};
+const DNS_PORTS = [
+  { port: 53, protocol: 'UDP' as const },
+  { port: 53, protocol: 'TCP' as const },
+];
 
 /**
  * cert-manager delivered as a pinned chart, with the ClusterIssuers the edge uses: Let's Encrypt
@@ -128,9 +164,45 @@ export class EdgeCertManager extends Construct {
     const selfSigned: TlsIssuer = 'self-signed';
     new ClusterIssuer(this, 'Ca', { metadata: meta(selfSigned), spec: { ca: { secretName: 'platform-ca' } } });
 
+    this.networkPolicies(props);
     this.externalSecrets = (dns?.secrets ?? []).map((s) => `${CERT_MANAGER_NAMESPACE}/${s}`).sort();
     requireSecrets(this, this.externalSecrets);
   }
+
+  /**
+   * Every cert-manager pod calls the API server, which calls the webhook. The controller alone
+   * leaves the cluster: the ACME servers and DNS-01 provider APIs (HTTPS), the zones'
+   * authoritative name servers, which it asks before presenting a DNS-01 challenge, and the HTTP-01
+   * self check, a GET of the challenge URL through the front proxy (a public address, or the
+   * VIP and control-plane hosts where the name resolves inside the campus).
+   * @see https://cert-manager.io/docs/configuration/acme/dns01/#setting-nameservers-for-dns01-self-check
+   */
+  private networkPolicies(props: EdgeCertManagerProps): void {
+    const addresses = props.clusterAddresses;
+    defaultDeny(this, CERT_MANAGER_NAMESPACE);
+    allowToApiServer(this, allPods(CERT_MANAGER_NAMESPACE, 'cert-manager'), addresses);
+    allowFromApiServer(this, WEBHOOK, addresses);
+    new InternetEgress(this, 'Internet', { pods: [CONTROLLER], ports: [{ port: 443 }, { port: 80 }, ...DNS_PORTS] });
+    const nameserver = props.dns01?.rfc2136 ? rfc2136Address(props.dns01.rfc2136.nameserver) : undefined;
+    const egress: k8s.NetworkPolicyEgressRule[] = [
+      ...(addresses ? [{ to: ipBlocks(addresses.entry), ports: policyPorts({ ports: [{ port: 80 }] }) }] : []),
+      // A campus name server (RFC 2136) usually has a private address, which the internet rule leaves out.
+      ...(nameserver ? [{ to: ipBlocks([nameserver.cidr]), ports: policyPorts({ ports: DNS_PORTS.map((p) => ({ ...p, port: nameserver.port })) }) }] : []),
+    ];
+    if (egress.length) {
+      new k8s.KubeNetworkPolicy(this, 'Egress-controller-to-cluster-entry', {
+        metadata: { name: 'egress-controller-to-cluster-entry', namespace: CERT_MANAGER_NAMESPACE },
+        spec: { podSelector: { matchLabels: { ...CONTROLLER.selector } }, policyTypes: ['Egress'], egress },
+      });
+    }
+  }
+}
+
+/** `10.0.0.53:5353` → its address block and port; undefined for a name (the internet rule covers public ones). */
+function rfc2136Address(nameserver: string): { cidr: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|(\d{1,3}(?:\.\d{1,3}){3}))(?::(\d+))?$/.exec(nameserver);
+  if (!m) return undefined;
+  return { cidr: m[1] ? `${m[1]}/128` : `${m[2]}/32`, port: m[3] ? Number(m[3]) : 53 };
 }
 
 /** cert-manager's DNS-01 provider block from the config, and the Secrets it reads. */

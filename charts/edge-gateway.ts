@@ -23,10 +23,12 @@ import { NamespacePeer } from '../lib/contracts';
 import { ANNOTATION, LABEL } from '../lib/labels';
 import { SYNC_OPTION, syncAnnotations } from '../lib/argocd';
 import { ADDON_CLUSTER_KINDS, AddonApplication } from './addon-application';
-import { GatewayListenerRef } from './edge-cert-manager';
+import { ACME_SOLVER, GatewayListenerRef } from './edge-cert-manager';
 import { PlannedCertificate } from './edge-tls-plan';
 import { ChartPin } from '../lib/contracts';
 import { pinnedChart } from '../lib/pins';
+import { allowFromApiServer, allowToApiServer, ClusterAddresses } from '../lib/cluster-peers';
+import { allowEgress, allowFromAnywhere, allowTraffic, defaultDeny, PodGroup, Server } from '../lib/network-policy';
 
 export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 /** The controller name Envoy Gateway watches GatewayClasses for (its chart's default, set explicitly). */
@@ -66,7 +68,22 @@ export interface EdgeGatewayProps {
    * an ACME certificate may wait on DNS for hours and the Gateway on its certificates.
    */
   readonly lastWave: number;
+  /** The cluster's addresses, for the API server allows. @default - the API server's port on any address */
+  readonly clusterAddresses?: ClusterAddresses;
 }
+
+/**
+ * The gateway-helm chart's controller (release `envoy-gateway`) and its ports: xDS for the proxies
+ * and the topology-injector webhook (chart v1.9.0). The certgen Job runs as a Helm hook.
+ */
+const CONTROLLER = {
+  selector: { 'control-plane': 'envoy-gateway', [LABEL.name]: 'gateway-helm', [LABEL.instance]: 'envoy-gateway' },
+  xds: { port: 18000 },
+  webhook: { port: 9443 },
+};
+const CERTGEN_SELECTOR = { app: 'certgen' };
+/** Envoy Gateway maps the Gateway's privileged listener ports to unprivileged ones (port + 10000). */
+const PROXY_LISTENER_PORTS = [{ port: 10080 }, { port: 10443 }];
 
 /**
  * Envoy Gateway as the single entry point: the controller chart, a GatewayClass whose EnvoyProxy
@@ -235,5 +252,35 @@ export class EdgeGateway extends Construct {
         'gateway.envoyproxy.io/owning-gateway-namespace': namespace,
       },
     };
+    this.networkPolicies(props);
+  }
+
+  /**
+   * The proxies accept anyone on their listener ports (clients arrive through the NodePort, from
+   * the front proxy or directly), take their configuration from the controller over xDS, and call
+   * the backends in the namespaces routes may attach from (whose own policies admit the proxies)
+   * and cert-manager's solver during an HTTP-01 challenge. The controller and the certgen Job call
+   * the API server, which calls the controller's webhook.
+   * @see https://gateway.envoyproxy.io/docs/tasks/operations/deployment-mode/
+   */
+  private networkPolicies(props: EdgeGatewayProps): void {
+    const namespace = ENVOY_GATEWAY_NAMESPACE;
+    const addresses = props.clusterAddresses;
+    const proxies: Server = {
+      name: 'proxy',
+      namespace,
+      selector: { ...this.peer.podLabels },
+      ports: PROXY_LISTENER_PORTS,
+    };
+    const controller: PodGroup = { name: 'controller', namespace, selector: CONTROLLER.selector };
+    defaultDeny(this, namespace);
+    allowFromAnywhere(this, proxies);
+    allowTraffic(this, proxies, this, { ...controller, name: 'controller-xds', ports: [CONTROLLER.xds] });
+    allowFromApiServer(this, { ...controller, name: 'controller-webhook', ports: [CONTROLLER.webhook] }, addresses);
+    allowToApiServer(this, controller, addresses);
+    allowToApiServer(this, { name: 'certgen', namespace, selector: CERTGEN_SELECTOR }, addresses);
+    allowEgress(this, proxies, { name: 'backends', namespaceLabels: props.routeNamespaceLabels, ports: [] });
+    // cert-manager starts the HTTP-01 solver in the Certificate's namespace: this one.
+    allowTraffic(this, proxies, this, { ...ACME_SOLVER, namespace });
   }
 }

@@ -8,6 +8,8 @@ import { ProxyWorkload } from './edge-gateway';
 import { PlannedCertificate } from './edge-tls-plan';
 import { ChartPin } from '../lib/contracts';
 import { pinnedChart } from '../lib/pins';
+import { allowFromApiServer, allowToApiServer, ClusterAddresses } from '../lib/cluster-peers';
+import { allowEgress, allowFromAnywhere, defaultDeny, Server } from '../lib/network-policy';
 
 export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
 export const INGRESS_CLASS = 'nginx';
@@ -18,6 +20,10 @@ export interface EdgeIngressNginxProps {
   /** @default - the pin `ingress-nginx` of config/versions.yaml */
   readonly chart?: ChartPin;
   readonly nodePorts: { readonly http: number; readonly https: number };
+  /** Namespaces of the backends the controller may call (their own policies admit it). @default - none */
+  readonly backendNamespaceLabels?: Readonly<Record<string, string>>;
+  /** The cluster's addresses, for the API server allows. @default - the API server's port on any address */
+  readonly clusterAddresses?: ClusterAddresses;
   readonly proxyProtocol: boolean;
   readonly workload: ProxyWorkload;
   /** Controllers when `workload` is a Deployment. @default 2 */
@@ -108,5 +114,25 @@ export class EdgeIngressNginx extends Construct {
       namespaceLabels: { 'kubernetes.io/metadata.name': namespace },
       podLabels: { [LABEL.name]: 'ingress-nginx', [LABEL.instance]: 'ingress-nginx', [LABEL.component]: 'controller' },
     };
+    this.networkPolicies(props);
+  }
+
+  /**
+   * The controller's container ports and the admission Jobs' labels of chart 4.15.1: clients on
+   * 80/443 from anywhere (through the NodePort), the API server on the admission webhook, and the
+   * controller out to the API server and to the backends; the Jobs patch the webhook's certificate.
+   */
+  private networkPolicies(props: EdgeIngressNginxProps): void {
+    const namespace = INGRESS_NGINX_NAMESPACE;
+    const controller = { name: 'controller', namespace, selector: { ...this.peer.podLabels! } };
+    const addresses = props.clusterAddresses;
+    defaultDeny(this, namespace);
+    allowFromAnywhere(this, { ...controller, ports: [{ port: 80 }, { port: 443 }] });
+    const webhook: Server = { ...controller, name: 'controller-webhook', ports: [{ port: 8443 }] };
+    allowFromApiServer(this, webhook, addresses);
+    allowToApiServer(this, controller, addresses);
+    const jobs = { name: 'admission-jobs', namespace, selector: { [LABEL.instance]: 'ingress-nginx', [LABEL.component]: 'admission-webhook' } };
+    allowToApiServer(this, jobs, addresses);
+    if (props.backendNamespaceLabels) allowEgress(this, controller, { name: 'backends', namespaceLabels: props.backendNamespaceLabels, ports: [] });
   }
 }

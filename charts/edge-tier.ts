@@ -10,7 +10,7 @@ import { allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
 import { requireSecrets, warn } from '../lib/warnings';
-import { CERT_MANAGER_NAMESPACE, EdgeCertManager } from './edge-cert-manager';
+import { ACME_SOLVER, ACME_SOLVER_IMAGE, CERT_MANAGER_NAMESPACE, EdgeCertManager } from './edge-cert-manager';
 import { ENVOY_GATEWAY_NAMESPACE, EdgeGateway, GATEWAY_NAME, ProxyWorkload } from './edge-gateway';
 import { EdgeIngressNginx, INGRESS_CLASS, INGRESS_NGINX_NAMESPACE } from './edge-ingress-nginx';
 import { PlannedCertificate, planTls, previewDomainOf, TlsPlan } from './edge-tls-plan';
@@ -19,21 +19,10 @@ import { IngressRoutes } from './ingress-routes';
 import { Namespaces } from './namespaces';
 import { tlsSecretName } from '../lib/names';
 import { allowImages } from '../lib/image-allowlist';
+import { ClusterAddresses } from '../lib/cluster-peers';
 
 /** Where the edge sits in the assembly (lib/argocd.ts): controllers, then our resources, the Gateway and routes last. */
 const EDGE_WAVES = { syncWave: WAVE.operators, resourceWave: WAVE.platform, lastWave: WAVE.edge } as const;
-
-/** cert-manager's HTTP-01 solver pods (label and port), reached by the entry point during a challenge. */
-const ACME_SOLVER: Omit<Server, 'namespace'> = {
-  name: 'acme-http01-solver',
-  selector: { 'acme.cert-manager.io/http01-solver': 'true' },
-  ports: [{ port: 8089 }],
-};
-/**
- * The solver's image: the cert-manager chart's `acmesolver.image` (quay.io/jetstack + `name`), passed to
- * the controller, which starts it in the namespace of the Certificate being solved.
- */
-const ACME_SOLVER_IMAGE = 'quay.io/jetstack/cert-manager-acmesolver';
 
 /** How the entry point behaves: each setting optional, with a default (lib/tier-defaults.ts `EDGE_DEFAULTS`). */
 export interface EdgeOptions {
@@ -72,6 +61,8 @@ export interface EdgeTierProps extends EdgeOptions {
   readonly envoyGatewayChart?: ChartPin;
   readonly certManagerChart?: ChartPin;
   readonly ingressNginxChart?: ChartPin;
+  /** The cluster's addresses, for the API server allows of the edge's namespaces. @default - the API server's port on any address */
+  readonly clusterAddresses?: ClusterAddresses;
 }
 
 /** The edge's settings with every default applied. */
@@ -150,6 +141,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         certificates: this.tls.certificates,
         routeNamespaceLabels: this.namespaceLabels(),
         chart: props.envoyGatewayChart,
+        clusterAddresses: props.clusterAddresses,
       });
       peer = gateway.peer;
       // The Gateway's Certificates, and so their HTTP-01 solvers, live in its namespace.
@@ -184,6 +176,8 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
         hstsIncludeSubDomains: config.hsts.includeSubDomains,
         wildcards: this.tls.certificates.filter((c) => c.wildcard),
         chart: pin,
+        backendNamespaceLabels: this.namespaceLabels(),
+        clusterAddresses: props.clusterAddresses,
       });
       peer = nginx.peer;
       this.certManager = this.addCertManager(props, { ingressClassName: INGRESS_CLASS }, false);
@@ -307,6 +301,7 @@ export class EdgeTier extends PlatformChart implements RouteRegistry {
       // cert-manager's Gateway API support needs the Gateway API CRDs, which the Envoy Gateway chart brings.
       syncWave: WAVE.dependentOperators,
       resourceWave: WAVE.platform,
+      clusterAddresses: props.clusterAddresses,
     });
   }
 

@@ -17,8 +17,8 @@ import { LOGGING_DEFAULTS } from '../lib/tier-defaults';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
 import { addSyncOptions, SYNC_OPTION, WAVE } from '../lib/argocd';
-import { API_SERVER_PORT } from '../lib/kube';
-import { allowIngress, allowTraffic, defaultDeny, NamespacePeer } from '../lib/network-policy';
+import { allowFromApiServer, allowToApiServer, ClusterAddresses } from '../lib/cluster-peers';
+import { allowEgress, allowIngress, allPods, allowTraffic, defaultDeny, NamespacePeer, Server } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { PodSecurityLevel } from '../lib/pod-security';
 import { AddonApplication } from './addon-application';
@@ -69,7 +69,12 @@ export interface LoggingTierProps extends LoggingOptions {
   readonly filebeatVersion?: string;
   /** Image with curl, for the retention Job. @default - the pin `curl` */
   readonly curlImage?: string;
+  /** The cluster's host addresses, for the API server allows. @default - the API server's port on any address */
+  readonly clusterAddresses?: ClusterAddresses;
 }
+
+/** The operator, the namespace's only workload (so every pod in it), and its webhook's container port (eck-operator chart 3.5.0). */
+const ECK_OPERATOR: Server = { ...allPods(ECK_NAMESPACE, 'eck-operator'), ports: [{ port: 9443 }] };
 
 export class LoggingTier extends PlatformChart {
   public readonly elasticsearch: ElasticsearchCluster;
@@ -176,7 +181,7 @@ export class LoggingTier extends PlatformChart {
       auth: { secretName: config.kibana.authSecret },
     });
 
-    this.networkPolicies();
+    this.networkPolicies(props.clusterAddresses);
 
     this.externalSecrets = [`${LOGGING_NAMESPACE}/${config.kibana.authSecret}`];
     requireSecrets(this, this.externalSecrets);
@@ -187,7 +192,7 @@ export class LoggingTier extends PlatformChart {
    * Both namespaces are default-deny; every flow the tier needs is allowed here. The policies that
    * keep Elasticsearch closed and its nodes talking stay when logging is disabled (Prune=false).
    */
-  private networkPolicies(): void {
+  private networkPolicies(addresses: ClusterAddresses | undefined): void {
     const es = this.elasticsearch;
     const kibana = this.kibana.server;
     const operator: NamespacePeer = { name: 'eck-operator', namespaceLabels: { 'kubernetes.io/metadata.name': ECK_NAMESPACE } };
@@ -206,15 +211,15 @@ export class LoggingTier extends PlatformChart {
     allowTraffic(this, this.retention.pods, this, es.http);
     allowIngress(this, operator, kibana);
 
-    // add_kubernetes_metadata watches the API server. Its address is the control-plane hosts', on
-    // the host network, so the port is all a policy can name here.
-    new k8s.KubeNetworkPolicy(this, 'Egress-filebeat-to-kube-apiserver', {
-      metadata: { name: 'egress-filebeat-to-kube-apiserver', namespace: LOG_SHIPPER_NAMESPACE },
-      spec: {
-        podSelector: { matchLabels: { ...this.shipper.pods.selector } },
-        policyTypes: ['Egress'],
-        egress: [{ ports: [{ port: k8s.IntOrString.fromNumber(API_SERVER_PORT), protocol: 'TCP' }] }],
-      },
-    });
+    // add_kubernetes_metadata watches the API server.
+    allowToApiServer(this, this.shipper.pods, addresses);
+
+    // The operator: the API server calls its validating webhook, it watches the API server and it
+    // manages Elasticsearch and Kibana through their HTTP APIs (the ingress sides are above).
+    defaultDeny(this, ECK_NAMESPACE);
+    allowFromApiServer(this, ECK_OPERATOR, addresses);
+    allowToApiServer(this, ECK_OPERATOR, addresses);
+    allowEgress(this, ECK_OPERATOR, es.http);
+    allowEgress(this, ECK_OPERATOR, kibana);
   }
 }

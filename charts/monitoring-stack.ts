@@ -8,6 +8,8 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { allowToApiServer, allowToHosts, ClusterAddresses } from '../lib/cluster-peers';
+import { allowEgress, allowWithinNamespace, defaultDeny, PodGroup } from '../lib/network-policy';
 import { ChartPin, NamespacePeer, RouteRegistry, Server, StorageClassRef } from '../lib/contracts';
 import { withDefaults } from '../lib/defaults';
 import { pinnedChart } from '../lib/pins';
@@ -58,7 +60,12 @@ export interface MonitoringStackProps extends MonitoringOptions {
   readonly storageClass: StorageClassRef;
   /** @default - the pin `kube-prometheus-stack` of config/versions.yaml */
   readonly chart?: ChartPin;
+  /** The cluster's addresses: the API server, and the hosts whose kubelets and node-exporters are scraped. @default - the ports alone, on any address */
+  readonly clusterAddresses?: ClusterAddresses;
 }
+
+/** Ports Prometheus scrapes on the hosts' own network: the kubelets and node-exporter (chart defaults). */
+const HOST_METRICS_PORTS = [{ port: 10250 }, { port: 9100 }];
 
 export class MonitoringStack extends PlatformChart {
   public readonly application: AddonApplication;
@@ -89,6 +96,8 @@ export class MonitoringStack extends PlatformChart {
       podSecurity: PodSecurityLevel.PRIVILEGED,
       podSecurityReason:
         "node-exporter reports the host itself: it runs in the host network and PID namespaces and reads the host's root filesystem, /proc and /sys through read-only hostPath volumes, all of which Pod Security baseline forbids",
+      networkPolicyException:
+        "node-exporter, the only workload here, runs in the host network, which NetworkPolicies do not govern; Prometheus reaches it on the hosts' addresses (port 9100, egress-prometheus-to-hosts in monitoring)",
       labels: partOf,
     });
 
@@ -135,27 +144,41 @@ export class MonitoringStack extends PlatformChart {
         backends: [{ path: GRAFANA_PATH, serviceName: this.grafanaServiceName, port: GRAFANA_SERVICE_PORT, pods: this.grafana }],
       });
     }
-    this.networkPolicies();
+    this.networkPolicies(config.alertmanager, props.clusterAddresses);
     this.externalSecrets = [`${MONITORING_NAMESPACE}/${config.grafanaAdminSecret}`];
     requireSecrets(this, this.externalSecrets);
   }
 
   /**
-   * Ingress to the stack is closed except between its own pods (Prometheus scraping the operator,
-   * kube-state-metrics and Grafana; Grafana querying Prometheus), the entry point to Grafana (the
-   * edge's policy) and the API server to the operator's webhook (the chart's policy). Egress stays
-   * open: Prometheus scrapes every namespace and the hosts themselves (node-exporter, kubelets,
-   * API servers), and Alertmanager's receivers are outside the cluster. node-exporter's namespace
-   * gets no policy: its pods use the host network, which NetworkPolicies do not govern.
+   * The namespace is default-deny; its own pods reach each other (Prometheus scraping the operator,
+   * kube-state-metrics and Grafana; Grafana querying Prometheus and Alertmanager). The entry point
+   * reaches Grafana (the edge's policy), the API server the operator's webhook and the operator the
+   * API server (the chart's own policy, `prometheusOperator.networkPolicy`). Prometheus scrapes
+   * pods in every namespace (whose policies admit the `prometheus` peer on their metrics ports),
+   * the kubelets and node-exporter on the hosts, and the API server; Grafana's sidecars and
+   * kube-state-metrics watch the API server; Alertmanager's receivers (mail, chat, webhooks) are
+   * the team's choice, so its egress stays open. node-exporter's namespace has no policy: its pods
+   * use the host network, which NetworkPolicies do not govern (the namespace's exception says so).
    */
-  private networkPolicies(): void {
-    new k8s.KubeNetworkPolicy(this, 'DenyIngress', {
-      metadata: { name: 'default-deny-ingress', namespace: MONITORING_NAMESPACE },
-      spec: { podSelector: {}, policyTypes: ['Ingress'] },
-    });
-    new k8s.KubeNetworkPolicy(this, 'AllowWithinNamespace', {
-      metadata: { name: 'allow-ingress-within-namespace', namespace: MONITORING_NAMESPACE },
-      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] },
-    });
+  private networkPolicies(alertmanager: boolean, addresses: ClusterAddresses | undefined): void {
+    const ns = MONITORING_NAMESPACE;
+    const prometheus: PodGroup = { name: 'prometheus', namespace: ns, selector: { ...this.prometheus.podLabels } };
+    defaultDeny(this, ns);
+    allowWithinNamespace(this, ns);
+    allowEgress(this, prometheus, { name: 'every-namespace', namespaceLabels: {}, ports: [] });
+    allowToHosts(this, prometheus, HOST_METRICS_PORTS, addresses);
+    allowToApiServer(this, prometheus, addresses);
+    allowToApiServer(this, this.grafana, addresses);
+    allowToApiServer(
+      this,
+      { name: 'kube-state-metrics', namespace: ns, selector: { [LABEL.name]: 'kube-state-metrics', [LABEL.instance]: RELEASE } },
+      addresses,
+    );
+    if (alertmanager) {
+      new k8s.KubeNetworkPolicy(this, 'Egress-alertmanager-to-receivers', {
+        metadata: { name: 'egress-alertmanager-to-receivers', namespace: ns },
+        spec: { podSelector: { matchLabels: { [LABEL.name]: 'alertmanager' } }, policyTypes: ['Egress'], egress: [{}] },
+      });
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PRUNE_PROTECTION } from '../lib/argocd';
+import { ANNOTATION } from '../lib/labels';
 import { PlatformChart } from '../lib/platform-chart';
 import { namespacePodSecurity, PodSecurityLevel } from '../lib/pod-security';
 
@@ -11,6 +12,12 @@ export interface NamespaceOptions {
   readonly podSecurityReason?: string;
   /** Extra labels (e.g. the Gateway's admission label). @default - none */
   readonly labels?: Record<string, string>;
+  /**
+   * Why NetworkPolicies govern none (or only some) of the namespace's pods, e.g. host-network
+   * pods, which no policy applies to; recorded as an annotation the validator reads.
+   * @default - none: the namespace's policies govern every pod in it
+   */
+  readonly networkPolicyException?: string;
   /** Keep Argo CD from ever pruning or deleting it (namespaces that hold data). @default false */
   readonly protect?: boolean;
 }
@@ -36,7 +43,13 @@ export class Namespaces extends PlatformChart {
     if (this.names.has(name)) throw new Error(`namespace "${name}" is declared twice`);
     this.names.add(name);
     const security = namespacePodSecurity(opts.podSecurity ?? PodSecurityLevel.RESTRICTED, opts.podSecurityReason);
-    const annotations = { ...security.annotations, ...(opts.protect ? PRUNE_PROTECTION : {}) };
+    if (opts.networkPolicyException !== undefined && !opts.networkPolicyException.trim())
+      throw new Error(`namespace "${name}": networkPolicyException must say which pods no policy governs and why`);
+    const annotations = {
+      ...security.annotations,
+      ...(opts.networkPolicyException ? { [ANNOTATION.networkPolicyException]: opts.networkPolicyException } : {}),
+      ...(opts.protect ? PRUNE_PROTECTION : {}),
+    };
     new k8s.KubeNamespace(this, name, {
       metadata: {
         name,

@@ -15,9 +15,17 @@ import { Namespaces } from './namespaces';
 import { RBD_DRIVER, ROOK_NAMESPACE, RookOperator } from './rook-operator';
 import { WAVE } from '../lib/argocd';
 import { byOrdinal } from '../lib/order';
+import { allowFromHosts, allowToApiServer, ClusterAddresses } from '../lib/cluster-peers';
+import { allowIngress, allowWithinNamespace, defaultDeny, NamespacePeer, Server } from '../lib/network-policy';
 
 export { declaredStorageClasses };
 export type { DeclaredStorageClass } from '../lib/storage-rules';
+
+const ROOK_NETWORK_POLICY_EXCEPTION =
+  "the RBD CSI node plugin (the ceph-csi operator's DaemonSet) runs in the host network, which NetworkPolicies do not govern; the namespace's policies govern every other pod: the operators, the CSI controller plugin and the Ceph daemons";
+
+/** Ceph's ports: msgr2 and legacy msgr1 on the mons, the range OSDs and the mgr bind. @see https://docs.ceph.com/en/latest/rados/configuration/network-config-ref/ */
+const CEPH_PORTS = [{ port: 3300 }, { port: 6789 }, { port: 6800, endPort: 7300 }];
 
 const ROOK_POD_SECURITY_REASON =
   'Ceph OSDs run privileged on raw block devices and host paths (/dev, /var/lib/rook); the RBD CSI node plugin maps images into the host kernel and mounts them into the kubelet directory';
@@ -63,6 +71,8 @@ export interface RookStorageProps extends RookStorageOptions {
   readonly rookChart?: ChartPin;
   readonly csiDriversChart?: ChartPin;
   readonly snapshotControllerChart?: ChartPin;
+  /** The cluster's addresses: the API server, and the hosts whose kernels map RBD images. @default - the ports alone, on any address */
+  readonly clusterAddresses?: ClusterAddresses;
 }
 
 /** The host and storage settings with their defaults, in the shape the storage rules read. */
@@ -116,6 +126,7 @@ export class RookStorage extends PlatformChart {
     this.rookNamespace = props.namespaces.add(ROOK_NAMESPACE, {
       podSecurity: PodSecurityLevel.PRIVILEGED,
       podSecurityReason: ROOK_POD_SECURITY_REASON,
+      networkPolicyException: ROOK_NETWORK_POLICY_EXCEPTION,
       protect: true,
     });
     const layout = (this.layout = cephLayout(hosts, config));
@@ -151,6 +162,31 @@ export class RookStorage extends PlatformChart {
       snapshotSyncWave: WAVE.platform,
     });
     this.storageClasses = { general: classes.general, retained: classes.retained };
+    this.networkPolicies(props.clusterAddresses);
+  }
+
+  /** Lets a scraper (Prometheus) reach the mgr's and the Ceph exporter's metrics (Rook's ServiceMonitors). */
+  public allowMetricsScraping(scraper: NamespacePeer): void {
+    const metrics: Server[] = [
+      { name: 'ceph-mgr-metrics', namespace: this.rookNamespace, selector: { app: 'rook-ceph-mgr' }, ports: [{ port: 9283 }] },
+      { name: 'ceph-exporter-metrics', namespace: this.rookNamespace, selector: { app: 'rook-ceph-exporter' }, ports: [{ port: 9926 }] },
+    ];
+    for (const server of metrics) allowIngress(this, scraper, server);
+  }
+
+  /**
+   * Ceph's daemons, the operator (which runs Ceph commands against the mons) and the CSI controller
+   * talk among themselves on Ceph's port range, so the namespace allows itself. From outside, the
+   * hosts reach the mons and OSDs: every kernel that maps an RBD image and the host-network node
+   * plugin. Every pod here may call the API server (the operators, the mgr's Rook module, the
+   * CSI controller's sidecars).
+   */
+  private networkPolicies(addresses: ClusterAddresses | undefined): void {
+    const ns = this.rookNamespace;
+    defaultDeny(this, ns);
+    allowWithinNamespace(this, ns);
+    allowFromHosts(this, { name: 'ceph', namespace: ns, selector: {}, ports: CEPH_PORTS }, addresses);
+    allowToApiServer(this, { name: 'rook', namespace: ns, selector: {} }, addresses);
   }
 
   private warnAboutRedundancy(layout: CephLayout): void {

@@ -10,12 +10,11 @@
  * deliberate `npm run secrets -- --rotate-sealing-key` and a re-seal (docs/secrets.md).
  */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import { WAVE } from '../lib/argocd';
 import { ChartPin } from '../lib/contracts';
-import { API_SERVER_PORT } from '../lib/kube';
+import { allowToApiServer, ClusterAddresses } from '../lib/cluster-peers';
 import { LABEL } from '../lib/labels';
-import { defaultDeny } from '../lib/network-policy';
+import { allPods, defaultDeny } from '../lib/network-policy';
 import { pinnedChart } from '../lib/pins';
 import { PlatformChart } from '../lib/platform-chart';
 import { SEALED_SECRETS_CONTROLLER, SEALED_SECRETS_NAMESPACE } from '../lib/sealed-secrets';
@@ -26,6 +25,8 @@ export interface SealedSecretsControllerProps {
   readonly namespaces: Namespaces;
   /** @default - the pin `sealed-secrets` of config/versions.yaml */
   readonly chart?: ChartPin;
+  /** The cluster's host addresses, for the API server allow. @default - the API server's port on any address */
+  readonly clusterAddresses?: ClusterAddresses;
 }
 
 export class SealedSecretsController extends PlatformChart {
@@ -65,13 +66,6 @@ export class SealedSecretsController extends PlatformChart {
     // it only talks to the API server, which runs on the control-plane hosts' network. The
     // namespace holds nothing else, so the policy selects every pod in it.
     defaultDeny(this, SEALED_SECRETS_NAMESPACE);
-    new k8s.KubeNetworkPolicy(this, 'Egress-controller-to-kube-apiserver', {
-      metadata: { name: 'egress-controller-to-kube-apiserver', namespace: SEALED_SECRETS_NAMESPACE },
-      spec: {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{ ports: [{ port: k8s.IntOrString.fromNumber(API_SERVER_PORT), protocol: 'TCP' }] }],
-      },
-    });
+    allowToApiServer(this, allPods(SEALED_SECRETS_NAMESPACE, 'controller'), props.clusterAddresses);
   }
 }

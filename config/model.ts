@@ -7,6 +7,7 @@ import { namespaceFor, sanitizeBranch } from '../lib/names';
 import { AppConfig, ComponentConfig, CronJobConfig } from './schema/app';
 import { PlatformConfig } from './schema';
 import { byOrdinal } from '../lib/order';
+import { clusterAddresses, ClusterAddresses } from '../lib/cluster-peers';
 
 export type EnvironmentKind = 'production' | 'staging' | 'preview';
 
@@ -125,4 +126,9 @@ export function environments(config: PlatformConfig): EnvironmentModel[] {
 /** Host that carries platform services such as /kibana and /git. */
 export function platformHost(config: PlatformConfig): string {
   return config.edge.platformHost ?? Object.values(config.apps)[0].environments.production.host;
+}
+
+/** The cluster's addresses as NetworkPolicies name them (API server, webhook callers, hosts). */
+export function networkAddresses(config: PlatformConfig): ClusterAddresses {
+  return clusterAddresses(config.cluster);
 }

@@ -33,6 +33,9 @@ export interface ControlPlaneEndpointSpec {
   readonly virtualRouterId?: number;
 }
 
+/** The pod network when `network.podCidr` is not set (Calico's default IP pool). */
+export const DEFAULT_POD_CIDR = '192.168.0.0/16';
+
 export interface ClusterSpec {
   /** Cluster name (a DNS label). */
   readonly name: string;

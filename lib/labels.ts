@@ -21,6 +21,8 @@ export const LABEL = {
 export const ANNOTATION = {
   /** Why a namespace runs below the restricted Pod Security level (checked by `npm run validate`). */
   podSecurityReason: 'platform.campus/pod-security-reason',
+  /** Which pods of a namespace no NetworkPolicy governs (host network) and why (checked by `npm run validate`). */
+  networkPolicyException: 'platform.campus/network-policy-exception',
   /** cert-manager fills a Certificate's Secret with a temporary certificate until the real one is issued. */
   issueTemporaryCertificate: 'cert-manager.io/issue-temporary-certificate',
 } as const;

@@ -18,6 +18,8 @@ export interface PodGroup {
 /** A port that a server accepts connections on. */
 export interface ServerPort {
   readonly port: number;
+  /** Last port of a range that starts at `port` (Ceph's OSDs use 6800-7300). @default - `port` alone */
+  readonly endPort?: number;
   /** @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
 }
@@ -54,8 +56,11 @@ function peerSpec(peer: Peer, localNamespace: string): k8s.NetworkPolicyPeer {
   };
 }
 
-const ports = (server: { ports: readonly ServerPort[] }): k8s.NetworkPolicyPort[] =>
-  server.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' }));
+export const policyPorts = (server: { readonly ports: readonly ServerPort[] }): k8s.NetworkPolicyPort[] =>
+  server.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), ...(p.endPort ? { endPort: p.endPort } : {}), protocol: p.protocol ?? 'TCP' }));
+
+/** Every pod of a namespace, for policies that hold for all of them. */
+export const allPods = (namespace: string, name = 'all'): PodGroup => ({ name, namespace, selector: {} });
 
 /**
  * Default-deny for a namespace: no ingress, and egress only to the cluster DNS.
@@ -93,7 +98,7 @@ export function allowIngress(scope: Construct, from: Peer, to: Server): void {
     spec: {
       podSelector: { matchLabels: { ...to.selector } },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [peerSpec(from, to.namespace)], ports: ports(to) }],
+      ingress: [{ from: [peerSpec(from, to.namespace)], ports: policyPorts(to) }],
     },
   });
 }
@@ -105,7 +110,8 @@ export function allowEgress(scope: Construct, from: PodGroup, to: Server | (Name
     spec: {
       podSelector: { matchLabels: { ...from.selector } },
       policyTypes: ['Egress'],
-      egress: [{ to: [peerSpec(to, from.namespace)], ports: ports(to) }],
+      // No ports: every port (the servers' own policies name theirs).
+      egress: [{ to: [peerSpec(to, from.namespace)], ...(to.ports.length ? { ports: policyPorts(to) } : {}) }],
     },
   });
 }
@@ -117,4 +123,28 @@ export function allowEgress(scope: Construct, from: PodGroup, to: Server | (Name
 export function allowTraffic(fromScope: Construct, from: PodGroup, toScope: Construct, to: Server): void {
   allowIngress(toScope, from, to);
   allowEgress(fromScope, from, to);
+}
+
+/**
+ * Pods that talk among themselves on ports no policy could list (Ceph's daemons, a Helm release's
+ * components), both directions, inside one namespace only.
+ */
+export function allowWithinNamespace(scope: Construct, namespace: string): void {
+  new k8s.KubeNetworkPolicy(scope, `WithinNamespace-${namespace}`, {
+    metadata: { name: 'allow-within-namespace', namespace },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    },
+  });
+}
+
+/** Lets anyone reach `to` on its ports: an entry point's listeners, which clients reach through a NodePort. */
+export function allowFromAnywhere(scope: Construct, to: Server): void {
+  new k8s.KubeNetworkPolicy(scope, `Ingress-anywhere-to-${to.name}`, {
+    metadata: { name: `ingress-${to.name}-from-anywhere`, namespace: to.namespace },
+    spec: { podSelector: { matchLabels: { ...to.selector } }, policyTypes: ['Ingress'], ingress: [{ ports: policyPorts(to) }] },
+  });
 }

@@ -13,6 +13,7 @@ import { caCertHash } from '../bootstrap/pki';
 import { BootstrapSecrets, generateBootstrapSecrets } from '../bootstrap/secrets';
 import { drainWarnings } from '../lib/warnings';
 import { repoRoot } from '../lib/repo-root';
+import { checkNamespaceIsolation } from '../lib/validate/network-isolation';
 
 const secrets: BootstrapSecrets = generateBootstrapSecrets();
 const versions = loadVersions();
@@ -326,6 +327,17 @@ describe('cloud-init', () => {
     expect(conf).toMatch(/virtual_ipaddress \{\n\s+192\.0\.2\.10\n/);
     expect(ha.get('deadlock')!.file('/etc/keepalived/keepalived.conf')).toContain('state MASTER');
     expect(conf).toContain('state BACKUP');
+  });
+
+  test("the argocd namespace it creates says that Argo CD's install manifest brings the namespace's NetworkPolicies", () => {
+    const host = single.get('hozer-55')!;
+    const namespace = yaml.load(host.file('/etc/kubernetes/bootstrap/argocd-namespace.yaml')!) as any;
+    expect(namespace.metadata.annotations['platform.campus/network-policy-exception']).toMatch(
+      /install manifest .* ships one ingress NetworkPolicy per component/,
+    );
+    const doc = { file: 'argocd-namespace.yaml', index: 0, object: namespace };
+    expect(checkNamespaceIsolation([doc])).toEqual([]);
+    expect(checkNamespaceIsolation([{ ...doc, object: { ...namespace, metadata: { name: 'argocd' } } }])).toHaveLength(1);
   });
 
   test('the first control-plane host applies the CNI, the CSR approver, Argo CD and the root Application', () => {

@@ -41,6 +41,11 @@ test('examples/by-hand/club-platform.ts: storage, the entry point, logging, the 
   const findings = validateDocuments(docs, { declared: { secrets: requiredSecretsOf(app) } });
   expect(findings.map((f) => `${f.document}: ${f.path}: ${f.message}`)).toEqual([]);
   expect(warningsOf(app).map((w) => w.id)).toEqual(['platform:data:backupsOnCluster', 'platform:storage:singleReplica']);
+  // The add-on namespaces reach the API server at the one host's address, not at any address on 6443.
+  const toApiServer = docs.filter((d) => d.object.kind === 'NetworkPolicy' && d.object.metadata.name.endsWith('-to-kube-apiserver'));
+  expect(toApiServer.length).toBeGreaterThan(5);
+  for (const d of toApiServer)
+    expect(d.object.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.10/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] }]);
   drainWarnings();
 });
 

@@ -1,4 +1,5 @@
 /** Shared fixtures for the logging tests: a recording route registry and a synth helper for the LoggingTier. */
+import { ClusterAddresses } from '../lib/cluster-peers';
 import { App, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ElasticsearchClusterProps } from '../charts/elasticsearch-cluster';
@@ -54,6 +55,8 @@ export interface SynthOptions {
   readonly storageClass?: StorageClassRef;
   /** Builds the edge in the same app (for the real EdgeTier). @default - a FakeRouteRegistry */
   readonly edge?: (app: App, namespaces: Namespaces) => RouteRegistry;
+  /** @default - none: the API server by port alone */
+  readonly clusterAddresses?: ClusterAddresses;
 }
 
 export interface SynthesizedLogging {
@@ -83,6 +86,7 @@ export function synthLogging(opts: SynthOptions = {}): SynthesizedLogging {
     nodeCount: opts.nodeCount ?? 1,
     hostsManaged: opts.hostsManaged ?? true,
     operatorChart: versions.charts['eck-operator'],
+    clusterAddresses: opts.clusterAddresses,
   };
   const tier = new LoggingTier(app, '40-logging', props);
   const docs = [...Testing.synth(namespaces).filter((d: any) => LOGGING_NAMESPACES.includes(d.metadata.name)), ...Testing.synth(tier)];

@@ -6,6 +6,7 @@ import { EdgeTier } from '../charts/edge-tier';
 import { edge as edgeSchema } from '../config/schema/edge';
 import { ARGO_ANNOTATION, WAVE } from '../lib/argocd';
 import { FakeRouteRegistry, synthLogging, SynthesizedLogging, validationFindings, versions } from './logging-fixtures';
+import { cidrsOf, CONTROL_PLANE_BLOCKS, HA_ADDRESSES, POD_CIDR } from './network-fixtures';
 
 const PROTECTED = 'Prune=false,Delete=false';
 const syncOptions = (doc: any): string => doc.metadata.annotations?.[ARGO_ANNOTATION.syncOptions] ?? '';
@@ -68,12 +69,18 @@ describe('LoggingTier', () => {
     expect(s.tier.externalSecrets).toContain('logging/kibana-htpasswd');
   });
 
-  test('both namespaces are default-deny, with one allow per flow', () => {
+  test('the three namespaces are default-deny, with one allow per flow', () => {
     const policies = platform.all('NetworkPolicy').map((p) => {
       const port = (rules: any[] | undefined) => rules?.[0]?.ports?.map((x: any) => x.port).join(',');
       return `${p.metadata.namespace}/${p.metadata.name} ${port(p.spec.ingress) ?? port(p.spec.egress) ?? ''}`.trim();
     });
     expect(policies.sort()).toEqual([
+      'elastic-system/allow-dns 53,53',
+      'elastic-system/default-deny',
+      'elastic-system/egress-eck-operator-to-elasticsearch 9200',
+      'elastic-system/egress-eck-operator-to-kibana 5601',
+      'elastic-system/egress-eck-operator-to-kube-apiserver 6443',
+      'elastic-system/ingress-eck-operator-from-kube-apiserver 9443',
       'logging-shipper/allow-dns 53,53',
       'logging-shipper/default-deny',
       'logging-shipper/egress-filebeat-to-elasticsearch 9200',
@@ -99,6 +106,32 @@ describe('LoggingTier', () => {
         podSelector: { matchLabels: { 'beat.k8s.elastic.co/name': 'filebeat' } },
       },
     ]);
+    // The operator is elastic-system's only workload: its policies select the whole namespace.
+    expect(platform.one('NetworkPolicy', 'egress-eck-operator-to-elasticsearch').spec).toEqual({
+      podSelector: { matchLabels: {} },
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging' } },
+              podSelector: { matchLabels: { 'elasticsearch.k8s.elastic.co/cluster-name': 'logging' } },
+            },
+          ],
+          ports: [{ port: 9200, protocol: 'TCP' }],
+        },
+      ],
+    });
+  });
+
+  test('with the cluster addresses, the operator and Filebeat call the API server there, and the webhook admits the control planes', () => {
+    const ha = synthLogging({ nodeCount: 1, hostsManaged: true, clusterAddresses: HA_ADDRESSES });
+    const webhook = ha.one('NetworkPolicy', 'ingress-eck-operator-from-kube-apiserver').spec.ingress[0];
+    expect(cidrsOf(webhook)).toEqual([...CONTROL_PLANE_BLOCKS, POD_CIDR]);
+    expect(webhook.ports).toEqual([{ port: 9443, protocol: 'TCP' }]);
+    for (const name of ['egress-eck-operator-to-kube-apiserver', 'egress-filebeat-to-kube-apiserver']) {
+      expect(cidrsOf(ha.one('NetworkPolicy', name).spec.egress[0])).toEqual(CONTROL_PLANE_BLOCKS);
+    }
   });
 
   describe('disabling logging never deletes the logs', () => {

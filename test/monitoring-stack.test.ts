@@ -14,11 +14,13 @@ import { StorageClassRef } from '../lib/contracts';
 import { formatFinding, SourceDocument, validateDocuments } from '../lib/validate';
 import { configError, mutatedConfigText, parsedConfig, readManifests, TEST_SECRETS, tmpDir, writeConfig, synthesizeWithSecrets } from './helpers';
 import { FakeRouteRegistry, versions } from './logging-fixtures';
+import { ClusterAddresses } from '../lib/cluster-peers';
+import { cidrsOf, CONTROL_PLANE_BLOCKS, HA_ADDRESSES, HOST_BLOCKS, policiesIn } from './network-fixtures';
 
 const GENERAL_BLOCK: StorageClassRef = { name: 'ceph-block', reclaimPolicy: 'Delete' };
 const MONITORING_NAMESPACES = ['monitoring', 'monitoring-node-exporter'];
 
-function synthStack(rawConfig: unknown = {}) {
+function synthStack(rawConfig: unknown = {}, clusterAddresses?: ClusterAddresses) {
   const app = new App();
   const namespaces = new Namespaces(app);
   const edge = new FakeRouteRegistry();
@@ -29,6 +31,7 @@ function synthStack(rawConfig: unknown = {}) {
     grafanaHost: 'berkeleytime.com',
     storageClass: GENERAL_BLOCK,
     chart: versions.charts['kube-prometheus-stack'],
+    clusterAddresses,
   });
   const docs: any[] = [...Testing.synth(namespaces).filter((d: any) => MONITORING_NAMESPACES.includes(d.metadata.name)), ...Testing.synth(stack)];
   const one = (kind: string, name?: string) => {
@@ -138,13 +141,50 @@ describe('MonitoringStack', () => {
     expect(c.stack.grafanaUrl).toBeUndefined();
   });
 
-  test('ingress to the namespace is closed except between its own pods (the edge and the chart add theirs)', () => {
-    const policies = s.docs.filter((d) => d.kind === 'NetworkPolicy').map((p) => [p.metadata.name, p.spec]);
-    expect(policies).toEqual([
-      ['default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }],
-      ['allow-ingress-within-namespace', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] }],
-    ]);
+  test('the namespace is default-deny both ways; its own pods reach each other, and the chart keeps its operator policy', () => {
+    const p = policiesIn(s.docs, 'monitoring');
+    expect(p['default-deny']).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(p['allow-within-namespace']).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    });
     expect(s.values().prometheusOperator.networkPolicy).toEqual({ enabled: true });
+    // Alertmanager is off by default, and so is its open egress.
+    expect(p).not.toHaveProperty('egress-alertmanager-to-receivers');
+  });
+
+  test('Prometheus scrapes every namespace and the hosts; it, Grafana and kube-state-metrics call the API server at its addresses', () => {
+    const ha = synthStack({}, HA_ADDRESSES);
+    const p = policiesIn(ha.docs, 'monitoring');
+    expect(p['egress-prometheus-to-every-namespace'].egress).toEqual([{ to: [{ namespaceSelector: { matchLabels: {} } }] }]);
+    const hosts = p['egress-prometheus-to-hosts'];
+    expect(hosts.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'prometheus' } });
+    expect(cidrsOf(hosts.egress[0])).toEqual(HOST_BLOCKS);
+    expect(hosts.egress[0].ports.map((x: any) => x.port)).toEqual([10250, 9100]);
+    for (const who of ['prometheus', 'grafana', 'kube-state-metrics']) {
+      const api = p[`egress-${who}-to-kube-apiserver`];
+      expect(api.egress.map((r: any) => [cidrsOf(r), r.ports[0].port])).toEqual([
+        [CONTROL_PLANE_BLOCKS, 6443],
+        [['198.51.100.10/32'], 8443],
+      ]);
+    }
+    expect(p['egress-grafana-to-kube-apiserver'].podSelector.matchLabels).toEqual(ha.stack.grafana.selector);
+  });
+
+  test('with Alertmanager, its egress to the receivers stays open', () => {
+    const p = policiesIn(synthStack({ alertmanager: true }).docs, 'monitoring');
+    expect(p['egress-alertmanager-to-receivers']).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } },
+      policyTypes: ['Egress'],
+      egress: [{}],
+    });
+  });
+
+  test("node-exporter's namespace has no policy, and says why", () => {
+    expect(policiesIn(s.docs, 'monitoring-node-exporter')).toEqual({});
+    expect(s.one('Namespace', 'monitoring-node-exporter').metadata.annotations['platform.campus/network-policy-exception']).toMatch(/host network/);
   });
 
   test('exposes the Prometheus pods as the peer app namespaces admit', () => {
@@ -283,7 +323,7 @@ describe('the platform scrapes its apps', () => {
     expect(route.spec.rules.map((r: any) => [r.matches[0].path.value, r.backendRefs[0].name, r.backendRefs[0].port])).toEqual([
       ['/grafana', 'kube-prometheus-stack-grafana', 80],
     ]);
-    const admit = inNamespace('NetworkPolicy', 'monitoring').find((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'grafana');
+    const admit = inNamespace('NetworkPolicy', 'monitoring').find((p) => p.metadata.name === 'ingress-grafana-from-edge');
     expect(admit.spec.ingress[0].ports).toEqual([{ port: 3000, protocol: 'TCP' }]);
   });
 });

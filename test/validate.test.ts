@@ -744,6 +744,12 @@ describe('pod security', () => {
         'spec.template.spec.volumes[2].nfs',
         'volume type "nfs" is not allowed (allowed: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret)',
       ),
+      // A host-network pod also escapes the namespace's NetworkPolicies, which the namespace must say.
+      found(
+        'Namespace/shop',
+        'metadata.annotations.platform.campus/network-policy-exception',
+        'is missing: Deployment/web runs in the host network, which NetworkPolicies do not govern; say so (and what its clients use instead)',
+      ),
     ]);
   });
 

@@ -7,6 +7,7 @@ import type { ClusterSpec, HostSpec } from '../../lib/cluster-spec';
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { dnsLabel, hostname, integer, port } from './primitives';
+import { DEFAULT_POD_CIDR } from '../../lib/cluster-spec';
 
 /** Oldest Kubernetes minor still supported upstream (the newest three minors are; 1.31 is the floor we accept). */
 export const MIN_KUBERNETES_MINOR = 31;
@@ -170,7 +171,7 @@ const controlPlaneEndpoint = z.strictObject({
   virtualRouterId: integer({ min: 1, max: 255 }).optional(),
 });
 
-const cidrDefaults = { podCidr: '192.168.0.0/16', serviceCidr: '10.96.0.0/12', dnsDomain: 'cluster.local' };
+const cidrDefaults = { podCidr: DEFAULT_POD_CIDR, serviceCidr: '10.96.0.0/12', dnsDomain: 'cluster.local' };
 
 const clusterFields = z.strictObject({
   name: dnsLabel(),

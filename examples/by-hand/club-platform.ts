@@ -11,6 +11,8 @@ import {
   ArgoCdBootstrap,
   BootstrapSecrets,
   ClusterBootstrap,
+  clusterAddresses,
+  ClusterSpec,
   DataTier,
   EdgeTier,
   generateBootstrapSecrets,
@@ -35,10 +37,18 @@ export function clubPlatform(secrets: BootstrapSecrets = generateBootstrapSecret
   // Argo CD's settings and the root Application, applied by the first host once Argo CD runs.
   const argocd = new ArgoCdBootstrap(app, '00-argocd', { repo: { repoURL: 'https://git.radio-club.example/radio/platform.git' } });
   const namespaces = new Namespaces(app);
+  // One machine, both roles; every other cluster field (networks, calico, Kubernetes release) defaults.
+  const cluster: ClusterSpec = {
+    name: 'radio',
+    hosts: [{ name: 'radio-1', address: '10.20.0.10', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] }],
+  };
+  // The add-on namespaces' policies reach the API server (and the hosts) at these addresses.
+  const addresses = clusterAddresses(cluster);
   // Ceph on the one machine's spare disk: one monitor, one copy of each object (it warns about that).
   const storage = new RookStorage(app, '20-storage', {
     namespaces,
-    hosts: [{ name: 'radio-1', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] }],
+    hosts: cluster.hosts,
+    clusterAddresses: addresses,
   });
   // Envoy Gateway behind the node ports, a Let's Encrypt certificate for the club's host.
   const edge = new EdgeTier(app, '30-edge', {
@@ -46,6 +56,7 @@ export function clubPlatform(secrets: BootstrapSecrets = generateBootstrapSecret
     hosts: ['radio-club.example'],
     previewDomains: [],
     tls: { acmeEmail: 'webmaster@radio-club.example' },
+    clusterAddresses: addresses,
   });
   // Container logs to Elasticsearch, Kibana at /kibana behind basic auth.
   new LoggingTier(app, '40-logging', {
@@ -56,6 +67,7 @@ export function clubPlatform(secrets: BootstrapSecrets = generateBootstrapSecret
     nodeCount: 1,
     hostsManaged: true,
     retentionDays: 7,
+    clusterAddresses: addresses,
   });
   namespaces.add('club', { protect: true, labels: edge.entryPoint.namespaceLabels });
   const data = new DataTier(app, '10-club-data', {
@@ -89,12 +101,8 @@ export function clubPlatform(secrets: BootstrapSecrets = generateBootstrapSecret
     data,
     edge,
   });
-  // One machine, both roles; every other cluster field (networks, calico, Kubernetes release) defaults.
   const hosts = new ClusterBootstrap(app, 'hosts', {
-    cluster: {
-      name: 'radio',
-      hosts: [{ name: 'radio-1', address: '10.20.0.10', roles: ['control-plane', 'worker'], cephDisks: ['/dev/vdb'] }],
-    },
+    cluster,
     edge: edge.forwarding,
     gitopsManifests: argocd.toJson(),
     secrets,

@@ -13,6 +13,7 @@ import { CelReport, checkCelRules } from './cel-check';
 import { checkDataSafety } from './data-safety';
 import { checkWorkloadRules } from './workload-rules';
 import { checkAdmission } from './admission-check';
+import { checkNamespaceIsolation } from './network-isolation';
 import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
 
 export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
@@ -40,6 +41,7 @@ export function validateDocumentsWithReport(docs: readonly SourceDocument[], opt
     ...checkWorkloadRules(objects),
     ...checkDataSafety(objects),
     ...checkAdmission(objects),
+    ...checkNamespaceIsolation(objects),
     ...cel.findings,
   ].sort(compareFindings);
   return { findings, cel };

@@ -7,19 +7,10 @@
  * partial (ECK fills in the rest), so Pod Security is judged by the operator's namespace level.
  * @see https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/
  */
+import { chartSource } from '../chart-source';
 import { namespaceOf, SourceDocument } from './document';
 import { isKind, PodTemplate } from './workloads';
-
-interface OperatorPods {
-  /** The resource's pod templates (`metadata.labels` + `spec`), with the labels the operator adds. */
-  readonly pods: (
-    doc: SourceDocument,
-  ) => { labels: Record<string, string>; spec: any; specPath: string; /** @default - the resource's */ namespace?: string }[];
-  /** Services the operator creates: name, ports and (when not the resource's) namespace. */
-  readonly services: (name: string, doc: SourceDocument) => { name: string; ports: number[]; namespace?: string }[];
-  /** Secrets the operator creates (credentials, CA certificates). @default - none */
-  readonly secrets?: (name: string, doc?: SourceDocument) => string[];
-}
+import { ADDON_CHART_PODS, CERT_MANAGER_CERTIFICATE, ENVOY_GATEWAY_PROXIES, OperatorPods, ROOK_CEPH_CLUSTER } from './addon-operator-pods';
 
 const ECK: Record<string, OperatorPods> = {
   'elasticsearch.k8s.elastic.co/Elasticsearch': {
@@ -147,6 +138,15 @@ const HELM_CHARTS = new Map<string, OperatorPods>([
 
 const helmChartOf = (doc: SourceDocument): OperatorPods | undefined => HELM_CHARTS.get(doc.object.spec?.source?.chart);
 
+/** The pods of an add-on chart that policies select (addon-operator-pods.ts), in the Application's destination namespace. */
+function addonChartPods(doc: SourceDocument): ReturnType<OperatorPods['pods']> {
+  const source = doc.object.spec?.source ?? {};
+  // OCI charts (cert-manager, Envoy Gateway) carry their name at the end of repoURL.
+  const pods = ADDON_CHART_PODS.get(chartSource(source)?.chart ?? '');
+  const release: string = source.helm?.releaseName ?? doc.object.metadata?.name ?? '';
+  return pods ? pods(release, doc.object.spec?.destination?.namespace ?? 'default', doc) : [];
+}
+
 const ARGO_APPLICATION: OperatorPods = {
   pods: (doc) => helmChartOf(doc)?.pods(doc) ?? [],
   services: (name, doc) => helmChartOf(doc)?.services(name, doc) ?? [],
@@ -223,6 +223,9 @@ const OPERATORS: Record<string, OperatorPods> = {
   'networking.k8s.io/Ingress': CERT_MANAGER_INGRESS,
   'argoproj.io/Application': ARGO_APPLICATION,
   'batch/Job': CERTIFICATE_JOBS,
+  'ceph.rook.io/CephCluster': ROOK_CEPH_CLUSTER,
+  'gateway.networking.k8s.io/Gateway': ENVOY_GATEWAY_PROXIES,
+  'cert-manager.io/Certificate': CERT_MANAGER_CERTIFICATE,
 };
 
 /** Pods that kubeadm runs without a manifest of ours: CoreDNS, which add-ons scrape and select. */
@@ -256,7 +259,16 @@ function operatorOf(doc: SourceDocument): OperatorPods | undefined {
 
 /** Pods that operators will run for the custom resources in `docs`. */
 export function operatorPodTemplates(docs: readonly SourceDocument[]): PodTemplate[] {
-  return [...docs.flatMap((doc) => (operatorOf(doc)?.pods(doc) ?? []).map((p) => ({ doc, namespace: namespaceOf(doc.object), ...p }))), ...KUBEADM_PODS];
+  // With the charts rendered, their real pods are among the documents: a policy is checked against those alone.
+  const rendered = docs.some((d) => d.clusterReleaseOnly);
+  const chartPods = rendered
+    ? []
+    : docs.filter((d) => isKind(d, 'argoproj.io', 'Application')).flatMap((doc) => addonChartPods(doc).map((p) => ({ doc, ...p })));
+  return [
+    ...docs.flatMap((doc) => (operatorOf(doc)?.pods(doc) ?? []).map((p) => ({ doc, namespace: namespaceOf(doc.object), ...p }))),
+    ...chartPods.map((p) => ({ ...p, namespace: p.namespace ?? namespaceOf(p.doc.object) })),
+    ...KUBEADM_PODS,
+  ];
 }
 
 /** Names of the Secrets an operator will create for a document (in its namespace). */
