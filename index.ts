@@ -19,6 +19,7 @@ export * from './charts/namespaces';
 export * from './charts/gitops';
 export * from './charts/app-projects';
 export * from './charts/addon-application';
+export * from './charts/registry-policy';
 export * from './bootstrap/cluster-bootstrap';
 export { generateBootstrapSecrets, loadBootstrapSecrets, loadOrCreateBootstrapSecrets, type BootstrapSecrets } from './bootstrap/secrets';
 export { fingerprintOf, type ClusterFingerprint } from './bootstrap/fingerprint';
@@ -29,6 +30,7 @@ export { clusterAddresses, type ClusterAddresses, type ClusterAddressInput } fro
 export * from './lib/argocd';
 export { PlatformChart, type PlatformChartProps } from './lib/platform-chart';
 export { drainWarnings, requiredSecretsOf, warningsOf, type Warning } from './lib/warnings';
+export { allowImages, imageAllowlistsOf, imageRepository, type NamespaceImages } from './lib/image-allowlist';
 // The composition root (config file → dist/) and the consumer-side checks.
 export { buildPlatform, type PlatformBuild } from './app/platform';
 export { synthesize, type SynthOptions, type SynthResult } from './app/synth';
