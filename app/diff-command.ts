@@ -83,7 +83,8 @@ export function main(argv: readonly string[], opts: DiffCommandOptions = {}): nu
     for (const error of [...before.parseErrors, ...after.parseErrors]) console.error(`diff: left out ${error.file}: ${error.message}`);
     const report = diffTrees(before.docs, after.docs);
     const against = base.description;
-    process.stdout.write(flags.format === 'markdown' ? formatMarkdown(report, { against }) : formatTerminal(report, { against }));
+    const text = flags.format === 'markdown' ? formatMarkdown(report, { against }) : formatTerminal(report, { against });
+    console.log(text.replace(/\n$/, ''));
     const failing = report.flags.filter((f) => flags.failOn.includes(f.category));
     if (failing.length) {
       console.error(

@@ -37,9 +37,21 @@ export function riskFlags(
   const flags: RiskFlag[] = [];
   const place = (doc: SourceDocument, category: RiskCategory, id: string, reason: string) =>
     flags.push({ category, id, ...sectionOf(doc), object: label(doc.object), reason });
+  // One flag per object and rule: a selector with four labels is one refused update, not four.
+  const refused = new Map<string, { doc: SourceDocument; id: string; messages: string[] }>();
   for (const risk of upgradeRisks(before, after)) {
-    const id = risk.kind === 'data-loss' ? 'data-loss:pruned' : risk.path === 'apiVersion' ? 'refused:api-version' : 'refused:immutable';
-    place(risk.doc, risk.kind, id, risk.message);
+    if (risk.kind === 'data-loss') {
+      place(risk.doc, 'data-loss', 'data-loss:pruned', risk.message);
+      continue;
+    }
+    const id = risk.path === 'apiVersion' ? 'refused:api-version' : 'refused:immutable';
+    const key = `${objectKey(risk.doc.object)} ${id}`;
+    if (!refused.has(key)) refused.set(key, { doc: risk.doc, id, messages: [] });
+    refused.get(key)!.messages.push(risk.message);
+  }
+  for (const { doc, id, messages } of refused.values()) {
+    const more = messages.length > 1 ? `; and ${messages.length - 1} more field${messages.length > 2 ? 's' : ''}` : '';
+    place(doc, 'refused', id, `${messages.sort()[0]}${more}`);
   }
   for (const removed of removedDataObjects(before, after).filter((r) => r.pruneProtected)) {
     const holds = removed.holds ? ` (it holds ${removed.holds})` : claimsOf(removed.doc.object);
