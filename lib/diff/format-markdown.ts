@@ -23,7 +23,7 @@ export interface MarkdownOptions {
 
 export function formatMarkdown(report: DiffReport, opts: MarkdownOptions): string {
   const max = opts.maxChars ?? MAX_CHARS;
-  const head = [`### Platform diff against ${code(opts.against)}`, ''];
+  const head = [`### Platform diff against ${html(opts.against)}`, ''];
   if (!report.sections.length) return [...head, `No object changes (${report.unchanged} objects unchanged).`, ''].join('\n');
   head.push(`**${flagHeadline(report.flags)}**`, '');
   if (report.flags.length) {
