@@ -223,6 +223,24 @@ describe('field diff', () => {
   });
 });
 
+describe('object identity', () => {
+  test('an object committed in two sections (bootstrap/ and cluster/) is compared in each', () => {
+    const cm = (value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: 'argocd' }, data: { a: value } });
+    const report = diffTrees(
+      [doc(cm('1'), 'bootstrap/00-argocd/cm.yaml'), doc(cm('1'), 'cluster/10-gitops/cm.yaml')],
+      [doc(cm('2'), 'bootstrap/00-argocd/cm.yaml'), doc(cm('2'), 'cluster/10-gitops/cm.yaml')],
+    );
+    expect(report.sections.map((s) => `${s.section}: ${s.changed} changed`)).toEqual(['bootstrap: 1 changed', 'cluster: 1 changed']);
+  });
+
+  test('a file that moves within a section is no change', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('cfg'), data: { a: '1' } };
+    const report = diffTrees([doc(cm, 'production/shop/10-a/cm.yaml')], [doc(cm, 'production/shop/20-b/cm.yaml')]);
+    expect(report.sections).toEqual([]);
+    expect(report.unchanged).toBe(1);
+  });
+});
+
 describe('markdown size', () => {
   test('a change too big for one comment is cut with a count, its tags closed', () => {
     const many = Array.from({ length: 3000 }, (_, i) =>

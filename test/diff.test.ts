@@ -81,6 +81,10 @@ describe('diff of the fixture platform after a change', () => {
     ]);
     expect(report.flags[1].reason).toBe('a new route serves /, /api on feature-dark-mode.preview.berkeleytime.com');
 
+    // The flags and the summary keep to 100 columns; object names and YAML paths are never broken, so their lines may not.
+    const terminal = formatTerminal(report, against).split('\n');
+    expect(terminal.filter((line) => line.length > 100 && !line.startsWith(' '.repeat(4)))).toEqual([]);
+
     // Fits a merge-request comment: the summary table, then one collapsible block per section.
     const markdown = formatMarkdown(report, against);
     expect(markdown.length).toBeLessThan(MAX_CHARS);

@@ -19,7 +19,9 @@ export function formatTerminal(report: DiffReport, opts: FormatOptions): string 
   if (!report.sections.length) return [...lines, `no object changes (${report.unchanged} objects unchanged)`].join('\n') + '\n';
   lines.push('', flagHeadline(report.flags));
   for (const flag of report.flags) {
-    lines.push(`  ${flag.category.toUpperCase().padEnd(10)} ${flag.section}/${flag.unit}  ${flag.object}`);
+    const head = `  ${flag.category.toUpperCase().padEnd(10)} ${flag.section}/${flag.unit}`;
+    if (head.length + 2 + flag.object.length <= WIDTH) lines.push(`${head}  ${flag.object}`);
+    else lines.push(head, `${' '.repeat(13)}${flag.object}`);
     lines.push(...wrap(`${flag.reason} [${flag.id}]`, 13));
   }
   lines.push('', ...summaryTable(report).map((row) => `  ${row}`));

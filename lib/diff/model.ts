@@ -89,11 +89,16 @@ function change(status: ObjectStatus, doc: TreeDocument, fields: FieldChange[]):
   return { status, label: objectLabel(doc.object), file: doc.file, ...sectionOf(doc.file), fields };
 }
 
-/** The first document of each object (a duplicate is the validator's finding, not the diff's). */
+/**
+ * The first document of each object per section (a duplicate within one is the validator's finding). The key
+ * includes the section because one object may be committed twice on purpose: Argo CD's settings and the root
+ * Application live in `bootstrap/` (applied by the first host) and in `cluster/` (kept by the root sync).
+ */
 function index(docs: readonly TreeDocument[]): Map<string, TreeDocument> {
   const map = new Map<string, TreeDocument>();
   for (const doc of docs) {
-    const key = objectKey(doc.object);
+    const object = objectKey(doc.object);
+    const key = object === undefined ? undefined : `${sectionOf(doc.file).section} ${object}`;
     if (key !== undefined && !map.has(key)) map.set(key, doc);
   }
   return map;
