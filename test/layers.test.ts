@@ -1,26 +1,29 @@
 /**
  * The layers, as DESIGN.md draws them: config (load and check) → constructs (charts/) and host files
  * (bootstrap/) → the composition root (app/) → main.ts; lib/ at the bottom; the validator (lib/validate/)
- * reads synthesized trees and imports nothing of the layers that make them. No import cycles.
+ * reads synthesized trees and imports nothing of the layers that make them, nor does the diff (lib/diff/), which
+ * builds on it. No import cycles.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from './helpers';
 
-type Layer = 'lib' | 'validate' | 'config' | 'charts' | 'bootstrap' | 'app' | 'imports' | 'main';
+type Layer = 'lib' | 'validate' | 'diff' | 'config' | 'charts' | 'bootstrap' | 'app' | 'imports' | 'main';
 
 /** What each layer may import (besides itself and node_modules). */
 const ALLOWED: Record<Layer, readonly Layer[]> = {
   imports: [],
   lib: ['imports'],
   validate: ['lib'],
+  // `npm run diff` reads two trees as the validator does and shares its upgrade rules.
+  diff: ['lib', 'validate'],
   config: ['lib'],
   // Constructs take flat props only: a team uses them without the config loader.
   charts: ['lib', 'imports'],
   // ClusterBootstrap checks its hand-written ClusterSpec by the config's own rules (config/load.ts
   // resolveCluster), so the host files and the config file cannot disagree on what a valid cluster is.
   bootstrap: ['lib', 'config'],
-  app: ['lib', 'imports', 'config', 'charts', 'bootstrap'],
+  app: ['lib', 'imports', 'config', 'charts', 'bootstrap', 'diff'],
   main: ['lib', 'config', 'app'],
 };
 
@@ -28,6 +31,7 @@ function layerOf(file: string): Layer | undefined {
   const rel = path.relative(ROOT, file).split(path.sep).join('/');
   if (rel === 'main.ts') return 'main';
   if (rel.startsWith('lib/validate/')) return 'validate';
+  if (rel.startsWith('lib/diff/')) return 'diff';
   const top = rel.split('/')[0];
   return (['lib', 'config', 'charts', 'bootstrap', 'app', 'imports'] as const).find((l) => l === top);
 }

@@ -13,17 +13,36 @@ import { childPath, compareFindings, Finding, finding, groupVersion, namespaceOf
 import { compareQuantities } from '../quantity';
 
 export function checkUpgrade(before: readonly SourceDocument[], after: readonly SourceDocument[]): Finding[] {
+  return upgradeRisks(before, after)
+    .map((risk) => finding(risk.doc, risk.path, risk.message))
+    .sort(compareFindings);
+}
+
+/** Which of the two harms an upgrade risk is: an apply the API server refuses, or data a prune deletes. */
+export type UpgradeRiskKind = 'refused' | 'data-loss';
+
+/** One upgrade risk, structured for other readers than the validator (`npm run diff` flags the same ones). */
+export interface UpgradeRisk {
+  readonly kind: UpgradeRiskKind;
+  /** The document at fault: the new one for a refused update, the old one for an object that is gone. */
+  readonly doc: SourceDocument;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The rules of `checkUpgrade`, unsorted and with their kind. */
+export function upgradeRisks(before: readonly SourceDocument[], after: readonly SourceDocument[]): UpgradeRisk[] {
   const old = indexObjects(before);
   const now = indexObjects(after);
   const context: UpgradeContext = { defaultStorageClass: defaultStorageClass(before) };
-  const findings: Finding[] = [];
+  const risks: UpgradeRisk[] = [];
   for (const [key, next] of now) {
     const prev = old.get(key);
-    if (prev) findings.push(...checkImmutableFields(prev, next, context));
+    if (prev) risks.push(...checkImmutableFields(prev, next, context));
   }
-  findings.push(...checkServedVersions(before, after));
-  findings.push(...checkPrunedData(old, now));
-  return findings.sort(compareFindings);
+  risks.push(...checkServedVersions(before, after));
+  risks.push(...checkPrunedData(old, now));
+  return risks;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -36,12 +55,12 @@ interface UpgradeContext {
 }
 
 /** `group/Kind`, e.g. `apps/StatefulSet`, or `/PersistentVolumeClaim` for the core group. */
-function groupKind(object: any): string {
+export function groupKind(object: any): string {
   return `${groupVersion(object.apiVersion).group}/${object.kind}`;
 }
 
 /** `group/Kind/namespace/name`, or undefined for documents that are not objects (those are schema findings). */
-function objectKey(object: any): string | undefined {
+export function objectKey(object: any): string | undefined {
   if (typeof object !== 'object' || object === null || Array.isArray(object)) return undefined;
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string') return undefined;
   return `${groupKind(object)}/${namespaceOf(object)}/${object.metadata.name}`;
@@ -156,13 +175,13 @@ const IMMUTABLE_RULES: Record<string, { readonly rules: readonly ImmutableRule[]
   '/Service': { rules: [serviceClusterIP], recreate: 'delete and recreate the Service (clients get the new IP from DNS)' },
 };
 
-function checkImmutableFields(prev: SourceDocument, next: SourceDocument, context: UpgradeContext): Finding[] {
+function checkImmutableFields(prev: SourceDocument, next: SourceDocument, context: UpgradeContext): UpgradeRisk[] {
   const entry = IMMUTABLE_RULES[groupKind(next.object)];
   if (!entry || isRecreatedHook(next.object)) return [];
   return entry.rules.flatMap((rule) =>
     rule(prev.object, next.object, context).map((change) => {
       const message = `${change.path} changes from ${show(change.from)} to ${show(change.to)}: the API server refuses this update (${change.refusal ?? 'immutable'}); ${change.advice ?? entry.recreate}, or keep the old value`;
-      return finding(next, change.path, message);
+      return { kind: 'refused' as const, doc: next, path: change.path, message };
     }),
   );
 }
@@ -323,9 +342,9 @@ function serviceClusterIP(prev: any, next: any): Change[] {
  * pkg/apiserver/customresource_handler.go answers any other version with 404, and kubectl reports "no matches for
  * kind"), so an object still written in a version the new CRD stops serving cannot be applied.
  */
-function checkServedVersions(before: readonly SourceDocument[], after: readonly SourceDocument[]): Finding[] {
+function checkServedVersions(before: readonly SourceDocument[], after: readonly SourceDocument[]): UpgradeRisk[] {
   const oldCrds = new Map(crdDocs(before).map((doc) => [doc.object.metadata?.name, doc.object]));
-  const findings: Finding[] = [];
+  const findings: UpgradeRisk[] = [];
   for (const { object: crd } of crdDocs(after)) {
     const prev = oldCrds.get(crd.metadata?.name);
     if (!prev) continue;
@@ -338,7 +357,7 @@ function checkServedVersions(before: readonly SourceDocument[], after: readonly 
       const target = served.length ? `move it to apiVersion ${crd.spec.group}/${preferredVersion(crd, served)}` : 'serve a version';
       for (const doc of users) {
         const message = `apiVersion ${apiVersion} is no longer served: CustomResourceDefinition ${crd.metadata.name} ${now}, so the API server refuses this ${doc.object.kind}; ${target}, or keep ${version} served`;
-        findings.push(finding(doc, 'apiVersion', message));
+        findings.push({ kind: 'refused', doc, path: 'apiVersion', message });
       }
     }
   }
@@ -393,24 +412,45 @@ function isPruneProtected(object: any): boolean {
  * whatever the sync options of its contents, so a Namespace that holds data is protected only by its own
  * `Prune=false`.
  */
-function checkPrunedData(old: Map<string, SourceDocument>, now: Map<string, SourceDocument>): Finding[] {
-  const findings: Finding[] = [];
-  for (const [key, doc] of old) {
-    if (now.has(key) || isPruneProtected(doc.object)) continue;
-    if (holdsData(doc.object)) {
-      findings.push(pruneFinding(doc, ''));
-    } else if (groupKind(doc.object) === '/Namespace') {
-      const contents = [...old.values()].filter((d) => holdsData(d.object) && namespaceOf(d.object) === doc.object.metadata.name);
-      if (contents.length) findings.push(pruneFinding(doc, ` (it holds ${contents.map((d) => `${d.object.kind} ${objectLabel(d.object)}`).join(', ')})`));
-    }
-  }
-  return findings;
+function checkPrunedData(old: Map<string, SourceDocument>, now: Map<string, SourceDocument>): UpgradeRisk[] {
+  return removedData(old, now)
+    .filter((removed) => !removed.pruneProtected)
+    .map((removed) => pruneFinding(removed.doc, removed.holds ? ` (it holds ${removed.holds})` : ''));
 }
 
-function pruneFinding(doc: SourceDocument, detail: string): Finding {
+/** An object that holds data (or a Namespace holding such objects) and is gone from the new manifests. */
+export interface RemovedData {
+  readonly doc: SourceDocument;
+  /** Marked `Prune=false`: Argo CD leaves it, and its data, in the cluster, no longer managed. */
+  readonly pruneProtected: boolean;
+  /** For a Namespace: the data objects in it, e.g. `StatefulSet shop/db`. */
+  readonly holds?: string;
+}
+
+/** Every data object `after` no longer has, pruned or kept by `Prune=false` (for `npm run diff`, which flags both). */
+export function removedDataObjects(before: readonly SourceDocument[], after: readonly SourceDocument[]): RemovedData[] {
+  return removedData(indexObjects(before), indexObjects(after));
+}
+
+function removedData(old: Map<string, SourceDocument>, now: Map<string, SourceDocument>): RemovedData[] {
+  const removed: RemovedData[] = [];
+  for (const [key, doc] of old) {
+    if (now.has(key)) continue;
+    const pruneProtected = isPruneProtected(doc.object);
+    if (holdsData(doc.object)) {
+      removed.push({ doc, pruneProtected });
+    } else if (groupKind(doc.object) === '/Namespace') {
+      const contents = [...old.values()].filter((d) => holdsData(d.object) && namespaceOf(d.object) === doc.object.metadata.name);
+      if (contents.length) removed.push({ doc, pruneProtected, holds: contents.map((d) => `${d.object.kind} ${objectLabel(d.object)}`).join(', ') });
+    }
+  }
+  return removed;
+}
+
+function pruneFinding(doc: SourceDocument, detail: string): UpgradeRisk {
   const { object } = doc;
   const message = `removed while Argo CD prunes: ${object.kind} ${objectLabel(object)} and its data would be deleted${detail}; keep it, or mark it Prune=false first and remove it by hand after a backup`;
-  return finding(doc, '', message);
+  return { kind: 'data-loss', doc, path: '', message };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
