@@ -51,21 +51,32 @@ function chartObjects(chart: Chart): ApiObject[] {
 /** The index synthesis writes beside the tree: each manifest's file → the path of the construct that made it. */
 export const CONSTRUCT_INDEX = 'constructs.json';
 
-export function render(units: readonly SynthUnit[]): { files: Map<string, string>; summaries: UnitSummary[]; objects: any[]; index: Record<string, string> } {
+export function render(units: readonly SynthUnit[]): {
+  files: Map<string, string>;
+  summaries: UnitSummary[];
+  objects: any[];
+  index: Record<string, string>;
+  /** Each unit's objects, by its folder (the pictures of dist/ are drawn from them). */
+  byUnit: Map<string, any[]>;
+} {
   const problems = units.flatMap((u) => validationErrors(u.app));
   if (problems.length) throw new SynthError(problems);
   const files = new Map<string, string>();
   const summaries: UnitSummary[] = [];
   const all: any[] = [];
   const index: Record<string, string> = {};
+  const byUnit = new Map<string, any[]>();
   for (const unit of units) {
     const kinds: Record<string, number> = {};
+    const unitObjects: any[] = [];
+    byUnit.set(unit.dir, unitObjects);
     let count = 0;
     for (const chart of unit.app.charts as Chart[]) {
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
       const apiObjects = chartObjects(chart);
       const objects = apiObjects.map((o) => o.toJson());
       all.push(...objects);
+      unitObjects.push(...objects);
       // Which construct made each object: kind, namespace and name are unique within a chart's folder.
       const pathOf = new Map(apiObjects.map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]));
       // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
@@ -90,5 +101,5 @@ export function render(units: readonly SynthUnit[]): { files: Map<string, string
     }
     summaries.push({ dir: unit.dir, files: count, kinds });
   }
-  return { files, summaries, objects: all, index };
+  return { files, summaries, objects: all, index, byUnit };
 }
