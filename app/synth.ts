@@ -11,6 +11,7 @@ import { fingerprintFileFor, readClusterSecrets } from '../bootstrap/fingerprint
 import { deployKeyPublicLine } from '../bootstrap/repository-credentials';
 import { EGRESS_FILE, egressMarkdown, platformEgress } from './egress';
 import { buildPlatform } from './platform';
+import { platformPictures } from './pictures';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
 import { writeAtomically } from '../lib/atomic-write';
@@ -68,7 +69,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
     if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
     throw err;
   }
-  const { files, summaries, objects, index } = render(build.units);
+  const { files, summaries, objects, index, byUnit } = render(build.units);
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
   const kinds = new Map(environments(config).flatMap((e) => e.apps.map((a) => [a.namespace, a.kind] as const)));
@@ -93,7 +94,18 @@ export function synthesize(opts: SynthOptions): SynthResult {
     throw err;
   }
   const egressFile = { path: EGRESS_FILE, content: egressMarkdown(egress) };
-  writeAtomically(opts.outdir ?? 'dist', files, [...build.extraFiles, externals, constructs, egressFile]);
+  const outdir = opts.outdir ?? 'dist';
+  const pictures = platformPictures(
+    {
+      byUnit,
+      dataServices: build.protectedServices,
+      clusterName: config.cluster.name,
+      hosts: config.cluster.hosts,
+      vip: config.cluster.controlPlaneEndpoint?.vip,
+    },
+    outdir,
+  );
+  writeAtomically(outdir, files, [...build.extraFiles, externals, constructs, egressFile, ...pictures]);
   return {
     summaries,
     warnings: drainWarnings(),

@@ -52,7 +52,14 @@ function chartObjects(chart: Chart): ApiObject[] {
 /** The index synthesis writes beside the tree: each manifest's file → the path of the construct that made it. */
 export const CONSTRUCT_INDEX = 'constructs.json';
 
-type Rendered = { files: Map<string, string>; summaries: UnitSummary[]; objects: any[]; index: Record<string, string> };
+interface Rendered {
+  readonly files: Map<string, string>;
+  readonly summaries: UnitSummary[];
+  readonly objects: any[];
+  readonly index: Record<string, string>;
+  /** Each unit's objects, by its folder (the pictures of dist/ are drawn from them). */
+  readonly byUnit: Map<string, any[]>;
+}
 
 export function render(units: readonly SynthUnit[]): Rendered {
   // Validations and the files share one rendering of each object.
@@ -66,14 +73,18 @@ function renderUnits(units: readonly SynthUnit[]): Rendered {
   const summaries: UnitSummary[] = [];
   const all: any[] = [];
   const index: Record<string, string> = {};
+  const byUnit = new Map<string, any[]>();
   for (const unit of units) {
     const kinds: Record<string, number> = {};
+    const unitObjects: any[] = [];
+    byUnit.set(unit.dir, unitObjects);
     let count = 0;
     for (const chart of unit.app.charts as Chart[]) {
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
       const apiObjects = chartObjects(chart);
       const objects = apiObjects.map(renderedJson);
       all.push(...objects);
+      unitObjects.push(...objects);
       // Which construct made each object: kind, namespace and name are unique within a chart's folder.
       const pathOf = new Map(apiObjects.map((o) => [`${o.kind}/${o.metadata.namespace ?? chart.namespace ?? ''}/${o.metadata.name}`, o.node.path]));
       // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
@@ -98,5 +109,5 @@ function renderUnits(units: readonly SynthUnit[]): Rendered {
     }
     summaries.push({ dir: unit.dir, files: count, kinds });
   }
-  return { files, summaries, objects: all, index };
+  return { files, summaries, objects: all, index, byUnit };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { chartVersion, loadVersions } from '../config/versions';
 import { repoRoot } from '../lib/repo-root';
 import { cacheRoot, writeFileAtomic } from '../lib/validate/charts/cache';
 import { archiveName, ChartRef, ChartUnavailable, locateChart, pullChart } from '../lib/validate/charts/chart-archive';
@@ -26,8 +27,11 @@ const CACHE_HOME = tmp('chart-render-cache-');
 process.env.XDG_CACHE_HOME = CACHE_HOME;
 
 const SHARED_CHARTS = path.resolve(repoRoot(), '..', 'shared', 'charts');
-const SNAPSHOT_CONTROLLER: ChartRef = { repoURL: 'https://piraeus.io/helm-charts', chart: 'snapshot-controller', version: '5.0.4' };
-const GATEWAY_HELM: ChartRef = { repoURL: 'oci://registry-1.docker.io/envoyproxy', chart: 'gateway-helm', version: 'v1.9.0' };
+// The pins, read from config/versions.yaml so a bump needs no edit here.
+const SNAPSHOT_CONTROLLER: ChartRef = chartVersion(loadVersions(), 'snapshot-controller');
+const GATEWAY_HELM: ChartRef = chartVersion(loadVersions(), 'envoy-gateway');
+/** One archive of ../shared/charts whose digest shared/charts/README.md records (skipped once it is gone). */
+const SHARED_ARCHIVE: ChartRef = { repoURL: 'https://piraeus.io/helm-charts', chart: 'snapshot-controller', version: '5.0.4' };
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 /** `node -e` program: serves the files of the folder in argv[1] on a free 127.0.0.1 port, which it prints. */
 const STATIC_SERVER = `
@@ -128,7 +132,7 @@ describe('locateChart', () => {
     fake(pullCache(), SNAPSHOT_CONTROLLER, 'from the pull cache');
     try {
       expect(withEnv({ CHART_LOCATION: location }, () => locateChart(SNAPSHOT_CONTROLLER))).toEqual({
-        path: path.join(location, 'snapshot-controller-5.0.4.tgz'),
+        path: path.join(location, archiveName(SNAPSHOT_CONTROLLER)),
         sha256: sha256(Buffer.from('from CHART_LOCATION')),
         source: 'CHART_LOCATION',
       });
@@ -137,8 +141,8 @@ describe('locateChart', () => {
     }
   });
 
-  (fs.existsSync(path.join(SHARED_CHARTS, 'snapshot-controller-5.0.4.tgz')) ? test : test.skip)('then ../shared/charts beside the repository', () => {
-    const found = withEnv({ CHART_LOCATION: undefined }, () => locateChart(SNAPSHOT_CONTROLLER));
+  (fs.existsSync(path.join(SHARED_CHARTS, archiveName(SHARED_ARCHIVE))) ? test : test.skip)('then ../shared/charts beside the repository', () => {
+    const found = withEnv({ CHART_LOCATION: undefined }, () => locateChart(SHARED_ARCHIVE));
     expect(found).toMatchObject({ path: path.join(SHARED_CHARTS, 'snapshot-controller-5.0.4.tgz'), source: '../shared/charts' });
     expect(found.sha256).toBe('b58490ec5c24aa79408625f494e614d3e8b34660d3e091027f5bba77ac72c25e'); // shared/charts/README.md
   });

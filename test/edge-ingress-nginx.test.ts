@@ -30,8 +30,7 @@ describe('EdgeTier (ingress-nginx)', () => {
     expect(build.warnings).toEqual([
       {
         id: 'platform:edge:ingressNginxRetired',
-        message:
-          'edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart 4.15.1 is pinned for compatibility only: switch to envoy-gateway, the default',
+        message: `edge.controller is ingress-nginx, which the Kubernetes project retired in March 2026 (no security fixes since); its final chart ${versions.charts['ingress-nginx'].version} is pinned for compatibility only: switch to envoy-gateway, the default`,
       },
     ]);
   });
@@ -43,7 +42,6 @@ describe('EdgeTier (ingress-nginx)', () => {
       chart: 'ingress-nginx',
       targetRevision: versions.charts['ingress-nginx'].version,
     });
-    expect(versions.charts['ingress-nginx'].version).toBe('4.15.1');
     const controller = app.spec.source.helm.valuesObject.controller;
     expect(controller.kind).toBe('DaemonSet');
     expect(controller.service).toEqual({ type: 'NodePort', externalTrafficPolicy: 'Local', nodePorts: { http: 30080, https: 30443 } });

@@ -48,11 +48,11 @@ export function tmpDir(prefix = 'platform-test-'): string {
 /** Bootstrap secrets for this test file's syntheses (tests never touch the repo's secrets/). */
 export const TEST_SECRETS = tmpDir('platform-secrets-');
 
-/** The manifest folders of a synthesized dist/ (dist/hosts holds boot files, not manifests). */
+/** The manifest folders of a synthesized dist/ (dist/hosts holds boot files, dist/pictures SVGs, not manifests). */
 export function manifestFolders(dist: string): string[] {
   return fs
     .readdirSync(dist, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== 'hosts')
+    .filter((e) => e.isDirectory() && e.name !== 'hosts' && e.name !== 'pictures')
     .map((e) => path.join(dist, e.name));
 }
 

@@ -4,6 +4,7 @@
  * app namespaces and deny foreign images in containers, init containers and ephemeral containers,
  * naming the image and the allowed prefixes.
  */
+import { PICTURES_DIR } from '../app/pictures';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
@@ -41,7 +42,7 @@ test('the policy and its binding are in the tree: Pods and ephemeral containers 
   // The app namespaces carry the label the binding selects.
   const envNamespaces = fs
     .readdirSync(fixtureTree().dist)
-    .filter((d) => !['cluster', 'bootstrap', 'hosts'].includes(d) && fs.statSync(path.join(fixtureTree().dist, d)).isDirectory());
+    .filter((d) => !['cluster', 'bootstrap', 'hosts', PICTURES_DIR].includes(d) && fs.statSync(path.join(fixtureTree().dist, d)).isDirectory());
   for (const dir of envNamespaces) {
     const ns = [...readTree(path.join(fixtureTree().dist, dir))].flatMap(([, t]) => yaml.loadAll(t) as any[]).filter((d) => d?.kind === 'Namespace');
     for (const n of ns) expect([n.metadata.name, n.metadata.labels['platform.campus/environment']]).toEqual([n.metadata.name, expect.any(String)]);
@@ -51,7 +52,7 @@ test('the policy and its binding are in the tree: Pods and ephemeral containers 
 test('every Pod the fixture platform runs in its app namespaces is admitted', () => {
   const templates: { where: string; spec: any }[] = [];
   for (const dir of fs.readdirSync(fixtureTree().dist)) {
-    if (['cluster', 'bootstrap', 'hosts'].includes(dir) || !fs.statSync(path.join(fixtureTree().dist, dir)).isDirectory()) continue;
+    if (['cluster', 'bootstrap', 'hosts', PICTURES_DIR].includes(dir) || !fs.statSync(path.join(fixtureTree().dist, dir)).isDirectory()) continue;
     for (const [file, text] of readTree(path.join(fixtureTree().dist, dir)))
       for (const o of yaml.loadAll(text) as any[]) {
         const spec = o?.spec?.template?.spec ?? o?.spec?.jobTemplate?.spec?.template?.spec;

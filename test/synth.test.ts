@@ -2,6 +2,7 @@
  * Synthesis as a whole: deterministic output, atomic replacement of dist/, the CLI's exit
  * codes, and the summary table.
  */
+import { PICTURES_DIR } from '../app/pictures';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -44,9 +45,11 @@ describe('synthesis', () => {
     ).toEqual(['constructs.json', 'egress.md', 'externals.json']);
     expect(dirs).toEqual(expect.arrayContaining(['cluster', 'production', 'staging', 'preview-feature-new-catalog', 'preview-fix-enrollment-sync']));
     expect(fs.readdirSync(path.join(first, 'bootstrap'))).toEqual(['00-argocd']);
+    // The pictures of each environment and the cluster, beside the synced folders (app/pictures.ts).
+    expect(fs.readdirSync(path.join(first, PICTURES_DIR))).toEqual(expect.arrayContaining(['cluster.svg', 'production.svg', 'staging.svg']));
     // dist/cluster holds the charts; each environment one folder per app, which holds the charts.
     const chartFolders = dirs
-      .filter((d) => d !== 'hosts' && d !== 'bootstrap')
+      .filter((d) => d !== 'hosts' && d !== 'bootstrap' && d !== PICTURES_DIR)
       .flatMap((d) => (d === 'cluster' ? [d] : fs.readdirSync(path.join(first, d)).map((app) => path.join(d, app))));
     expect(chartFolders).toEqual(expect.arrayContaining([path.join('production', 'berkeleytime'), path.join('preview-fix-enrollment-sync', 'berkeleytime')]));
     for (const unit of chartFolders) {

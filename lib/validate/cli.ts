@@ -9,13 +9,15 @@ import { recoverInterrupted } from '../atomic-write';
 import { findExternals } from '../externals';
 import { repoRoot } from '../repo-root';
 import { assemble, AssemblyResult } from './assemble';
-import { ChartUnavailable } from './charts/chart-archive';
+import { ChartUnavailable, locateChart } from './charts/chart-archive';
+import { chartApplications } from './charts/applications';
+import { archiveAppVersion, schemaPinProblems } from './schema-pins';
 import { ToolUnavailable } from './charts/helm-binary';
-import { compareFindings, ValidateOptions } from './document';
+import { compareFindings, Finding, finding, ValidateOptions } from './document';
 import { loadTreeAtRef } from './git-tree';
 import { formatFinding, loadTree, validateDocumentsWithReport } from './index';
 import { formatCelSummary } from './cel-check';
-import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
+import { ensureSchemaLocation, loadSchemaStore, pinnedSources } from './schema-store';
 import { checkUpgrade } from './upgrade-check';
 
 const USAGE =
@@ -107,7 +109,13 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
       )
     : [];
   const documents = validateDocumentsWithReport([...tree.docs, ...(assembly?.rendered ?? [])], { schemaLocation: location, declared });
-  const findings = [...tree.parseErrors, ...documents.findings, ...(assembly?.findings ?? []), ...upgrade].sort(compareFindings);
+  const findings = [
+    ...tree.parseErrors,
+    ...documents.findings,
+    ...(assembly?.findings ?? []),
+    ...upgrade,
+    ...(assembly ? schemaPinFindings(tree.docs) : []),
+  ].sort(compareFindings);
   for (const f of findings) console.log(formatFinding(f));
 
   const schemaSummary = `Kubernetes ${[...store.kubernetes.keys()].join(', ')} and ${store.crds.size} CRD versions from ${location}`;
@@ -124,6 +132,17 @@ export async function main(argv: readonly string[], base: CliOptions = {}): Prom
     return 1;
   }
   return findings.length ? 1 : 0;
+}
+
+/** Each chart Application whose chart installs other CRDs than those the schemas were made from (lib/validate/schema-pins.ts). */
+function schemaPinFindings(docs: Parameters<typeof chartApplications>[0]): Finding[] {
+  const urls = pinnedSources().flatMap((s) => s.urls);
+  return chartApplications(docs).flatMap((app) => {
+    const { chart, version } = app.request.chart;
+    return schemaPinProblems([{ chart, version, appVersion: archiveAppVersion(locateChart(app.request.chart).path) }], urls).map((message) =>
+      finding(app.doc, 'spec.source.targetRevision', message),
+    );
+  });
 }
 
 /** The folders of `dist/` except `dist/hosts`, which holds per-host cloud-init files, not manifests. */

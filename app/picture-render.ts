@@ -1,0 +1,59 @@
+/**
+ * DOT to SVG with Graphviz compiled to WebAssembly (@viz-js/viz), in one child process for all
+ * pictures (its API is asynchronous; synthesis is not). Each SVG records the digest of its DOT
+ * and of the renderer's version, so a picture whose graph did not change is taken from the
+ * previous dist/ as it is: the same input still gives the same bytes, without starting Graphviz.
+ */
+import { createHash } from 'crypto';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { repoRoot } from '../lib/repo-root';
+
+export interface DotFile {
+  /** Relative to the output folder. */
+  readonly path: string;
+  readonly dot: string;
+}
+
+const MARK = '<!-- source: ';
+
+/** The renderer's version: a Graphviz upgrade must redraw every picture. */
+function rendererVersion(): string {
+  const main = require.resolve('@viz-js/viz');
+  return JSON.parse(fs.readFileSync(path.join(path.dirname(main), '..', 'package.json'), 'utf8')).version;
+}
+
+const digestOf = (dot: string, version: string): string => createHash('sha256').update(`@viz-js/viz@${version}\n${dot}`).digest('hex');
+
+/** SVG text of each DOT file, reusing `previousDir`'s copy where its recorded digest matches. */
+export function renderDots(files: readonly DotFile[], previousDir?: string): { path: string; content: string }[] {
+  const version = rendererVersion();
+  const marks = files.map((f) => `${MARK}npm run synth (app/pictures.ts), Graphviz DOT sha256 ${digestOf(f.dot, version)} -->`);
+  const reused = files.map((f, i) => {
+    const previous = previousDir ? path.join(previousDir, f.path) : undefined;
+    if (!previous || !fs.existsSync(previous)) return undefined;
+    const text = fs.readFileSync(previous, 'utf8');
+    return text.includes(marks[i]) ? text : undefined;
+  });
+  const missing = files.filter((_, i) => reused[i] === undefined);
+  const drawn = missing.length ? renderSvgs(missing.map((f) => f.dot)) : [];
+  let next = 0;
+  return files.map((f, i) => ({ path: f.path, content: reused[i] ?? withMark(drawn[next++], marks[i]) }));
+}
+
+/** Renders DOT texts to SVG texts; throws with Graphviz's messages on a bad graph. */
+export function renderSvgs(dots: readonly string[]): string[] {
+  const out = execFileSync(process.execPath, [path.join(repoRoot(), 'scripts', 'render-dot.js')], {
+    input: JSON.stringify(dots),
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out.toString('utf8')).svgs;
+}
+
+/** The digest comment goes after the XML declaration, where an SVG may hold comments. */
+function withMark(svg: string, mark: string): string {
+  const end = svg.indexOf('\n') + 1;
+  return `${svg.slice(0, end)}${mark}\n${svg.slice(end)}`;
+}
