@@ -211,7 +211,10 @@ export class PictureBuilder {
   private select(ns: string, selector: Labels): PictureNode[] {
     const found = this.groups.filter((g) => g.node.namespace === ns && matches(selector, g.labels)).map((g) => g.node);
     if (found.length) return found;
-    const name = selector['app.kubernetes.io/name'] ?? selector['app'] ?? selector['k8s-app'] ?? Object.values(selector)[0] ?? 'all pods';
+    // A label whose value says nothing alone (`acme.cert-manager.io/http01-solver: "true"`) is named by its key.
+    const [firstKey, firstValue] = Object.entries(selector)[0] ?? [];
+    const fallback = firstKey === undefined ? 'all pods' : /^(true|false|[0-9]+)$/.test(firstValue) ? firstKey.replace(/^.*\//, '') : firstValue;
+    const name = selector['app.kubernetes.io/name'] ?? selector['app'] ?? selector['k8s-app'] ?? fallback;
     const extra = [selector['app.kubernetes.io/component']].filter((c) => c && c !== name);
     return [this.add({ id: `p:${ns}/${sortedLabels(selector)}`, label: [name, ...extra].join(' '), shape: 'box', namespace: ns, external: true })];
   }
