@@ -13,6 +13,7 @@ import { API_SERVER_PORT, resourcesFrom } from '../lib/kube';
 import { objectLabels, selectorLabels } from '../lib/labels';
 import { PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
+import { BACKUP_CRON_POLICY } from '../lib/backup-schedule';
 
 /** uid of the kubectl image's job: any unprivileged uid works, it only talks to the API server. */
 const KUBECTL_UID = 65532;
@@ -59,11 +60,7 @@ export class GitLabBackup extends Construct {
       spec: {
         schedule: props.schedule,
         timeZone: props.timeZone,
-        concurrencyPolicy: 'Forbid',
-        // A run missed while the controller was down still happens within the hour.
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
+        ...BACKUP_CRON_POLICY,
         jobTemplate: {
           metadata: { labels },
           spec: {

@@ -16,6 +16,7 @@ import { allowTraffic, PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
 import { resourcesFrom, scratch } from './data-tier-parts';
 import { Postgres, POSTGRES_PORT, POSTGRES_UID } from './postgres';
+import { BACKUP_CRON_POLICY } from '../lib/backup-schedule';
 
 /** Where the backup volume is mounted in the backup and restore-drill pods. */
 export const BACKUP_DIR = '/backups';
@@ -158,11 +159,7 @@ export class PostgresBackup extends Construct {
       spec: {
         schedule: config.schedule,
         timeZone: config.timeZone,
-        concurrencyPolicy: 'Forbid',
-        // A run missed while the controller was down still happens within the hour.
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
+        ...BACKUP_CRON_POLICY,
         jobTemplate: {
           metadata: { labels },
           spec: {
