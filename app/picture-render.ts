@@ -2,13 +2,16 @@
  * DOT to SVG with Graphviz compiled to WebAssembly (@viz-js/viz), in one child process for all
  * pictures (its API is asynchronous; synthesis is not). Each SVG records the digest of its DOT
  * and of the renderer's version, so a picture whose graph did not change is taken from the
- * previous dist/ as it is: the same input still gives the same bytes, without starting Graphviz.
+ * previous dist/ as it is, or else from the per-user cache (lib/user-cache.ts) where any earlier
+ * synthesis left it: the same input still gives the same bytes, without starting Graphviz, which
+ * costs more than the rest of a synthesis of hundreds of previews.
  */
 import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { repoRoot } from '../lib/repo-root';
+import { cacheRoot, writeFileAtomic } from '../lib/user-cache';
 
 export interface DotFile {
   /** Relative to the output folder. */
@@ -36,10 +39,34 @@ export function renderDots(files: readonly DotFile[], previousDir?: string): { p
     const text = fs.readFileSync(previous, 'utf8');
     return text.includes(marks[i]) ? text : undefined;
   });
-  const missing = files.filter((_, i) => reused[i] === undefined);
+  const cached = files.map((f, i) => reused[i] ?? readCached(digestOf(f.dot, version)));
+  const missing = files.filter((_, i) => cached[i] === undefined);
   const drawn = missing.length ? renderSvgs(missing.map((f) => f.dot)) : [];
   let next = 0;
-  return files.map((f, i) => ({ path: f.path, content: reused[i] ?? withMark(drawn[next++], marks[i]) }));
+  return files.map((f, i) => {
+    if (cached[i] !== undefined) return { path: f.path, content: cached[i]! };
+    const content = withMark(drawn[next++], marks[i]);
+    writeCached(digestOf(f.dot, version), content);
+    return { path: f.path, content };
+  });
+}
+
+const cacheFile = (digest: string) => path.join(cacheRoot(), 'pictures', `${digest}.svg`);
+
+function readCached(digest: string): string | undefined {
+  try {
+    return fs.readFileSync(cacheFile(digest), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCached(digest: string, svg: string): void {
+  try {
+    writeFileAtomic(cacheFile(digest), svg);
+  } catch {
+    // a cache that cannot be written only costs time on the next run
+  }
 }
 
 /** Renders DOT texts to SVG texts; throws with Graphviz's messages on a bad graph. */

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chartVersion, loadVersions } from '../config/versions';
 import { repoRoot } from '../lib/repo-root';
-import { cacheRoot, writeFileAtomic } from '../lib/validate/charts/cache';
+import { cacheRoot, writeFileAtomic } from '../lib/user-cache';
 import { archiveName, ChartRef, ChartUnavailable, locateChart, pullChart } from '../lib/validate/charts/chart-archive';
 import { bundledHelm, HELM_SHA256, HELM_VERSION, helmBinary, helmEnv, helmVersion, readZipEntry, ToolUnavailable } from '../lib/validate/charts/helm-binary';
 import { renderChart, RenderRequest } from '../lib/validate/charts/render';

@@ -9,7 +9,8 @@ import { Resvg } from '@resvg/resvg-js';
 import { environments } from '../config/model';
 import { PictureBuilder } from '../app/picture-graph';
 import { pictureDot } from '../app/picture-dot';
-import { renderDots } from '../app/picture-render';
+import { renderDots, renderSvgs } from '../app/picture-render';
+import { cacheRoot } from '../lib/user-cache';
 import { PICTURES_DIR } from '../app/pictures';
 import { fixtureTree, parsedConfig, readManifests, tmpDir } from './helpers';
 
@@ -152,8 +153,14 @@ describe('PictureBuilder', () => {
   test('the same graph gives the same SVG; an unchanged graph is reused, a changed one drawn again', () => {
     const dot = pictureDot(new PictureBuilder('t', objects, new Set()).connections().build());
     const dir = tmpDir('pictures-');
+    // Graphviz itself is deterministic: two drawings of one graph are the same bytes.
+    const [a] = renderSvgs([dot]);
+    expect(renderSvgs([dot])[0]).toBe(a);
     const [first] = renderDots([{ path: 'p.svg', dot }]);
     expect(first.content).toContain('<svg');
+    // Kept in the per-user cache by digest, so a later synthesis elsewhere need not draw it again.
+    const cached = fs.readdirSync(path.join(cacheRoot(), 'pictures')).map((f) => fs.readFileSync(path.join(cacheRoot(), 'pictures', f), 'utf8'));
+    expect(cached).toContain(first.content);
     expect(renderDots([{ path: 'p.svg', dot }])[0].content).toBe(first.content);
     fs.writeFileSync(path.join(dir, 'p.svg'), `${first.content}<!-- kept -->`);
     expect(renderDots([{ path: 'p.svg', dot }], dir)[0].content).toContain('<!-- kept -->');

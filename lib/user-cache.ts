@@ -1,4 +1,4 @@
-/** The per-user cache behind chart rendering (helm binary, pulled charts, renders), and writing into it safely. */
+/** The per-user cache (the helm binary, pulled charts, chart renders, compiled validators, drawn pictures), and writing into it safely. */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
