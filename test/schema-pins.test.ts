@@ -80,3 +80,36 @@ describe('the repository’s pins', () => {
     });
   });
 });
+
+describe('archiveAppVersion', () => {
+  /** A gzipped tar of the given entries, as `helm package` lays one out. */
+  function archive(entries: [string, string | Buffer][]): string {
+    const blocks: Buffer[] = [];
+    for (const [name, content] of entries) {
+      const body = Buffer.from(content);
+      const header = Buffer.alloc(512);
+      header.write(name, 0, 'utf8');
+      header.write(body.length.toString(8).padStart(11, '0'), 124, 'ascii');
+      blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+    }
+    blocks.push(Buffer.alloc(1024));
+    const file = path.join(fs.mkdtempSync(path.join(require('os').tmpdir(), 'archive-')), 'c.tgz');
+    fs.writeFileSync(file, require('zlib').gzipSync(Buffer.concat(blocks)));
+    return file;
+  }
+
+  test('reads Chart.yaml from the start of the archive, or from the whole when it comes after large files', () => {
+    expect(archiveAppVersion(archive([['c/Chart.yaml', 'name: c\nappVersion: "v1.2.3"\n']]))).toBe('v1.2.3');
+    // Random bytes do not compress: Chart.yaml lies beyond the first 64 KiB of the archive.
+    const noise = require('crypto').randomBytes(200 * 1024);
+    expect(
+      archiveAppVersion(
+        archive([
+          ['c/templates/blob', noise],
+          ['c/Chart.yaml', 'appVersion: 4.5.6\n'],
+        ]),
+      ),
+    ).toBe('4.5.6');
+    expect(archiveAppVersion(archive([['c/values.yaml', 'a: 1\n']]))).toBeUndefined();
+  });
+});

@@ -69,7 +69,13 @@ function namespaceLabels(objects: readonly SourceDocument[]): Map<string, Record
   return out;
 }
 
-const evaluate = (expression: string, vars: Record<string, unknown>): unknown => env.parse(expression)(vars);
+const parsed = new Map<string, ReturnType<typeof env.parse>>();
+/** Each expression is parsed once: every policy is evaluated on every pod template. */
+function evaluate(expression: string, vars: Record<string, unknown>): unknown {
+  let program = parsed.get(expression);
+  if (!program) parsed.set(expression, (program = env.parse(expression)));
+  return program(vars);
+}
 
 export function checkAdmission(objects: readonly SourceDocument[]): Finding[] {
   const bindings = policiesOf(objects);

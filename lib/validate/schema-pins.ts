@@ -87,9 +87,18 @@ export function schemaPinProblems(charts: readonly PinnedChart[], importUrls: re
   return problems;
 }
 
-/** `appVersion` of a Helm chart archive (`<chart>/Chart.yaml` in a gzipped tar). */
+/**
+ * `appVersion` of a Helm chart archive (`<chart>/Chart.yaml` in a gzipped tar). `helm package` writes
+ * Chart.yaml first, so the start of the archive is inflated first (a truncated stream, flushed), and
+ * the whole archive only when Chart.yaml is not in it: the largest pinned archive took 18 ms whole.
+ */
 export function archiveAppVersion(file: string): string | undefined {
-  const tar = zlib.gunzipSync(fs.readFileSync(file));
+  const archive = fs.readFileSync(file);
+  const head = zlib.gunzipSync(archive.subarray(0, 64 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return chartYamlAppVersion(head) ?? chartYamlAppVersion(zlib.gunzipSync(archive));
+}
+
+function chartYamlAppVersion(tar: Buffer): string | undefined {
   for (let offset = 0; offset + 512 <= tar.length;) {
     const name = tar.toString('utf8', offset, offset + 100).replace(/\0.*$/s, '');
     if (!name) break;
@@ -101,6 +110,7 @@ export function archiveAppVersion(file: string): string | undefined {
       8,
     );
     if (/^[^/]+\/Chart\.yaml$/.test(name)) {
+      if (offset + 512 + size > tar.length) return undefined;
       const text = tar.toString('utf8', offset + 512, offset + 512 + size);
       return /^appVersion:\s*["']?([^"'\s]+)/m.exec(text)?.[1];
     }
