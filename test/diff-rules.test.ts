@@ -95,9 +95,16 @@ describe('exposure', () => {
     ]);
     // With the namespace gone, nothing is left to protect.
     expect(flags(policy([fromPods('edge')]), undefined)).toEqual([]);
-    expect(flags(undefined, policy([fromPods('edge')]), { before: [other], after: [other] })).toEqual([
+    // Where a policy already isolates the pods, a new one with allows widens what reaches them ...
+    const deny = { ...policy(undefined, 'default-deny'), spec: { podSelector: {}, policyTypes: ['Ingress'] } };
+    expect(flags(undefined, policy([fromPods('edge')]), { before: [other, deny], after: [other, deny] })).toEqual([
       'exposure:network-policy-added: a new policy in an existing namespace: it allows (1 ingress rule(s))',
     ]);
+    // ... in a namespace without any policy, the first ones isolate its pods: less exposure, no flag;
+    // so does a first egress policy where only ingress was isolated.
+    expect(flags(undefined, policy([fromPods('edge')]), { before: [other], after: [other] })).toEqual([]);
+    const egress = { ...policy(undefined, 'to-api'), spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 6443 }] }] } };
+    expect(flags(undefined, egress, { before: [other, deny], after: [other, deny] })).toEqual([]);
     expect(flags(policy([fromPods('edge')]), policy([fromPods('edge'), {}]))).toEqual([
       'exposure:network-policy-widened: new or changed: 1 ingress rule(s) (from anywhere)',
     ]);

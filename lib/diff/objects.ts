@@ -20,6 +20,11 @@ export interface TreeFacts {
   readonly newNamespaces: ReadonlySet<string>;
   /** Namespaces that held an object in the old tree. */
   readonly oldNamespaces: ReadonlySet<string>;
+  /**
+   * Per namespace, the directions (Ingress, Egress) some NetworkPolicy of the old tree isolated:
+   * only in an isolated direction does a new policy's allow widen anything.
+   */
+  readonly oldIsolation: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export type ObjectRule = (pair: ObjectPair) => Risk[];

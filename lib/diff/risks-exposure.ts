@@ -75,10 +75,11 @@ function networkPolicies({ prev, next, trees }: ObjectPair): Risk[] {
   }
   if (!next || !isPolicy(next)) return [];
   if (!prev) {
-    const rules = [...(next.spec?.ingress ?? []), ...(next.spec?.egress ?? [])];
-    return trees.oldNamespaces.has(ns) && rules.length
-      ? [{ id: 'exposure:network-policy-added', reason: `a new policy in an existing namespace: it ${policyEffect(next)}` }]
-      : [];
+    // Policies only add allows to pods some policy already isolates in that direction: elsewhere the
+    // first policies isolate the pods (less exposure, not more).
+    const isolated = trees.oldIsolation.get(ns) ?? new Set<string>();
+    const rules = [...(isolated.has('Ingress') ? (next.spec?.ingress ?? []) : []), ...(isolated.has('Egress') ? (next.spec?.egress ?? []) : [])];
+    return rules.length ? [{ id: 'exposure:network-policy-added', reason: `a new policy in an existing namespace: it ${policyEffect(next)}` }] : [];
   }
   const changed: string[] = [];
   if (JSON.stringify(prev.spec?.podSelector ?? {}) !== JSON.stringify(next.spec?.podSelector ?? {})) changed.push('its podSelector');

@@ -72,6 +72,7 @@ export function riskFlags(
     oldHostnames: new Set(before.flatMap((d) => hostnamesOf(d.object))),
     newNamespaces: namespaces(after),
     oldNamespaces: namespaces(before),
+    oldIsolation: isolation(before),
   };
   for (const { prev, next } of pairs.values()) {
     for (const rule of OBJECT_RULES) {
@@ -97,6 +98,23 @@ function cmp(a: string, b: string): number {
 function label(object: any): string {
   const namespace = object?.metadata?.namespace;
   return `${object?.kind} ${typeof namespace === 'string' ? `${namespace}/` : ''}${object?.metadata?.name}`;
+}
+
+/** The directions a policy isolates: its policyTypes, or Ingress (and Egress with egress rules) when unset, as the API defaults them. */
+export function policyDirections(policy: any): string[] {
+  const types = policy?.spec?.policyTypes;
+  if (Array.isArray(types)) return types;
+  return ['Ingress', ...(policy?.spec?.egress ? ['Egress'] : [])];
+}
+
+function isolation(docs: readonly SourceDocument[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const d of docs) {
+    if (d.object?.kind !== 'NetworkPolicy') continue;
+    const ns = d.object.metadata?.namespace;
+    out.set(ns, new Set([...(out.get(ns) ?? []), ...policyDirections(d.object)]));
+  }
+  return out;
 }
 
 function namespaces(docs: readonly SourceDocument[]): Set<string> {
