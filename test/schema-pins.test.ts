@@ -2,8 +2,11 @@
  * The pins and the CRD schemas agree (lib/validate/schema-pins.ts): every chart of
  * config/versions.yaml installs the release whose CRDs schemas/ and imports/ were made from.
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { loadVersions, manifestPin } from '../config/versions';
 import { locateChart } from '../lib/validate/charts/chart-archive';
 import { archiveAppVersion, crdTags, SCHEMA_PIN_RULES, schemaPinProblems } from '../lib/validate/schema-pins';
@@ -93,15 +96,15 @@ describe('archiveAppVersion', () => {
       blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
     }
     blocks.push(Buffer.alloc(1024));
-    const file = path.join(fs.mkdtempSync(path.join(require('os').tmpdir(), 'archive-')), 'c.tgz');
-    fs.writeFileSync(file, require('zlib').gzipSync(Buffer.concat(blocks)));
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'archive-')), 'c.tgz');
+    fs.writeFileSync(file, zlib.gzipSync(Buffer.concat(blocks)));
     return file;
   }
 
   test('reads Chart.yaml from the start of the archive, or from the whole when it comes after large files', () => {
     expect(archiveAppVersion(archive([['c/Chart.yaml', 'name: c\nappVersion: "v1.2.3"\n']]))).toBe('v1.2.3');
     // Random bytes do not compress: Chart.yaml lies beyond the first 64 KiB of the archive.
-    const noise = require('crypto').randomBytes(200 * 1024);
+    const noise = randomBytes(200 * 1024);
     expect(
       archiveAppVersion(
         archive([
