@@ -3,6 +3,7 @@
  * never runs in place of ours), and `npm run import` keeps imports/ whole when it fails.
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CONFIG_FILE, readTree, ROOT, tmpDir } from './helpers';
@@ -20,6 +21,22 @@ describe('scripts/run.js', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('written from');
     expect(node(['scripts/run.js', path.join(dir, 'main.ts')]).stdout).toBe('the other app\n');
+  });
+
+  test('the bundle runs through a code cache named by its content, so a rebuilt bundle of the same length never runs stale code', () => {
+    const dir = tmpDir();
+    const entry = path.join(dir, 'entry.ts');
+    fs.writeFileSync(entry, "console.log('aaa');\n");
+    expect(node(['scripts/run.js', entry]).stdout).toBe('aaa\n');
+    // The runner's folder for an entry outside the repository: named by a digest of its path.
+    const folder = path.join(ROOT, '.build', `external-${createHash('sha256').update(entry).digest('hex').slice(0, 16)}`);
+    const caches = () => fs.readdirSync(folder).filter((f) => f.startsWith('entry.js.v8-'));
+    expect(caches()).toHaveLength(1);
+    expect(node(['scripts/run.js', entry]).stdout).toBe('aaa\n');
+    // Same length, other content: a cache keyed by the file name alone would print aaa.
+    fs.writeFileSync(entry, "console.log('bbb');\n");
+    expect(node(['scripts/run.js', entry]).stdout).toBe('bbb\n');
+    expect(caches()).toHaveLength(1);
   });
 
   test('a changed input rebuilds the bundle', () => {
