@@ -30,7 +30,7 @@ import { previewNamespacePattern } from '../lib/names';
 import { LoggingTier } from '../charts/logging-tier';
 import { MonitoringStack } from '../charts/monitoring-stack';
 import { Namespaces } from '../charts/namespaces';
-import { RegistryAllowlistPolicy, UNRESTRICTED_NAMESPACES } from '../charts/registry-policy';
+import { RegistryAllowlistPolicy } from '../charts/registry-policy';
 import { allowImages, imageAllowlistsOf, imageRepository } from '../lib/image-allowlist';
 import { SealedSecretsController } from '../charts/sealed-secrets';
 import { NamespaceBounds } from '../charts/namespace-bounds';
@@ -214,7 +214,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const envAllowlists = imageAllowlistsOf(...units.filter((u) => u.app !== cluster && u.app !== bootstrap).map((u) => u.app));
   new RegistryAllowlistPolicy(cluster, '12-admission', {
     allowedRegistries: [...new Set([...config.platform.allowedRegistries, ...envAllowlists.flatMap((a) => a.images)])],
-    namespaces: imageAllowlistsOf(cluster).filter((a) => !(a.namespace in UNRESTRICTED_NAMESPACES)),
+    namespaces: imageAllowlistsOf(cluster),
   });
   new GitOps(cluster, '10-gitops', {
     repo: config.gitops,

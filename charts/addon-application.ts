@@ -2,6 +2,7 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../imports/argoproj.io';
 import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
+import { sourceRepoURL } from '../lib/chart-source';
 import { ChartPin } from '../lib/contracts';
 import { allowImages } from '../lib/image-allowlist';
 
@@ -98,9 +99,10 @@ export class AddonApplication extends Construct {
     const syncOptions = [...(props.createNamespace ? [SYNC_OPTION.createNamespace] : []), ...(props.serverSideApply ? [SYNC_OPTION.serverSideApply] : [])];
     const values = props.values && Object.keys(props.values).length ? { valuesObject: props.values } : {};
     // Argo CD 3.1+ reads OCI Helm charts natively from `oci://<registry>/<repo>/<chart>` with path ".".
+    const helm = { releaseName: props.name, ...values };
     const source = chart.repoURL.startsWith('oci://')
-      ? { repoUrl: `${chart.repoURL}/${chart.chart}`, path: '.', targetRevision: chart.version, helm: { releaseName: props.name, ...values } }
-      : { repoUrl: chart.repoURL, chart: chart.chart, targetRevision: chart.version, helm: { releaseName: props.name, ...values } };
+      ? { repoUrl: sourceRepoURL(chart), path: '.', targetRevision: chart.version, helm }
+      : { repoUrl: sourceRepoURL(chart), chart: chart.chart, targetRevision: chart.version, helm };
     this.application = new Application(this, 'Resource', {
       metadata: {
         ...props.metadata,

@@ -8,13 +8,11 @@
  */
 import { Construct } from 'constructs';
 import { AppProject } from '../imports/argoproj.io';
+import { sourceRepoURL } from '../lib/chart-source';
 import { ChartPin, GitRepository } from '../lib/contracts';
 import { ADDON_PROJECT, ARGOCD_NAMESPACE, GroupKind } from './addon-application';
 
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
-
-/** The repository an Argo CD source names for a chart pin (OCI charts are a repository of their own). */
-export const chartSourceRepo = (c: ChartPin): string => (c.repoURL.startsWith('oci://') ? `${c.repoURL}/${c.chart}` : c.repoURL);
 
 export interface PlatformProjectProps {
   /** The add-on charts; their repositories are the project's only sources. */
@@ -33,7 +31,7 @@ export class PlatformProject extends Construct {
       metadata: { name: ADDON_PROJECT, namespace: ARGOCD_NAMESPACE },
       spec: {
         description: 'The pinned add-on charts (config/versions.yaml): their chart repositories and namespaces only',
-        sourceRepos: [...new Set(props.charts.map(chartSourceRepo))].sort(),
+        sourceRepos: [...new Set(props.charts.map(sourceRepoURL))].sort(),
         destinations: [...new Set(props.namespaces)].sort().map((namespace) => ({ server: IN_CLUSTER, namespace })),
         clusterResourceWhitelist: props.clusterKinds.map((k) => ({ group: k.group, kind: k.kind })),
       },

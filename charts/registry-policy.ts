@@ -49,7 +49,7 @@ export interface RegistryAllowlistPolicyProps {
    * @default - every namespace with the `platform.campus/environment` label (the app namespaces)
    */
   readonly namespaceLabel?: string;
-  /** The platform's own namespaces and the image repositories each may run. @default - none */
+  /** The platform's own namespaces and the image repositories each may run (those in UNRESTRICTED_NAMESPACES get no policy). @default - none */
   readonly namespaces?: readonly NamespaceImages[];
 }
 
@@ -93,7 +93,7 @@ export class RegistryAllowlistPolicy extends PlatformChart {
     this.policy(REGISTRY_POLICY, registryValidations(props.allowedRegistries), {
       namespaceSelector: { matchExpressions: [{ key: props.namespaceLabel ?? LABEL.environment, operator: 'Exists' }] },
     });
-    for (const { namespace, images } of props.namespaces ?? []) {
+    for (const { namespace, images } of (props.namespaces ?? []).filter((n) => !(n.namespace in UNRESTRICTED_NAMESPACES))) {
       if (images.length === 0) throw new Error(`RegistryAllowlistPolicy: namespace ${namespace}: expected at least one image repository`);
       // The API server labels every namespace with its name, so this binds the namespace whoever created it.
       this.policy(namespaceImagePolicy(namespace), registryValidations(images, `allowed in namespace ${namespace}`), {

@@ -1,9 +1,14 @@
-/** Which Helm chart an Argo CD Application source installs: the one reading of it the validator and the egress list share. */
+/** Which Helm chart an Argo CD Application source installs, and the source that names a chart: the one reading of it the constructs, the validator and the egress list share. */
 
 export interface ChartSource {
   readonly repoURL: string;
   readonly chart: string;
   readonly version: string;
+}
+
+/** The `repoURL` an Application's source names for a chart: an OCI chart is a repository of its own (`oci://<registry>/<repo>/<chart>`). */
+export function sourceRepoURL(chart: { readonly repoURL: string; readonly chart: string }): string {
+  return chart.repoURL.startsWith('oci://') ? `${chart.repoURL}/${chart.chart}` : chart.repoURL;
 }
 
 /** `chart` with an HTTP `repoURL`, or an OCI `repoURL` ending in the chart name with `path: .` (Argo CD 3.1+). */

@@ -101,7 +101,7 @@ function label(object: any): string {
 }
 
 /** The directions a policy isolates: its policyTypes, or Ingress (and Egress with egress rules) when unset, as the API defaults them. */
-export function policyDirections(policy: any): string[] {
+function policyDirections(policy: any): string[] {
   const types = policy?.spec?.policyTypes;
   if (Array.isArray(types)) return types;
   return ['Ingress', ...(policy?.spec?.egress ? ['Egress'] : [])];
