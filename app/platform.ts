@@ -33,8 +33,7 @@ import { Namespaces } from '../charts/namespaces';
 import { RegistryAllowlistPolicy } from '../charts/registry-policy';
 import { allowImages, imageAllowlistsOf, imageRepository } from '../lib/image-allowlist';
 import { SealedSecretsController } from '../charts/sealed-secrets';
-import { NamespaceBounds } from '../charts/namespace-bounds';
-import { amount, namespaceDemand, Demand, cpuQuantity, memoryQuantity } from '../lib/namespace-demand';
+import { boundNamespaces } from './namespace-quotas';
 import { SealedTree } from '../lib/sealed-files';
 import { PlatformChart } from '../lib/platform-chart';
 import { RookStorage, RookStorageOptions } from '../charts/rook-storage';
@@ -334,47 +333,4 @@ function sealedSecretsChart(app: App, objects: readonly Record<string, any>[]): 
   const chart = new PlatformChart(app, '05-sealed-secrets');
   for (const o of objects) new ApiObject(chart, `${o.metadata.namespace}-${o.metadata.name}`, o as any);
   return chart;
-}
-
-/** Headroom of a namespace's quota over its peak demand: a restart, a manual Job or a debug pod fits. */
-const QUOTA_HEADROOM = { owned: 2, preview: 1.25 } as const;
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler']);
-
-/** A LimitRange and a ResourceQuota for each app namespace of an environment, sized from its workloads. */
-function boundNamespaces(app: App, namespaces: Namespaces, appEnvs: readonly AppEnvironment[]): void {
-  const objects = app.node
-    .findAll()
-    .filter((c): c is ApiObject => c instanceof ApiObject && WORKLOAD_KINDS.has(c.kind))
-    .map((o) => o.toJson());
-  const demand = namespaceDemand(objects);
-  for (const appEnv of appEnvs) {
-    const peak = demand.get(appEnv.namespace) ?? { cpuMilli: 0, memoryBytes: 0, memoryLimitBytes: 0 };
-    const scaled = (factor: number): Demand => ({
-      cpuMilli: peak.cpuMilli * factor,
-      memoryBytes: peak.memoryBytes * factor,
-      memoryLimitBytes: peak.memoryLimitBytes * factor,
-    });
-    let quota = scaled(appEnv.kind === 'preview' ? QUOTA_HEADROOM.preview : QUOTA_HEADROOM.owned);
-    const configured = appEnv.kind === 'preview' ? appEnv.config.environments.previews?.quota : undefined;
-    if (configured) {
-      const cpuMilli = amount(configured.cpu, 1000);
-      const memoryBytes = amount(configured.memory, 1);
-      const field = `apps.${appEnv.app}.environments.previews.quota`;
-      if (cpuMilli < peak.cpuMilli)
-        throw new Error(
-          `${field}.cpu: expected at least ${cpuQuantity(peak.cpuMilli)}, what ${appEnv.namespace} requests at its peak (rollout surge included), found ${configured.cpu}`,
-        );
-      if (memoryBytes < peak.memoryBytes)
-        throw new Error(
-          `${field}.memory: expected at least ${memoryQuantity(peak.memoryBytes)}, what ${appEnv.namespace} requests at its peak (rollout surge included), found ${configured.memory}`,
-        );
-      // Memory limits get the same headroom over the workloads' own limits as the requests have.
-      quota = {
-        cpuMilli,
-        memoryBytes,
-        memoryLimitBytes: Math.max(peak.memoryLimitBytes, peak.memoryLimitBytes * (memoryBytes / Math.max(peak.memoryBytes, 1))),
-      };
-    }
-    new NamespaceBounds(namespaces, `Bounds-${appEnv.namespace}`, { namespace: appEnv.namespace, quota });
-  }
 }
