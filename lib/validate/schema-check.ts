@@ -6,8 +6,20 @@
 import Ajv, { _, ErrorObject, ValidateFunction } from 'ajv';
 import { childPath, finding, Finding, groupVersion, SourceDocument } from './document';
 import { SchemaStore } from './schema-store';
+import { reachableSchema, SchemaDefinitions } from './schema-shape';
 import { cachedValidator, digest, RUNTIME_MODULE } from './validator-cache';
-import { FORMATS, goRegExp, OBJECT_META, QUANTITY_PATTERN, strictCrdSchema, strictDefinitions, TRANSFORM_SOURCE } from './schema-transform';
+import {
+  FORMATS,
+  goRegExp,
+  OBJECT_META,
+  QUANTITY_PATTERN,
+  shareRepeatedSubschemas,
+  strictBuiltinSchema,
+  strictCrdSchema,
+  strictDefinitions,
+  STRICT_REPLACEMENTS,
+  TRANSFORM_SOURCE,
+} from './schema-transform';
 
 /**
  * Our ajv options (besides formats and the regexp engine, which TRANSFORM_SOURCE covers). Without the
@@ -27,53 +39,93 @@ class Validators {
   private readonly ajvs = new Map<string, Ajv>();
   private readonly digests = new Map<string, string>();
   private readonly kindIndexes = new Map<string, Map<string, string>>();
-  private readonly compiled = new Map<string, ValidateFunction | undefined>();
+  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly resolvable = new Map<string, SchemaDefinitions>();
+  private readonly byInstances = new WeakMap<readonly unknown[], Map<string, ValidateFunction | undefined>>();
   readonly versions: string[];
 
   constructor(private readonly store: SchemaStore) {
     this.versions = [...store.kubernetes.keys()];
   }
 
-  /** The validator of a built-in kind in one Kubernetes version; undefined if that version does not serve it. */
-  builtin(version: string, gvk: string): ValidateFunction | undefined {
-    return this.memo(`${version} ${gvk}`, () => {
-      const definition = this.kindIndex(version).get(gvk);
-      if (!definition) return undefined;
-      const key = digest(this.rawDigest(version), definition);
-      return cachedValidator(
-        () => this.ajv(version),
-        AJV_OPTIONS_TAG,
-        key,
-        (ajv) => ajv.compile({ $ref: `${version}#/definitions/${definition}` }),
-      );
-    });
+  /**
+   * The validator of a built-in kind in one Kubernetes version for these documents of that kind
+   * (schema-shape.ts); undefined if that version does not serve the kind.
+   */
+  builtin(version: string, gvk: string, instances: readonly unknown[]): ValidateFunction | undefined {
+    return this.forInstances(instances, `${version} ${gvk}`, () => this.makeBuiltin(version, gvk, instances));
+  }
+
+  private makeBuiltin(version: string, gvk: string, instances: readonly unknown[]): ValidateFunction | undefined {
+    const definition = this.kindIndex(version).get(gvk);
+    if (!definition) return undefined;
+    return this.compile(version, reachableSchema({ $ref: `#/definitions/${definition}` }, instances, this.definitions(version)));
   }
 
   /** The validator of a CRD kind; its `metadata` is checked as the newest Kubernetes version's ObjectMeta. */
-  crd(gvk: string): ValidateFunction | undefined {
-    return this.memo(`crd ${gvk}`, () => {
-      const crd = this.store.crds.get(gvk);
-      if (!crd) return undefined;
-      const newest = this.versions[this.versions.length - 1];
-      const key = digest(this.rawDigest(newest), JSON.stringify(crd.schema));
-      return cachedValidator(
-        () => this.ajv(newest),
-        AJV_OPTIONS_TAG,
-        key,
-        (ajv) => ajv.compile(strictCrdSchema(crd.schema, `${newest}#/definitions/${OBJECT_META}`)),
-      );
-    });
+  crd(gvk: string, instances: readonly unknown[]): ValidateFunction | undefined {
+    return this.forInstances(instances, `crd ${gvk}`, () => this.makeCrd(gvk, instances));
   }
 
-  private memo(key: string, make: () => ValidateFunction | undefined): ValidateFunction | undefined {
-    if (!this.compiled.has(key)) this.compiled.set(key, make());
-    return this.compiled.get(key);
+  private makeCrd(gvk: string, instances: readonly unknown[]): ValidateFunction | undefined {
+    const crd = this.store.crds.get(gvk);
+    if (!crd) return undefined;
+    const newest = this.versions[this.versions.length - 1];
+    // Cut the CRD's own schema, make it strict, then cut the ObjectMeta references that adds.
+    const strict = strictCrdSchema(reachableSchema(crd.schema, instances), `#/definitions/${OBJECT_META}`);
+    return this.compile(newest, shareRepeatedSubschemas(reachableSchema(strict, instances, this.definitions(newest))));
   }
 
   /**
-   * A cached validator's key part for a Kubernetes version: its definitions as published and our
-   * transformation of them (TRANSFORM_SOURCE), so the warm path never transforms anything.
+   * The validator of a strict schema, from the disk cache when it is there. A schema that refers to
+   * a version's definitions (only where a definition holds itself) is keyed by them too; the others
+   * are self-contained, and the same validator serves every version whose cut is the same.
    */
+  private compile(version: string, schema: any): ValidateFunction {
+    const text = JSON.stringify(schema);
+    const refersToDefinitions = text.includes(`"${version}#/definitions/`);
+    const key = refersToDefinitions ? digest(this.rawDigest(version), text) : digest(text);
+    return this.memo(key, () =>
+      cachedValidator(
+        () => this.ajv(refersToDefinitions ? version : undefined),
+        AJV_OPTIONS_TAG,
+        key,
+        (ajv) => ajv.compile(schema),
+      ),
+    );
+  }
+
+  /** A version's strict definitions, each made strict when a cut first reaches it. */
+  private definitions(version: string): SchemaDefinitions {
+    let value = this.resolvable.get(version);
+    if (!value) {
+      const raw = this.store.kubernetes.get(version)!;
+      const strict = new Map<string, unknown>();
+      const definition = (name: string): unknown => {
+        if (!strict.has(name)) strict.set(name, STRICT_REPLACEMENTS[name] ?? (name in raw ? strictBuiltinSchema(raw[name]) : undefined));
+        return strict.get(name);
+      };
+      value = { definition, refBase: `${version}#/definitions/` };
+      this.resolvable.set(version, value);
+    }
+    return value;
+  }
+
+  /** Each document of a group asks for its kind's validator: the group's schema is cut once. */
+  private forInstances(instances: readonly unknown[], key: string, make: () => ValidateFunction | undefined): ValidateFunction | undefined {
+    let byKey = this.byInstances.get(instances);
+    if (!byKey) this.byInstances.set(instances, (byKey = new Map()));
+    if (!byKey.has(key)) byKey.set(key, make());
+    return byKey.get(key);
+  }
+
+  private memo(key: string, make: () => ValidateFunction): ValidateFunction {
+    let validate = this.compiled.get(key);
+    if (!validate) this.compiled.set(key, (validate = make()));
+    return validate;
+  }
+
+  /** A cached validator's key part for a Kubernetes version: its definitions as published and our transformation of them. */
   private rawDigest(version: string): string {
     let value = this.digests.get(version);
     if (value === undefined) {
@@ -83,14 +135,16 @@ class Validators {
     return value;
   }
 
-  private ajv(version: string): Ajv {
-    let ajv = this.ajvs.get(version);
+  /** An Ajv instance; with a version, one that holds that version's strict definitions for references into them. */
+  private ajv(version: string | undefined): Ajv {
+    const tag = version ?? '';
+    let ajv = this.ajvs.get(tag);
     if (!ajv) {
       // `source` keeps the generated code for the disk cache; formats come from the runtime module by name.
       const code = { ...AJV_CODE_OPTIONS, regExp: goRegExp, formats: _`require(${RUNTIME_MODULE}).FORMATS` };
       ajv = new Ajv({ ...AJV_OPTIONS, formats: FORMATS, code });
-      ajv.addSchema({ $id: version, definitions: strictDefinitions(this.store.kubernetes.get(version)!) });
-      this.ajvs.set(version, ajv);
+      if (version) ajv.addSchema({ $id: version, definitions: strictDefinitions(this.store.kubernetes.get(version)!) });
+      this.ajvs.set(tag, ajv);
     }
     return ajv;
   }
@@ -116,7 +170,17 @@ const validatorsByStore = new WeakMap<SchemaStore, Validators>();
 export function checkSchemas(docs: readonly SourceDocument[], store: SchemaStore): Finding[] {
   let validators = validatorsByStore.get(store);
   if (!validators) validatorsByStore.set(store, (validators = new Validators(store)));
-  return docs.flatMap((doc) => [...checkDocument(doc, validators!, store.location), ...checkNames(doc)]);
+  const byKind = new Map<string, unknown[]>();
+  for (const doc of docs) {
+    const key = `${doc.object.apiVersion}\0${doc.object.kind}`;
+    const group = byKind.get(key) ?? [];
+    group.push(doc.object);
+    byKind.set(key, group);
+  }
+  return docs.flatMap((doc) => [
+    ...checkDocument(doc, validators!, store.location, byKind.get(`${doc.object.apiVersion}\0${doc.object.kind}`)!),
+    ...checkNames(doc),
+  ]);
 }
 
 /**
@@ -136,13 +200,13 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-function checkDocument(doc: SourceDocument, validators: Validators, location: string): Finding[] {
+function checkDocument(doc: SourceDocument, validators: Validators, location: string, sameKind: readonly unknown[]): Finding[] {
   const { apiVersion, kind } = doc.object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [finding(doc, '', 'apiVersion and kind must be set')];
   const { group, version } = groupVersion(apiVersion);
   const gvk = `${group}/${version}/${kind}`;
 
-  const crd = validators.crd(gvk);
+  const crd = validators.crd(gvk, sameKind);
   if (crd) return problems(crd, doc.object).map((p) => finding(doc, p.path, p.message));
 
   // What a chart renders targets the cluster's release, not the API level of our own manifests;
@@ -153,7 +217,7 @@ function checkDocument(doc: SourceDocument, validators: Validators, location: st
     : since
       ? validators.versions.filter((v) => compareVersions(v, since) >= 0)
       : validators.versions;
-  const served = versions.filter((v) => validators.builtin(v, gvk));
+  const served = versions.filter((v) => validators.builtin(v, gvk, sameKind));
   if (served.length === 0) {
     return [
       finding(doc, '', `unknown apiVersion/kind "${apiVersion}" ${kind}: not in Kubernetes ${versions.join(', ')} nor in a served CRD version in ${location}`),
@@ -163,7 +227,7 @@ function checkDocument(doc: SourceDocument, validators: Validators, location: st
   // The same problem usually shows in every version; name the versions only when it does not.
   const byProblem = new Map<string, { path: string; message: string; versions: string[] }>();
   for (const v of served) {
-    for (const p of problems(validators.builtin(v, gvk)!, doc.object)) {
+    for (const p of problems(validators.builtin(v, gvk, sameKind)!, doc.object)) {
       const key = `${p.path}\0${p.message}`;
       const entry = byProblem.get(key) ?? { ...p, versions: [] };
       entry.versions.push(v);

@@ -58,18 +58,25 @@ function copyNode(node: any, structural: boolean, child: (sub: any, structural: 
  * and `null` decodes as "unset", so it is accepted wherever a value is.
  */
 export function strictDefinitions(definitions: Record<string, any>): Record<string, any> {
-  const builtin = (node: any): any => {
-    const out = copyNode(node, true, builtin);
-    if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
-    if (typeof out.type === 'string' && !out.enum) out.type = [out.type, 'null'];
-    return out;
-  };
-  const strict = Object.fromEntries(Object.entries(definitions).map(([name, node]) => [name, builtin(node)]));
-  // Both are `oneOf` upstream, which reports every branch; a type list gives one clear error instead.
-  strict[INT_OR_STRING] = { type: ['string', 'integer', 'null'] };
-  strict[QUANTITY] = { type: ['string', 'number', 'null'], pattern: QUANTITY_PATTERN };
-  return strict;
+  return { ...Object.fromEntries(Object.entries(definitions).map(([name, node]) => [name, strictBuiltinSchema(node)])), ...STRICT_REPLACEMENTS };
 }
+
+/** A built-in type's schema (or part of one) made strict; see {@link strictDefinitions}. */
+export function strictBuiltinSchema(node: any): any {
+  const out = copyNode(node, true, strictBuiltinSchema);
+  if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (typeof out.type === 'string' && !out.enum) out.type = [out.type, 'null'];
+  return out;
+}
+
+/**
+ * Definitions replaced rather than transformed, already strict: both are `oneOf` upstream, which
+ * reports every branch; a type list gives one clear error instead.
+ */
+export const STRICT_REPLACEMENTS: Readonly<Record<string, unknown>> = {
+  [INT_OR_STRING]: { type: ['string', 'integer', 'null'] },
+  [QUANTITY]: { type: ['string', 'number', 'null'], pattern: QUANTITY_PATTERN },
+};
 
 /**
  * A CRD version's `openAPIV3Schema` made strict, following the structural-schema rules of the API server:
@@ -107,7 +114,7 @@ export function strictCrdSchema(schema: any, metadataRef: string): any {
   };
   const root = crdNode(schema, true);
   root.properties = objectFields(root.properties);
-  return shareRepeatedSubschemas(root);
+  return root;
 }
 
 /** Sub-schemas smaller than this (as JSON) are cheaper to compile in place than to call. */
@@ -118,7 +125,7 @@ const MIN_SHARED_SIZE = 200;
  * repeat whole subtrees (Argo CD's ApplicationSet holds the Application source schema dozens of times), and
  * compiling them in place takes seconds.
  */
-function shareRepeatedSubschemas(root: any): any {
+export function shareRepeatedSubschemas(root: any): any {
   // Structural keys, built bottom-up: a node's key names its sub-schemas by id, so each node is serialised once.
   const ids = new Map<string, number>();
   const info = new Map<any, { id: number; size: number }>();
@@ -201,6 +208,8 @@ export const TRANSFORM_SOURCE: string = [
   isAnnotation,
   copyNode,
   strictDefinitions,
+  strictBuiltinSchema,
+  JSON.stringify(STRICT_REPLACEMENTS),
   strictCrdSchema,
   shareRepeatedSubschemas,
   mapSubschemas,

@@ -48,7 +48,8 @@ export function cachedValidator(ajv: () => Ajv, optionsTag: string, key: string,
   if (cached) return cached;
   const instance = ajv();
   const validate = compile(instance);
-  writeFileAtomic(file, standaloneCode(instance, validate));
+  // Not flushed (see writeFileAtomic): a copy cut short by a crash lacks the last line and is compiled again.
+  writeFileAtomic(file, standaloneCode(instance, validate) + COMPLETE, 0o644, { durable: false });
   return validate;
 }
 
@@ -63,6 +64,7 @@ function load(file: string): ValidateFunction | undefined {
   } catch {
     return undefined;
   }
+  if (!code.endsWith(COMPLETE)) return undefined;
   const codeCache = `${file.replace(/\.js$/, '')}.v8-${process.versions.v8}`;
   let cachedData: Buffer | undefined;
   try {
@@ -81,6 +83,9 @@ function load(file: string): ValidateFunction | undefined {
   return typeof module.exports === 'function' ? module.exports : undefined;
 }
 
+/** The last line of every cached validator: a file without it was cut short. */
+const COMPLETE = '\n// complete\n';
+
 const pendingCodeCaches = new Map<string, vm.Script>();
 
 /**
@@ -92,7 +97,7 @@ function writeCodeCacheAtExit(script: vm.Script, file: string): void {
     process.once('exit', () => {
       for (const [target, pending] of pendingCodeCaches) {
         try {
-          writeFileAtomic(target, pending.createCachedData());
+          writeFileAtomic(target, pending.createCachedData(), 0o644, { durable: false }); // V8 rejects a damaged code cache
         } catch {
           // a cache that cannot be written only costs time on the next run
         }
