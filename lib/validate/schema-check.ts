@@ -59,7 +59,7 @@ class Validators {
   private makeBuiltin(version: string, gvk: string, instances: readonly unknown[]): ValidateFunction | undefined {
     const definition = this.kindIndex(version).get(gvk);
     if (!definition) return undefined;
-    return this.compile(version, reachableSchema({ $ref: `#/definitions/${definition}` }, instances, this.definitions(version)));
+    return this.compile(version, cutBuiltinSchema(definition, instances, this.definitions(version)));
   }
 
   /** The validator of a CRD kind; its `metadata` is checked as the newest Kubernetes version's ObjectMeta. */
@@ -71,9 +71,7 @@ class Validators {
     const crd = this.store.crds.get(gvk);
     if (!crd) return undefined;
     const newest = this.versions[this.versions.length - 1];
-    // Cut the CRD's own schema, make it strict, then cut the ObjectMeta references that adds.
-    const strict = strictCrdSchema(reachableSchema(crd.schema, instances), `#/definitions/${OBJECT_META}`);
-    return this.compile(newest, shareRepeatedSubschemas(reachableSchema(strict, instances, this.definitions(newest))));
+    return this.compile(newest, cutCrdSchema(crd.schema, instances, this.definitions(newest)));
   }
 
   /**
@@ -95,19 +93,9 @@ class Validators {
     );
   }
 
-  /** A version's strict definitions, each made strict when a cut first reaches it. */
   private definitions(version: string): SchemaDefinitions {
     let value = this.resolvable.get(version);
-    if (!value) {
-      const raw = this.store.kubernetes.get(version)!;
-      const strict = new Map<string, unknown>();
-      const definition = (name: string): unknown => {
-        if (!strict.has(name)) strict.set(name, STRICT_REPLACEMENTS[name] ?? (name in raw ? strictBuiltinSchema(raw[name]) : undefined));
-        return strict.get(name);
-      };
-      value = { definition, refBase: `${version}#/definitions/` };
-      this.resolvable.set(version, value);
-    }
+    if (!value) this.resolvable.set(version, (value = strictDefinitionsOf(this.store, version)));
     return value;
   }
 
@@ -163,6 +151,28 @@ class Validators {
     }
     return index;
   }
+}
+
+/** A version's strict definitions as cuts resolve them, each made strict when a cut first reaches it. */
+export function strictDefinitionsOf(store: SchemaStore, version: string): SchemaDefinitions {
+  const raw = store.kubernetes.get(version)!;
+  const strict = new Map<string, unknown>();
+  const definition = (name: string): unknown => {
+    if (!strict.has(name)) strict.set(name, STRICT_REPLACEMENTS[name] ?? (name in raw ? strictBuiltinSchema(raw[name]) : undefined));
+    return strict.get(name);
+  };
+  return { definition, refBase: `${version}#/definitions/` };
+}
+
+/** The strict schema of a built-in definition, cut to these documents. */
+export function cutBuiltinSchema(definition: string, instances: readonly unknown[], definitions: SchemaDefinitions): any {
+  return reachableSchema({ $ref: `#/definitions/${definition}` }, instances, definitions);
+}
+
+/** The strict schema of a CRD version, cut to these documents: its own schema, then the ObjectMeta references strictness adds. */
+export function cutCrdSchema(schema: unknown, instances: readonly unknown[], definitions: SchemaDefinitions): any {
+  const strict = strictCrdSchema(reachableSchema(schema, instances), `#/definitions/${OBJECT_META}`);
+  return shareRepeatedSubschemas(reachableSchema(strict, instances, definitions));
 }
 
 const validatorsByStore = new WeakMap<SchemaStore, Validators>();
