@@ -11,7 +11,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { repoRoot } from '../lib/repo-root';
-import { cacheRoot, writeFileAtomic } from '../lib/user-cache';
+import { CACHE_BOUNDS, cacheRoot, touchCacheEntry, trimCacheAtExit, writeFileAtomic } from '../lib/user-cache';
 
 export interface DotFile {
   /** Relative to the output folder. */
@@ -55,7 +55,9 @@ const cacheFile = (digest: string) => path.join(cacheRoot(), 'pictures', `${dige
 
 function readCached(digest: string): string | undefined {
   try {
-    return fs.readFileSync(cacheFile(digest), 'utf8');
+    const svg = fs.readFileSync(cacheFile(digest), 'utf8');
+    touchCacheEntry(cacheFile(digest));
+    return svg;
   } catch {
     return undefined;
   }
@@ -64,6 +66,7 @@ function readCached(digest: string): string | undefined {
 function writeCached(digest: string, svg: string): void {
   try {
     writeFileAtomic(cacheFile(digest), svg);
+    trimCacheAtExit(path.dirname(cacheFile(digest)), CACHE_BOUNDS.pictures);
   } catch {
     // a cache that cannot be written only costs time on the next run
   }

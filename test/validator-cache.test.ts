@@ -1,7 +1,8 @@
 /**
  * The compiled-validator cache (lib/validate/validator-cache.ts): a validator loaded from disk finds
  * exactly what a freshly compiled one finds, a damaged entry is compiled again, a changed schema
- * gets its own entry, and the key covers every part of the schema transformation.
+ * gets its own entry, the key covers every part of the schema transformation, and a process that wrote
+ * entries trims the folder to its bound when it exits.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -9,6 +10,7 @@ import * as path from 'path';
 import { checkSchemas } from '../lib/validate/schema-check';
 import { loadSchemaStore, resolveSchemaLocation, SchemaStore } from '../lib/validate/schema-store';
 import { SourceDocument } from '../lib/validate/document';
+import { CACHE_BOUNDS } from '../lib/user-cache';
 import { tmpDir } from './helpers';
 
 const CACHE_HOME = tmpDir('validator-cache-');
@@ -96,10 +98,18 @@ test('a later process loads the validators through V8’s code cache, written wh
       env: { ...process.env, XDG_CACHE_HOME: cache, VALIDATOR_CACHE: '' },
       encoding: 'utf8',
     });
-  const first = run();
+  // A stale entry bigger than the folder's bound, last used long ago: the first process writes, so at its exit the cache is trimmed.
   const dir = path.join(cache, 'campus-platform', 'validators');
+  fs.mkdirSync(dir, { recursive: true });
+  const stale = path.join(dir, 'stale.js');
+  fs.writeFileSync(stale, '');
+  fs.truncateSync(stale, CACHE_BOUNDS.validators + 1); // sparse: takes no disk
+  fs.utimesSync(stale, new Date(0), new Date(0));
+  const first = run();
+  expect(fs.existsSync(stale)).toBe(false);
   const codeCaches = fs.readdirSync(dir).filter((f) => f.includes('.v8-'));
   expect(codeCaches).toEqual([]); // the first process compiled; nothing was loaded, so there is no code cache yet
+  expect(fs.readdirSync(dir).filter((f) => f.endsWith('.js'))).toHaveLength(3); // its own entries kept
   expect(run()).toBe(first);
   expect(fs.readdirSync(dir).filter((f) => f.includes(`.v8-${process.versions.v8}`))).toHaveLength(3);
   expect(run()).toBe(first);

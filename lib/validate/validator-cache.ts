@@ -16,7 +16,7 @@ import * as path from 'path';
 import * as vm from 'vm';
 import Ajv, { ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
-import { cacheRoot, writeFileAtomic } from '../user-cache';
+import { CACHE_BOUNDS, cacheRoot, touchCacheEntry, trimCacheAtExit, writeFileAtomic } from '../user-cache';
 import { FORMATS, goRegExp } from './schema-transform';
 
 /** The module name the generated code requires our formats and regexp adapter from. */
@@ -50,6 +50,7 @@ export function cachedValidator(ajv: () => Ajv, optionsTag: string, key: string,
   const validate = compile(instance);
   // Not flushed (see writeFileAtomic): a copy cut short by a crash lacks the last line and is compiled again.
   writeFileAtomic(file, standaloneCode(instance, validate) + COMPLETE, 0o644, { durable: false });
+  trimCacheAtExit(dir, CACHE_BOUNDS.validators);
   return validate;
 }
 
@@ -77,6 +78,8 @@ function load(file: string): ValidateFunction | undefined {
     const script = new vm.Script(`(function (module, exports, require) {${code}\n})`, { filename: file, cachedData });
     script.runInThisContext()(module, module.exports, runtimeRequire);
     if (!cachedData || script.cachedDataRejected) writeCodeCacheAtExit(script, codeCache);
+    else touchCacheEntry(codeCache);
+    touchCacheEntry(file);
   } catch {
     return undefined; // unreadable (e.g. truncated by a full disk): compile again and overwrite it
   }

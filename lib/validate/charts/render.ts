@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { cacheRoot, writeFileAtomic } from '../../user-cache';
+import { CACHE_BOUNDS, cacheRoot, touchCacheEntry, trimCacheAtExit, writeFileAtomic } from '../../user-cache';
 import { ChartRef, locateChart } from './chart-archive';
 import { helmBinary, helmEnv, helmVersion, withHelmHome } from './helm-binary';
 
@@ -77,6 +77,7 @@ export function renderChart(req: RenderRequest): RenderResult {
   if (seen) return seen;
   const hit = readCachedRender(file);
   if (hit) {
+    touchCacheEntry(file);
     const result = { ...hit, cached: true };
     inProcess.set(file, result);
     return result;
@@ -95,6 +96,7 @@ export function renderChart(req: RenderRequest): RenderResult {
   };
   const text = JSON.stringify(stored);
   writeFileAtomic(file, text);
+  trimCacheAtExit(path.dirname(file), CACHE_BOUNDS.renders);
   // Returned from the stored text, so a fresh render and a cached one are equal to the last value.
   const { format: _format, ...result } = JSON.parse(text) as StoredRender;
   return { ...result, cached: false };
