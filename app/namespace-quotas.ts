@@ -7,6 +7,7 @@ import { NamespaceBounds } from '../charts/namespace-bounds';
 import { Namespaces } from '../charts/namespaces';
 import { AppEnvironment } from '../config/model';
 import { amount, cpuQuantity, Demand, memoryQuantity, namespaceDemand } from '../lib/namespace-demand';
+import { renderedJson } from '../lib/render-once';
 
 /** Headroom of a namespace's quota over its peak demand: a restart, a manual Job or a debug pod fits. */
 const QUOTA_HEADROOM = { owned: 2, preview: 1.25 } as const;
@@ -17,7 +18,7 @@ export function boundNamespaces(app: App, namespaces: Namespaces, appEnvs: reado
   const objects = app.node
     .findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject && WORKLOAD_KINDS.has(c.kind))
-    .map((o) => o.toJson());
+    .map(renderedJson);
   const demand = namespaceDemand(objects);
   for (const appEnv of appEnvs) {
     const peak = demand.get(appEnv.namespace) ?? { cpuMilli: 0, memoryBytes: 0, memoryLimitBytes: 0 };

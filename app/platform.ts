@@ -34,6 +34,7 @@ import { RegistryAllowlistPolicy } from '../charts/registry-policy';
 import { allowImages, imageAllowlistsOf, imageRepository } from '../lib/image-allowlist';
 import { SealedSecretsController } from '../charts/sealed-secrets';
 import { boundNamespaces } from './namespace-quotas';
+import { renderedTree } from '../lib/render-once';
 import { SealedTree } from '../lib/sealed-files';
 import { PlatformChart } from '../lib/platform-chart';
 import { RookStorage, RookStorageOptions } from '../charts/rook-storage';
@@ -166,6 +167,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   ];
   const dataTiers = new Map<string, DataTier>();
   const deployers = new Map<string, Set<string>>();
+  const bounded: { app: App; namespaces: Namespaces; appEnv: AppEnvironment }[] = [];
   // One folder and one Argo CD Application per app environment (dist/<environment>/<app>/), each in its app's project.
   for (const env of envs) {
     for (const appEnv of env.apps) {
@@ -197,8 +199,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       // A migration needs its policies, configuration and database in place: all in the first wave.
       assignSyncWave(stack, ENV_WAVE.prerequisites, ENV_PREREQUISITE_KINDS);
       deployers.set(appEnv.app, (deployers.get(appEnv.app) ?? new Set()).add(stack.deployerGroup));
-      boundNamespaces(app, envNamespaces, [appEnv]);
-      assignSyncWave(envNamespaces, ENV_WAVE.prerequisites);
+      bounded.push({ app, namespaces: envNamespaces, appEnv });
       const envSealed = sealedFor(appEnv, opts.sealed);
       // Decrypted before the migration Job and the workloads that read them.
       if (envSealed.length) assignSyncWave(sealedSecretsChart(app, envSealed), ENV_WAVE.prerequisites);
@@ -237,13 +238,20 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     addons: addonsOf(cluster),
   });
 
+  // The quotas last, sized from the finished workloads: within synthesis's render session the
+  // workloads are rendered once for this and for the writer (lib/render-once.ts).
+  for (const { app, namespaces, appEnv } of bounded) {
+    boundNamespaces(app, namespaces, [appEnv]);
+    assignSyncWave(namespaces, ENV_WAVE.prerequisites);
+  }
+
   // Host bootstrap: cloud-init user-data per host, with the join token and CA keys (dist/hosts/, git-ignored).
   const hostFiles = opts.secrets
     ? new ClusterBootstrap(new App(), 'Bootstrap', {
         cluster: config.cluster,
         kubernetesRelease: versions.kubernetes.release,
         edge: { nodePorts: config.edge.nodePorts, proxyProtocol: config.edge.proxyProtocol },
-        gitopsManifests: argocd.toJson(),
+        gitopsManifests: renderedTree(argocd), // the same objects dist/bootstrap/ holds, rendered once
         repository: { repoURL: config.gitops.repoURL, sshKnownHosts: config.gitops.sshKnownHosts },
         pins: {
           etcdImage: imageVersion(versions, 'etcd'),

@@ -16,6 +16,7 @@ import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
 import { writeAtomically } from '../lib/atomic-write';
 import { CONSTRUCT_INDEX, render, SynthError, UnitSummary } from '../lib/synth-writer';
+import { withRenderSession } from '../lib/render-once';
 import { drainWarnings, warn, Warning } from '../lib/warnings';
 import { environments } from '../config/model';
 import { readSealedTree, SealedFileError, sealedDirFor, SealedTree } from '../lib/sealed-files';
@@ -60,16 +61,20 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const versions = loadVersions();
   const { secrets, hostFilesSkipped } = clusterSecrets(config.cluster.name, opts);
   const sealed = sealedTree(config.cluster.name, opts, secrets);
-  let build;
-  try {
-    build = buildPlatform(config, versions, { secrets, sealed });
-  } catch (err) {
-    // Constructs refuse impossible input eagerly with a plain Error that says what to change;
-    // show it like a failed validation. Anything else (a TypeError) is a bug: keep its stack.
-    if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
-    throw err;
-  }
-  const { files, summaries, objects, index, byUnit } = render(build.units);
+  // One render session for the last construction step and the writer: each object is rendered once (lib/render-once.ts).
+  const { build, rendered } = withRenderSession(() => {
+    let build;
+    try {
+      build = buildPlatform(config, versions, { secrets, sealed });
+    } catch (err) {
+      // Constructs refuse impossible input eagerly with a plain Error that says what to change;
+      // show it like a failed validation. Anything else (a TypeError) is a bug: keep its stack.
+      if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
+      throw err;
+    }
+    return { build, rendered: render(build.units) };
+  });
+  const { files, summaries, objects, index, byUnit } = rendered;
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
   const kinds = new Map(environments(config).flatMap((e) => e.apps.map((a) => [a.namespace, a.kind] as const)));
