@@ -20,6 +20,8 @@ export interface ObjectStoreTarget {
   readonly path?: string;
   /** Secret (in the database's namespace) with keys `accessKeyId` and `secretAccessKey`. */
   readonly credentialsSecret: string;
+  /** Key of that Secret holding the region (AWS needs one). @default - none */
+  readonly regionKey?: string;
 }
 
 export interface PostgresObjectStoreProps {
@@ -55,7 +57,7 @@ export class PostgresObjectStore extends Construct {
     this.credentialsSecret = target.credentialsSecret;
     this.target = target;
     const url = new URL(target.endpoint);
-    this.endpoint = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443) };
+    this.endpoint = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)) };
     const key = (k: string) => ({ name: target.credentialsSecret, key: k });
     new ObjectStore(this, 'Resource', {
       metadata: { name: this.name, namespace, labels: props.labels, annotations: props.protect === false ? {} : { ...PRUNE_PROTECTION } },
@@ -63,7 +65,11 @@ export class PostgresObjectStore extends Construct {
         configuration: {
           destinationPath: `s3://${target.bucket}/${(target.path ?? namespace).replace(/^\/+|\/+$/g, '')}`,
           endpointUrl: target.endpoint,
-          s3Credentials: { accessKeyId: key('accessKeyId'), secretAccessKey: key('secretAccessKey') },
+          s3Credentials: {
+            accessKeyId: key('accessKeyId'),
+            secretAccessKey: key('secretAccessKey'),
+            ...(target.regionKey ? { region: key(target.regionKey) } : {}),
+          },
           wal: { compression: ObjectStoreSpecConfigurationWalCompression.GZIP, maxParallel: 2 },
           data: { compression: ObjectStoreSpecConfigurationDataCompression.GZIP },
         },

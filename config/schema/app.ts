@@ -164,6 +164,14 @@ const objectStore = z.strictObject({
     .optional(),
   /** Secret (in the database's namespace and its restore drill's) with keys `accessKeyId` and `secretAccessKey`. */
   credentialsSecret: dnsLabel(),
+  /**
+   * The store's region, where it needs one (AWS; MinIO and Ceph RGW do not): the plugin reads it from a key of
+   * the credentials Secret (`s3Credentials.region`), e.g. `region`. @default - none: the client's default region
+   */
+  regionKey: z
+    .string()
+    .regex(/^[-._a-zA-Z0-9]+$/, { error: 'expected a Secret key such as "region"' })
+    .optional(),
 });
 
 const postgres = z
