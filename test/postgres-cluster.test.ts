@@ -13,7 +13,9 @@ import { SourceDocument } from '../lib/validate/document';
 import { formatFinding, validateDocuments } from '../lib/validate';
 import { checkUpgrade } from '../lib/validate/upgrade-check';
 import { drainWarnings } from '../lib/warnings';
-import { cnpgConfigText, cnpgTree, OBJECT_STORE } from './cnpg-fixtures';
+import * as path from 'path';
+import { cnpgConfigText, cnpgTree, OBJECT_STORE, treeObjects } from './cnpg-fixtures';
+import { ROOT, synthesizeWithSecrets, tmpDir } from './helpers';
 import { dataConfig, DELETE, find, NAMESPACE, RETAIN, synthDataTier, versions } from './data-tier-fixtures';
 import { postgresImage } from '../charts/postgres';
 
@@ -218,6 +220,16 @@ describe('the platform on CloudNativePG', () => {
     const alerts = get(objects, 'PrometheusRule', 'restore-drill', DRILL).spec.groups[0].rules.map((r: any) => r.alert);
     expect(alerts).toEqual(['PostgresRestoreDrillFailed', 'PostgresRestoreDrillJobFailed']);
   });
+});
+
+test('examples/ha-cluster.yaml, three storage hosts: three instances, required anti-affinity on the hostname', () => {
+  const out = path.join(tmpDir(), 'dist');
+  synthesizeWithSecrets({ configFile: path.join(ROOT, 'examples', 'ha-cluster.yaml'), outdir: out });
+  drainWarnings();
+  for (const ns of [PROD, 'berkeleytime-staging']) {
+    const spec = get(treeObjects(out), 'Cluster', 'pg', ns).spec;
+    expect([ns, spec.instances, spec.affinity.podAntiAffinityType, spec.affinity.topologyKey]).toEqual([ns, 3, 'required', 'kubernetes.io/hostname']);
+  }
 });
 
 describe('a CloudNativePG DataTier by hand', () => {
