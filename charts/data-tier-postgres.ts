@@ -78,6 +78,11 @@ export function recoveryClusterName(base: string, targetTime: string): string {
   return `${base}-pitr-${t.slice(0, 10).replace(/-/g, '')}-${t.slice(11, 16).replace(':', '')}`;
 }
 
+/** A host under a domain reserved for examples (RFC 2606, RFC 6761): a placeholder someone must replace. */
+export function isPlaceholderHost(host: string): boolean {
+  return /(^|\.)(example\.(org|com|net)|example|invalid|test)$/i.test(host);
+}
+
 export function tierPostgres(scope: Construct, pg: DataTierPostgres, ctx: TierPostgresContext): TierPostgres {
   return (pg.engine ?? PostgresEngine.CLOUDNATIVE_PG) === PostgresEngine.STATEFULSET ? statefulSetEngine(scope, pg, ctx) : cloudNativePg(scope, pg, ctx);
 }
@@ -105,7 +110,26 @@ function cloudNativePg(scope: Construct, pg: DataTierPostgres, ctx: TierPostgres
   const externalSecrets: string[] = [];
   // The StatefulSet being imported keeps running (and keeps its Prune=false volume) until a later change drops it.
   const source = pg.importFromStatefulSet ? statefulSet(scope, pg, ctx) : undefined;
-  if (source) externalSecrets.push(`${namespace}/${source.credentialsSecret}`);
+  if (source) {
+    externalSecrets.push(`${namespace}/${source.credentialsSecret}`);
+    // The user is a plain string of the Cluster (externalClusters[].connectionParameters), the password a Secret
+    // reference: only the config can say who the StatefulSet's superuser is, and a wrong name fails the import.
+    warn(
+      'platform:data:importing',
+      `DataTier ${namespace}: the CloudNativePG Cluster imports the StatefulSet's database as user "${pg.importFromStatefulSet!.user}" with the password of Secret ${source.credentialsSecret}; ` +
+        `that must be the Secret's username (kubectl -n ${namespace} get secret ${source.credentialsSecret} -o jsonpath='{.data.username}' | base64 -d), ` +
+        `and writes to the old server after the import's dump are not copied: stop the app's writers for the import (docs/restore.md "From the StatefulSet engine")`,
+      scope,
+    );
+  }
+  if (pg.objectStore && isPlaceholderHost(new URL(pg.objectStore.endpoint).hostname)) {
+    warn(
+      'platform:data:objectStorePlaceholder',
+      `DataTier ${namespace}: apps.${ctx.app}.data.postgres.objectStore.endpoint ${pg.objectStore.endpoint} is a placeholder (a reserved example domain): ` +
+        `the WAL archive goes nowhere until it names your S3-compatible store off this cluster`,
+      scope,
+    );
+  }
   const base = 'pg';
   const cluster = new PostgresCluster(scope, 'Cluster', {
     name: pg.recovery ? recoveryClusterName(base, pg.recovery.targetTime) : base,

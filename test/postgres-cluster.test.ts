@@ -386,3 +386,10 @@ describe('the migration from the StatefulSet engine', () => {
     expect(checkUpgrade(docs(importing()), docs(cnpgTier().docs)).map((f) => f.message)).toEqual([]);
   });
 });
+
+test('a placeholder object store endpoint and an import are warned about at synthesis', () => {
+  cnpgTier({ objectStore: { ...OBJECT_STORE, endpoint: 'https://minio.backups.campus.edu' } });
+  expect(drainWarnings().map((w) => w.id)).not.toContain('platform:data:objectStorePlaceholder');
+  cnpgTier({ importFromStatefulSet: { user: 'berkeleytime' }, credentialsSecret: 'postgres-credentials' });
+  expect(drainWarnings().map((w) => w.id)).toEqual(expect.arrayContaining(['platform:data:objectStorePlaceholder', 'platform:data:importing']));
+});
