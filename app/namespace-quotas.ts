@@ -3,7 +3,7 @@
  * LimitRange for containers without resources and a ResourceQuota over the namespace's peak demand.
  */
 import { ApiObject, App } from 'cdk8s';
-import { NamespaceBounds } from '../charts/namespace-bounds';
+import { CONTAINER_DEFAULTS, NamespaceBounds } from '../charts/namespace-bounds';
 import { Namespaces } from '../charts/namespaces';
 import { AppEnvironment } from '../config/model';
 import { amount, cpuQuantity, Demand, memoryQuantity, namespaceDemand } from '../lib/namespace-demand';
@@ -11,7 +11,8 @@ import { renderedJson } from '../lib/render-once';
 
 /** Headroom of a namespace's quota over its peak demand: a restart, a manual Job or a debug pod fits. */
 const QUOTA_HEADROOM = { owned: 2, preview: 1.25 } as const;
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler']);
+// `Cluster`: CloudNativePG's instances (lib/namespace-demand.ts).
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'Cluster']);
 
 /** A LimitRange and a ResourceQuota for each app namespace of an environment, sized from its workloads. */
 export function boundNamespaces(app: App, namespaces: Namespaces, appEnvs: readonly AppEnvironment[]): void {
@@ -19,7 +20,7 @@ export function boundNamespaces(app: App, namespaces: Namespaces, appEnvs: reado
     .findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject && WORKLOAD_KINDS.has(c.kind))
     .map(renderedJson);
-  const demand = namespaceDemand(objects);
+  const demand = namespaceDemand(objects, CONTAINER_DEFAULTS);
   for (const appEnv of appEnvs) {
     const peak = demand.get(appEnv.namespace) ?? { cpuMilli: 0, memoryBytes: 0, memoryLimitBytes: 0 };
     const scaled = (factor: number): Demand => ({

@@ -9,10 +9,10 @@ import type { BootstrapSecrets } from '../bootstrap/secrets';
 import { AppEnvironment, environments, EnvironmentModel, networkAddresses, platformHost } from '../config/model';
 import { PlatformConfig } from '../config/schema';
 import { StorageConfig } from '../config/schema/storage';
-import { declaredStorageClasses } from '../lib/storage-rules';
+import { declaredStorageClasses, storageHosts } from '../lib/storage-rules';
 import { chartVersion, imageVersion, manifestPin, Versions } from '../config/versions';
 import { assignSyncWave, ENV_WAVE, WAVE } from '../lib/argocd';
-import { StorageClassRef } from '../lib/contracts';
+import { PostgresEngine, StorageClassRef } from '../lib/contracts';
 import { pauseImageKey } from '../lib/pins';
 import { ProtectedService } from '../lib/exposure';
 import { LABEL } from '../lib/labels';
@@ -22,6 +22,8 @@ import { requiredSecretsOf } from '../lib/warnings';
 import { AppStack } from '../charts/app-stack';
 import { DataTier, postgresStorageClass } from '../charts/data-tier';
 import { postgresImage } from '../charts/postgres';
+import { IPostgresOperator, PostgresOperator } from '../charts/postgres-operator';
+import { NamespacePeer } from '../lib/network-policy';
 import { EdgeTier } from '../charts/edge-tier';
 import { GitLab } from '../charts/gitlab';
 import { ArgoCdBootstrap, GitOps } from '../charts/gitops';
@@ -125,6 +127,19 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
       })
     : undefined;
   if (storage && monitoring) storage.allowMetricsScraping(monitoring.prometheus);
+  // CloudNativePG runs the databases of every app on that engine (one operator, cluster-wide).
+  const postgresOperator = Object.values(config.apps).some((a) => a.data.postgres?.engine === PostgresEngine.CLOUDNATIVE_PG)
+    ? new PostgresOperator(cluster, '25-postgres', {
+        namespaces,
+        operatorChart: chartVersion(versions, 'cloudnative-pg'),
+        pluginChart: chartVersion(versions, 'plugin-barman-cloud'),
+        clusterAddresses,
+      })
+    : undefined;
+  // A CloudNativePG Cluster of 3 instances on separate hosts where there are three storage hosts, else one.
+  const databaseHosts = config.storage.rook
+    ? storageHosts(config.cluster.hosts, config.storage).length
+    : config.cluster.hosts.filter((h) => h.roles.includes('worker')).length;
 
   if (config.gitlab.enabled) {
     const { enabled: _enabled, ...gitlab } = config.gitlab;
@@ -182,7 +197,25 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
           ...(appEnv.kind === 'preview' ? { [LABEL.previewOf]: appEnv.app } : {}),
         },
       });
-      const data = dataTierFor(app, appEnv, dataTiers, { versions, classes, retained, clusterDomain: config.cluster.network.dnsDomain, appEnvs });
+      const drillNamespace = restoreDrillNamespace(appEnv);
+      if (drillNamespace) {
+        envNamespaces.add(drillNamespace, {
+          labels: { [LABEL.partOf]: appEnv.app, [LABEL.environment]: appEnv.environment },
+        });
+      }
+      const data = dataTierFor(app, appEnv, dataTiers, {
+        versions,
+        classes,
+        retained,
+        general: storage?.storageClasses.general,
+        clusterDomain: config.cluster.network.dnsDomain,
+        appEnvs,
+        operator: postgresOperator,
+        prometheus: monitoring?.prometheus,
+        clusterAddresses,
+        instances: databaseHosts >= 3 ? 3 : 1,
+        drillNamespace,
+      });
       if (data && appEnv.ownsData) {
         protectedServices.push(...data.protectedServices);
         assignSyncWave(data, ENV_WAVE.prerequisites);
@@ -224,7 +257,9 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         name,
         // The previews as a pattern: one that leaves the config stays permitted while Argo CD deletes it.
         namespaces: [
-          ...appEnvs.filter((a) => a.app === name && a.kind !== 'preview').map((a) => a.namespace),
+          ...appEnvs
+            .filter((a) => a.app === name && a.kind !== 'preview')
+            .flatMap((a) => [a.namespace, ...(restoreDrillNamespace(a) ? [restoreDrillNamespace(a)!] : [])]),
           ...(config.apps[name].environments.previews ? [previewNamespacePattern(name)] : []),
         ],
         deployerGroups: [...(deployers.get(name) ?? [])].sort(),
@@ -294,8 +329,22 @@ interface DataTierContext {
   readonly versions: Versions;
   readonly classes: readonly StorageClassRef[];
   readonly retained: StorageClassRef;
+  /** The platform's Delete class, for throw-away volumes (the restore drill's). */
+  readonly general?: StorageClassRef;
   readonly clusterDomain: string;
   readonly appEnvs: readonly AppEnvironment[];
+  readonly operator?: IPostgresOperator;
+  readonly prometheus?: NamespacePeer;
+  readonly clusterAddresses: ReturnType<typeof networkAddresses>;
+  readonly instances: number;
+  readonly drillNamespace?: string;
+}
+
+/** The scratch namespace of an environment's CloudNativePG restore drill (`<namespace>-drill`), when it has one. */
+export function restoreDrillNamespace(env: AppEnvironment): string | undefined {
+  const pg = env.config.data.postgres;
+  if (!env.ownsData || !pg || pg.engine !== PostgresEngine.CLOUDNATIVE_PG || !pg.objectStore || !pg.backups.restoreDrill.enabled) return undefined;
+  return `${env.namespace}-drill`;
 }
 
 /** The environment's own data tier, or the one it shares (staging's for previews). */
@@ -309,7 +358,7 @@ function dataTierFor(app: App, env: AppEnvironment, tiers: Map<string, DataTier>
   const tier = new DataTier(app, `10-${env.app}-data`, {
     app: env.app,
     namespace: env.namespace,
-    postgres,
+    postgres: postgres ? { ...postgres, instances: ctx.instances } : undefined,
     redis,
     storageClass: postgres ? postgresStorageClass(postgres, ctx.classes) : ctx.retained,
     backupStorageClass: ctx.retained,
@@ -318,7 +367,17 @@ function dataTierFor(app: App, env: AppEnvironment, tiers: Map<string, DataTier>
       ? { name: 'previews', namespaceLabels: { [LABEL.previewOf]: env.app } }
       : undefined,
     // The pins, resolved here once: constructs take them as plain props.
-    postgresImage: postgres ? postgresImage(ctx.versions, postgres.majorVersion) : undefined,
+    postgresImage:
+      postgres && (postgres.engine === PostgresEngine.STATEFULSET || postgres.importFromStatefulSet)
+        ? postgresImage(ctx.versions, postgres.majorVersion)
+        : undefined,
+    postgresClusterImage: postgres?.engine === PostgresEngine.CLOUDNATIVE_PG ? postgresImage(ctx.versions, postgres.majorVersion, 'cnpg-postgres') : undefined,
+    postgresOperator: ctx.operator,
+    restoreDrillNamespace: ctx.drillNamespace,
+    restoreDrillStorageClass: ctx.general,
+    kubectlImage: imageVersion(ctx.versions, 'kubectl'),
+    prometheus: ctx.prometheus,
+    clusterAddresses: ctx.clusterAddresses,
     redisImage: imageVersion(ctx.versions, 'redis'),
     curlImage: imageVersion(ctx.versions, 'curl'),
     clusterDomain: ctx.clusterDomain,

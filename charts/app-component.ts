@@ -18,6 +18,11 @@ export interface AppComponentProps {
   readonly namespace: string;
   /** Extra environment (data-service connection env). @default - none */
   readonly connectionEnv?: readonly k8s.EnvVar[];
+  /**
+   * Names of the databases behind the connection env (DataService `jobSuffix`): the migration Job's name ends with
+   * them, so pointing it at another database makes a new Job (a Job's template is immutable). @default - none
+   */
+  readonly dataSuffixes?: readonly string[];
   /** Pinned statsd-exporter image, required when the component sets `statsd`. @default - none */
   readonly statsdExporterImage?: string;
 }
@@ -101,7 +106,7 @@ export class AppComponent extends Construct {
       new k8s.KubeJob(this, 'Migrate', {
         metadata: {
           // A new image tag is a new Job: migrations run once per release.
-          name: `${name}-${tag}`.slice(0, 63).replace(/-+$/, ''),
+          name: [name, tag, ...(props.dataSuffixes ?? [])].join('-').slice(0, 63).replace(/-+$/, ''),
           namespace,
           labels: objectLabels(instance, name, app, 'migration'),
           // Argo CD finishes this wave (the Job completes) before the Deployment rolls out.

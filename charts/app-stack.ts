@@ -98,13 +98,14 @@ export class AppStack extends PlatformChart {
         app: env.app,
         namespace: env.namespace,
         connectionEnv: deps.flatMap((d) => d.connectionEnv),
+        dataSuffixes: deps.flatMap((d) => (d.jobSuffix ? [d.jobSuffix] : [])),
         statsdExporterImage: spec.statsd ? (props.statsdExporterImage ?? pinnedImage('statsd-exporter')) : undefined,
       });
       components[spec.name] = component;
       for (const dep of deps) {
         allow(component.pods, dep);
         if (component.migrationPods) allow(component.migrationPods, dep);
-        dep.secretNames.forEach((s) => secrets.add(s));
+        dep.secretNames.filter((s) => dep.namespace !== env.namespace || !dep.generatedSecrets?.includes(s)).forEach((s) => secrets.add(s));
       }
       spec.secretEnv.forEach((s) => secrets.add(s.secret));
       if (spec.internetEgress)

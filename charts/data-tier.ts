@@ -1,20 +1,23 @@
 /**
- * The data tier of one environment (chart `10-<app>-data`): Postgres as the source of truth, its
- * backups and restore drill, and a Redis cache, reachable only from the pods that declared them.
+ * The data tier of one environment (chart `10-<app>-data`): Postgres as the source of truth (on
+ * CloudNativePG, or the StatefulSet engine of earlier platforms), its backups and restore drill, and a
+ * Redis cache, reachable only from the pods that declared them.
  */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
+import { ClusterAddresses } from '../lib/cluster-peers';
 import { DataService, NamespacePeer, PodGroup, StorageClassRef } from '../lib/contracts';
 import { ProtectedService } from '../lib/exposure';
 import { guardExposure } from '../lib/exposure-guard';
 import { allowEgress, allowIngress } from '../lib/network-policy';
 import { PlatformChart } from '../lib/platform-chart';
 import { requireSecrets, warn } from '../lib/warnings';
-import { DEFAULT_STORAGE_CLASS, Postgres, POSTGRES_PORT, PostgresOptions } from './postgres';
-import { PostgresBackup, PostgresBackupOptions } from './postgres-backup';
-import { PostgresRestoreDrill } from './postgres-restore-drill';
+import { DataTierPostgres, tierPostgres } from './data-tier-postgres';
+import { DEFAULT_STORAGE_CLASS } from './postgres';
+import { IPostgresOperator } from './postgres-operator';
 import { Redis, REDIS_PORT, RedisOptions } from './redis';
 
+export type { DataTierPostgres } from './data-tier-postgres';
+export { PostgresEngine } from '../lib/contracts';
 export { checkPostgresStorageClass } from '../lib/storage-rules';
 
 export interface DataTierProps {
@@ -36,23 +39,28 @@ export interface DataTierProps {
    * @default - none
    */
   readonly extraClients?: NamespacePeer;
-  /** @default - the pin `postgres-<majorVersion>` of config/versions.yaml */
+  /** The StatefulSet engine's image (and an import's source). @default - the pin `postgres-<majorVersion>` of config/versions.yaml */
   readonly postgresImage?: string;
+  /** CloudNativePG's operand image. @default - none: required with engine cloudnative-pg (the pin `cnpg-postgres-<majorVersion>`) */
+  readonly postgresClusterImage?: string;
+  /** The CloudNativePG operator (required with engine cloudnative-pg). @default - none */
+  readonly postgresOperator?: IPostgresOperator;
+  /** Namespace of the restore drill's throw-away Cluster (cloudnative-pg). @default - none: required with a drill */
+  readonly restoreDrillNamespace?: string;
+  /** Class of the drill's throw-away volume (deleted with it). @default - the database's class */
+  readonly restoreDrillStorageClass?: StorageClassRef;
+  /** Image with kubectl, for the restore drill (cloudnative-pg). @default - none: required with a drill */
+  readonly kubectlImage?: string;
+  /** Who scrapes the database's metrics, and whether the drill alerts. @default - no PodMonitor, no alert */
+  readonly prometheus?: NamespacePeer;
+  /** The cluster's host addresses, for the API server allows. @default - the API server's port on any address */
+  readonly clusterAddresses?: ClusterAddresses;
   /** @default - the pin `redis` of config/versions.yaml */
   readonly redisImage?: string;
   /** Image with curl, for the off-cluster copy of the backups. @default - the pin `curl` of config/versions.yaml */
   readonly curlImage?: string;
   /** Cluster DNS domain (`cluster.network.dnsDomain`), for the FQDNs clients connect to. @default 'cluster.local' */
   readonly clusterDomain?: string;
-}
-
-/** Postgres of a data tier: the database, and its backups with an optional restore drill. */
-export interface DataTierPostgres extends PostgresOptions {
-  /** @default - nightly dumps kept on the cluster (PostgresBackupOptions' defaults), no restore drill */
-  readonly backups?: PostgresBackupOptions & {
-    /** Weekly proof that the newest dump restores. @default - off */
-    readonly restoreDrill?: { readonly enabled?: boolean; readonly schedule?: string };
-  };
 }
 
 export interface AllowClientOptions {
@@ -128,58 +136,27 @@ export class DataTier extends PlatformChart {
       const backupStorageClass = props.backupStorageClass ?? storageClass;
       const problem = deleteClassProblem(storageClass, [backupStorageClass]);
       if (problem) throw new Error(`DataTier ${namespace}: ${problem}`);
-      const { database, majorVersion, storage, credentialsSecret, resources, backups = {} } = props.postgres;
-      const pg = new Postgres(this, 'Postgres', {
+      const pg = tierPostgres(this, props.postgres, {
         app,
         namespace,
-        database,
-        majorVersion,
-        storage,
-        credentialsSecret,
-        resources,
         storageClass,
-        image: props.postgresImage,
+        backupStorageClass,
+        statefulSetImage: props.postgresImage,
+        clusterImage: props.postgresClusterImage,
+        curlImage: props.curlImage,
+        kubectlImage: props.kubectlImage,
+        operator: props.postgresOperator,
+        restoreDrillNamespace: props.restoreDrillNamespace,
+        // The drill's objects live in their own namespace, so in a chart of their own beside this one (`<id>-drill`).
+        drillScope: () => new PlatformChart(scope, `${id}-drill`, { namespace: props.restoreDrillNamespace }),
+        restoreDrillStorageClass: props.restoreDrillStorageClass,
+        prometheus: props.prometheus,
+        clusterAddresses: props.clusterAddresses,
         clusterDomain: props.clusterDomain,
       });
-      const backup = new PostgresBackup(this, 'Backup', {
-        postgres: pg,
-        schedule: backups.schedule,
-        timeZone: backups.timeZone,
-        keep: backups.keep,
-        storage: backups.storage,
-        s3: backups.s3,
-        storageClass: backupStorageClass,
-        uploadImage: props.curlImage,
-      });
-      if (backups.restoreDrill?.enabled) {
-        new PostgresRestoreDrill(this, 'RestoreDrill', { postgres: pg, backup, schedule: backups.restoreDrill.schedule });
-      }
-      const config = { credentialsSecret: pg.credentialsSecret, database };
-      if (!backups.s3) {
-        warn(
-          'platform:data:backupsOnCluster',
-          `DataTier ${namespace}: postgres backups live only on the cluster's own storage (PVC ${backup.claimName}, StorageClass "${backupStorageClass.name}"); ` +
-            `a lost storage cluster takes the database and its backups together; set apps.${app}.data.postgres.backups.s3 for an off-cluster copy`,
-          this,
-        );
-      }
-      const secretRef = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: config.credentialsSecret, key } });
-      this.postgres = {
-        ...pg.server,
-        connectionEnv: [
-          { name: 'POSTGRES_HOST', value: pg.host },
-          { name: 'POSTGRES_PORT', value: String(POSTGRES_PORT) },
-          { name: 'POSTGRES_DB', value: config.database },
-          { name: 'POSTGRES_USER', valueFrom: secretRef('username') },
-          { name: 'POSTGRES_PASSWORD', valueFrom: secretRef('password') },
-        ],
-        secretNames: [config.credentialsSecret],
-      };
-      this.protectedServices.push(
-        { namespace, name: pg.serviceName, selector: pg.server.selector },
-        { namespace, name: pg.headlessServiceName, selector: pg.server.selector },
-      );
-      this.externalSecrets.push(...[config.credentialsSecret, ...backup.extraSecrets].map((s) => `${namespace}/${s}`));
+      this.postgres = pg.service;
+      this.protectedServices.push(...pg.protectedServices);
+      this.externalSecrets.push(...pg.externalSecrets);
     }
 
     if (props.redis) {

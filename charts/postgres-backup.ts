@@ -15,7 +15,7 @@ import { objectLabels, selectorLabels } from '../lib/labels';
 import { allowTraffic, PodGroup } from '../lib/network-policy';
 import { restrictedPodSpec } from '../lib/pod-security';
 import { resourcesFrom, scratch } from './data-tier-parts';
-import { Postgres, POSTGRES_PORT, POSTGRES_UID } from './postgres';
+import { POSTGRES_PORT, PostgresServer } from './postgres';
 import { BACKUP_CRON_POLICY } from '../lib/backup-schedule';
 
 /** Where the backup volume is mounted in the backup and restore-drill pods. */
@@ -55,7 +55,7 @@ export interface PostgresBackupOptions {
 }
 
 export interface PostgresBackupProps extends PostgresBackupOptions {
-  readonly postgres: Postgres;
+  readonly postgres: PostgresServer;
   /** @default - the database's app */
   readonly app?: string;
   /** Class of the backup volume. @default - the database's class */
@@ -175,7 +175,7 @@ export class PostgresBackup extends Construct {
                   containers: steps.slice(-1),
                   volumes: [{ name: 'backups', persistentVolumeClaim: { claimName: this.claimName } }, work.volume],
                 },
-                { runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID },
+                { runAsUser: postgres.uid, fsGroup: postgres.uid },
               ),
             },
           },

@@ -11,14 +11,14 @@ import { restrictedPodSpec } from '../lib/pod-security';
 import { POSTGRES_BACKUP_DEFAULTS } from '../lib/tier-defaults';
 import { isolate, resourcesFrom, scratch } from './data-tier-parts';
 import { BACKUP_DIR, LATEST_DUMP, PostgresBackup } from './postgres-backup';
-import { Postgres, POSTGRES_SOCKET_DIR, POSTGRES_UID } from './postgres';
+import { POSTGRES_SOCKET_DIR, PostgresServer } from './postgres';
 
 const SCRATCH_DIR = '/scratch';
 const PGDATA = `${SCRATCH_DIR}/pgdata`;
 
 export interface PostgresRestoreDrillProps {
   /** The database whose dumps are restored: its image (the production major and locales), size and resources. */
-  readonly postgres: Postgres;
+  readonly postgres: PostgresServer;
   /** The backups to restore from (their volume is mounted read-only). */
   readonly backup: PostgresBackup;
   /** CronJob schedule, in the backups' time zone. @default '0 5 * * 0' (Sundays at 05:00) */
@@ -97,7 +97,7 @@ export class PostgresRestoreDrill extends Construct {
                   ],
                   volumes: [data.volume, run.volume, tmp.volume, { name: 'backups', persistentVolumeClaim: { claimName: backup.claimName, readOnly: true } }],
                 },
-                { runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID },
+                { runAsUser: postgres.uid, fsGroup: postgres.uid },
               ),
             },
           },

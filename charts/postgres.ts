@@ -39,12 +39,17 @@ export const DEFAULT_POSTGRES_MAJOR = 17;
 export const DEFAULT_STORAGE_CLASS: StorageClassRef = { name: STORAGE_DEFAULTS.classes.retained.name, reclaimPolicy: 'Retain' };
 
 /**
- * The pinned image of a Postgres major: `postgres-<major>` in config/versions.yaml. A pin whose
- * tag names another major is refused, because bumping the image across majors does not upgrade
- * the data (that takes pg_upgrade or a dump and restore).
+ * The pinned image of a Postgres major: `<prefix>-<major>` in config/versions.yaml (`postgres-17` for
+ * the StatefulSet engine, `cnpg-postgres-17` for CloudNativePG). A pin whose tag names another major is
+ * refused, because bumping the image across majors does not upgrade the data (that takes pg_upgrade
+ * or a dump and restore).
  */
-export function postgresImage(versions: { readonly images: Readonly<Record<string, string>> } | undefined, majorVersion: number): string {
-  const key = `postgres-${majorVersion}`;
+export function postgresImage(
+  versions: { readonly images: Readonly<Record<string, string>> } | undefined,
+  majorVersion: number,
+  prefix: 'postgres' | 'cnpg-postgres' = 'postgres',
+): string {
+  const key = `${prefix}-${majorVersion}`;
   if (versions && !versions.images[key]) {
     throw new Error(
       `config/versions.yaml: images.${key}: expected a pinned image for Postgres ${majorVersion} (apps.<app>.data.postgres.majorVersion), found nothing`,
@@ -59,6 +64,27 @@ export function postgresImage(versions: { readonly images: Readonly<Record<strin
     );
   }
   return image;
+}
+
+/** What backups and restore drills need of a database, whichever engine runs it. */
+export interface PostgresServer {
+  /** App the database belongs to (`app.kubernetes.io/part-of`). */
+  readonly app: string;
+  /** The database pods and their port. */
+  readonly server: Server;
+  /** Host clients connect to. */
+  readonly host: string;
+  readonly database: string;
+  /** Secret with keys `username` and `password` of a user that may dump the database. */
+  readonly credentialsSecret: string;
+  /** The server's image: dumps and drills use the same major. */
+  readonly image: string;
+  /** uid (and gid) of the image's `postgres` user. */
+  readonly uid: number;
+  readonly storageClass: StorageClassRef;
+  /** Size of the data volume (a restore drill needs as much scratch space). */
+  readonly storage: string;
+  readonly resources?: Resources;
 }
 
 /** What a database is: flat, each with a default, as a team writes it by hand. */
@@ -93,7 +119,7 @@ export interface PostgresProps extends PostgresOptions {
  * identity and a ClusterIP Service for clients. One replica by design: more would be separate,
  * diverging databases behind one Service, since nothing here sets up streaming replication.
  */
-export class Postgres extends Construct {
+export class Postgres extends Construct implements PostgresServer {
   /** The database pods and their port. */
   public readonly server: Server;
   /** ClusterIP Service clients connect to. */
@@ -111,6 +137,7 @@ export class Postgres extends Construct {
   /** Size of the data volume (a restore drill needs as much scratch space). */
   public readonly storage: string;
   public readonly resources?: Resources;
+  public readonly uid = POSTGRES_UID;
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
     super(scope, id);

@@ -18,9 +18,12 @@ export const WAVE = {
   foundation: 0,
   /** Charts that bring CRDs and controllers and need nothing else (Envoy Gateway, Rook, ECK, snapshots, Sealed Secrets). */
   operators: 1,
-  /** Charts that need another chart's CRDs: cert-manager (Gateway API), ceph-csi-drivers (Rook's CSI operator). */
+  /** Charts that need another chart's CRDs: cert-manager (Gateway API), ceph-csi-drivers (Rook's CSI operator); the CloudNativePG operator beside cert-manager. */
   dependentOperators: 2,
-  /** Our custom resources of those operators: the Ceph cluster, pools, StorageClasses, issuers, GatewayClass, EnvoyProxy, the platform's SealedSecrets. */
+  /**
+   * Our custom resources of those operators: the Ceph cluster, pools, StorageClasses, issuers, GatewayClass, EnvoyProxy, the
+   * platform's SealedSecrets; and the Barman Cloud plugin, whose chart makes cert-manager Certificates for CloudNativePG.
+   */
   platform: 3,
   /** What needs a healthy StorageClass: the monitoring stack, Elasticsearch, Kibana, Filebeat. */
   storageConsumers: 4,

@@ -47,12 +47,31 @@ export interface StorageClassRef {
   readonly reclaimPolicy: 'Retain' | 'Delete';
 }
 
+/** Which engine runs a data tier's Postgres (config `apps.<app>.data.postgres.engine`). */
+export enum PostgresEngine {
+  /** A CloudNativePG Cluster: WAL archived continuously, point-in-time recovery, failover between instances. */
+  CLOUDNATIVE_PG = 'cloudnative-pg',
+  /** One StatefulSet with nightly dumps: platforms synthesized before CloudNativePG ran their database. */
+  STATEFULSET = 'statefulset',
+}
+
 /** A data service (Postgres, Redis) as its clients see it. */
 export interface DataService extends Server {
   /** Environment variables that connect a client container (values or Secret refs, never secret values). */
   readonly connectionEnv: readonly k8s.EnvVar[];
   /** Secrets (in the service's namespace) that clients reference via connectionEnv. */
   readonly secretNames: readonly string[];
+  /**
+   * Those of `secretNames` an operator creates in the service's own namespace (CloudNativePG's `<cluster>-app`):
+   * nobody declares them there; clients in other namespaces still need a copy.
+   * @default - none
+   */
+  readonly generatedSecrets?: readonly string[];
+  /**
+   * Names the database behind the service where it is not the first one of its kind (CloudNativePG's Cluster): Jobs
+   * that use it end their name with it, so a switch of database is a new Job, not a refused update. @default - none
+   */
+  readonly jobSuffix?: string;
 }
 
 /** One HTTP backend behind a path prefix. */

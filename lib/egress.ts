@@ -7,7 +7,8 @@
  */
 import { gitEndpoint } from './git-url';
 
-export type EgressClient = 'hosts' | 'argo-cd' | 'cert-manager';
+/** `postgres`: the database pods (CloudNativePG instances and restore drills) writing to and reading from their object store. */
+export type EgressClient = 'hosts' | 'argo-cd' | 'cert-manager' | 'postgres';
 
 export interface EgressRule {
   /** A host name, or a pattern with `*` where the provider names its hosts per region or bucket. */
@@ -85,6 +86,8 @@ export interface EgressInputs {
   readonly gitRepository: string;
   /** The ACME directory URLs cert-manager's issuers use. */
   readonly acmeServers: readonly string[];
+  /** S3 endpoints (`https://host[:port]`) the Postgres object stores name, with the namespaces that use each. @default - none */
+  readonly objectStores?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Every rule, sorted by client, then host; each host and port once per client. */
@@ -113,7 +116,16 @@ export function egressRules(inputs: EgressInputs): EgressRule[] {
   const git = gitEndpoint(inputs.gitRepository);
   if (git) add('argo-cd', git.host, git.port, 'the GitOps repository');
   for (const url of inputs.acmeServers) add('cert-manager', hostOf(url), 443, 'ACME (TLS certificates)');
-  const order: EgressClient[] = ['hosts', 'argo-cd', 'cert-manager'];
+  for (const [endpoint, namespaces] of inputs.objectStores ?? []) {
+    const url = new URL(endpoint);
+    add(
+      'postgres',
+      url.hostname.replace(/^\[|\]$/g, ''),
+      Number(url.port || (url.protocol === 'http:' ? 80 : 443)),
+      `WAL archive and base backups: ${namespaces.join(', ')}`,
+    );
+  }
+  const order: EgressClient[] = ['hosts', 'argo-cd', 'cert-manager', 'postgres'];
   return [...rules.values()]
     .map((r) => ({ host: r.host, port: r.port, from: r.from, why: [...r.why].sort() }))
     .sort((a, b) => order.indexOf(a.from) - order.indexOf(b.from) || (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));

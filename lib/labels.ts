@@ -23,6 +23,10 @@ export const ANNOTATION = {
   podSecurityReason: 'platform.campus/pod-security-reason',
   /** Which pods of a namespace no NetworkPolicy governs (host network) and why (checked by `npm run validate`). */
   networkPolicyException: 'platform.campus/network-policy-exception',
+  /** On a CloudNativePG Cluster: the Postgres major its data is upgraded from in place (the upgrade check requires it for a major change). */
+  postgresMajorUpgradeFrom: 'platform.campus/postgres-major-upgrade-from',
+  /** On a ConfigMap: comma-separated data keys holding manifests a Job of ours applies (the validator reads them as objects to come). */
+  embeddedManifests: 'platform.campus/embedded-manifests',
   /** cert-manager fills a Certificate's Secret with a temporary certificate until the real one is issued. */
   issueTemporaryCertificate: 'cert-manager.io/issue-temporary-certificate',
 } as const;

@@ -54,8 +54,18 @@ function surge(o: any, replicas: number): number {
   return typeof max === 'number' ? max : Math.ceil((replicas * Number(String(max).replace('%', ''))) / 100);
 }
 
-/** Peak demand per namespace of the objects given (any kinds; only workloads count). */
-export function namespaceDemand(objects: readonly any[]): Map<string, Demand> {
+/** Resources of a container in the manifest's form. */
+export interface ContainerResources {
+  readonly requests?: { readonly cpu?: string; readonly memory?: string };
+  readonly limits?: { readonly memory?: string };
+}
+
+/**
+ * Peak demand per namespace of the objects given (any kinds; only workloads count). A CloudNativePG
+ * `Cluster` counts `instances` pods of its `resources`, each with the Barman Cloud plugin's sidecar
+ * when it has plugins (the plugin injects it without resources: `sidecar`, the namespace's LimitRange defaults).
+ */
+export function namespaceDemand(objects: readonly any[], sidecar: ContainerResources = {}): Map<string, Demand> {
   const out = new Map<string, Demand>();
   const add = (ns: string, d: Demand) => out.set(ns, plus(out.get(ns) ?? ZERO, d));
   const hpaMax = new Map<string, number>();
@@ -70,6 +80,10 @@ export function namespaceDemand(objects: readonly any[]): Map<string, Demand> {
     } else if (o.kind === 'StatefulSet') add(ns, times(pod(o.spec?.template?.spec), o.spec?.replicas ?? 1));
     else if (o.kind === 'Job') add(ns, times(pod(o.spec?.template?.spec), o.spec?.parallelism ?? 1));
     else if (o.kind === 'CronJob') add(ns, times(pod(o.spec?.jobTemplate?.spec?.template?.spec), o.spec?.jobTemplate?.spec?.parallelism ?? 1));
+    else if (o.kind === 'Cluster' && String(o.apiVersion).startsWith('postgresql.cnpg.io/')) {
+      const sidecars = (o.spec?.plugins ?? []).length > 0 ? [{ resources: sidecar }] : [];
+      add(ns, times(pod({ containers: [{ resources: o.spec?.resources }, ...sidecars] }), o.spec?.instances ?? 1));
+    }
   }
   return out;
 }

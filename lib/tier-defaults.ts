@@ -90,6 +90,21 @@ export const POSTGRES_BACKUP_DEFAULTS = {
   restoreDrillSchedule: '0 5 * * 0',
 } as const;
 
+/** Postgres on CloudNativePG (config `apps.<app>.data.postgres` with `engine: cloudnative-pg`). */
+export const POSTGRES_CLUSTER_DEFAULTS = {
+  /** The Cluster's name: Services `pg-rw`, `pg-ro`, `pg-r`, the owner's Secret `pg-app`. */
+  name: 'pg',
+  /** Recovery window the object store keeps (plugin `retentionPolicy`). */
+  retentionPolicy: '30d',
+  /** CloudNativePG's own default (docs/src/wal_archiving.md): the most writes a lost primary can take with it. */
+  archiveTimeout: '5min',
+  /** Base backups nightly at 03:30 UTC (the dumps' schedule). */
+  backupSchedule: '30 3 * * *',
+  resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+  /** Fails (division by zero) when the restored database has no table in schema public. */
+  drillCheckQuery: "SELECT 1 / count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public'",
+} as const;
+
 /** Redis (config `apps.<app>.data.redis`). */
 export const REDIS_DEFAULTS = {
   maxMemory: '256mb',

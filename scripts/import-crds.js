@@ -31,6 +31,9 @@ function upstreamUrls(file) {
     'eck.yaml': 'cloud-on-k8s',
     'prometheus-operator.yaml': 'prometheus-operator/prometheus-operator',
     'volume-snapshots.yaml': 'external-snapshotter',
+    'sealed-secrets.yaml': 'bitnami-labs/sealed-secrets',
+    'cloudnative-pg.yaml': 'cloudnative-pg/cloudnative-pg',
+    'barman-cloud-plugin.yaml': 'cloudnative-pg/plugin-barman-cloud',
   }[file];
   return config.imports.filter((url) => url.includes(stem));
 }

@@ -3,6 +3,7 @@
  * defaulted (settings from lib/tier-defaults.ts, pins from config/versions.yaml), no config types.
  * `npm run typecheck` compiles these exact calls.
  */
+import { PostgresEngine } from '../lib/contracts';
 import { Testing } from 'cdk8s';
 import { AppStack } from '../charts/app-stack';
 import { DataTier } from '../charts/data-tier';
@@ -80,7 +81,12 @@ describe('Redis and DataTier by hand', () => {
   test('a DataTier from the database name alone: Postgres, nightly backups, no drill, the on-cluster warning', () => {
     drainWarnings();
     const app = Testing.app();
-    const tier = new DataTier(app, '10-club-data', { app: 'club', namespace: 'club', postgres: { database: 'club' }, redis: {} });
+    const tier = new DataTier(app, '10-club-data', {
+      app: 'club',
+      namespace: 'club',
+      postgres: { engine: PostgresEngine.STATEFULSET, database: 'club' },
+      redis: {},
+    });
     const docs = tier.toJson();
     expect(of(docs, 'StatefulSet')).toHaveLength(1);
     expect(of(docs, 'CronJob').map((c) => c.metadata.name)).toEqual(['postgres-backup']);
@@ -157,7 +163,7 @@ describe('AppStack on its own', () => {
     const data = new DataTier(app, '10-berkeleytime-data', {
       app: 'berkeleytime',
       namespace: production.namespace,
-      postgres: { database: 'berkeleytime' },
+      postgres: { engine: PostgresEngine.STATEFULSET, database: 'berkeleytime' },
       redis: {},
     });
     const stack = new AppStack(app, '20-berkeleytime', { environment: production, data });
@@ -219,7 +225,7 @@ describe('RookStorage by hand', () => {
 describe('AppStack by hand', () => {
   test('components as plain values: a routed web frontend and an API on Postgres, wired to the data tier by reference', () => {
     const app = Testing.app();
-    const data = new DataTier(app, '10-club-data', { app: 'club', namespace: 'club', postgres: { database: 'club' } });
+    const data = new DataTier(app, '10-club-data', { app: 'club', namespace: 'club', postgres: { engine: PostgresEngine.STATEFULSET, database: 'club' } });
     const stack = new AppStack(app, '20-club', {
       environment: {
         app: 'club',

@@ -4,7 +4,7 @@ import { App, Testing } from 'cdk8s';
 import { DataTier, DataTierProps } from '../charts/data-tier';
 import { app as appSchema, PostgresConfig, RedisConfig } from '../config/schema/app';
 import { loadVersions } from '../config/versions';
-import { StorageClassRef } from '../lib/contracts';
+import { PostgresEngine, StorageClassRef } from '../lib/contracts';
 
 export const versions = loadVersions();
 export const RETAIN: StorageClassRef = { name: 'ceph-block-retain', reclaimPolicy: 'Retain' };
@@ -20,7 +20,13 @@ export function dataConfig(data: { postgres?: Record<string, unknown>; redis?: R
   }).data;
 }
 
-export const POSTGRES = { majorVersion: 17, database: 'berkeleytime', storage: '20Gi', credentialsSecret: 'postgres-credentials' };
+export const POSTGRES = {
+  engine: PostgresEngine.STATEFULSET,
+  majorVersion: 17,
+  database: 'berkeleytime',
+  storage: '20Gi',
+  credentialsSecret: 'postgres-credentials',
+};
 
 export const requiredProps = (overrides: Partial<DataTierProps> = {}): DataTierProps => ({
   app: 'berkeleytime',

@@ -16,6 +16,7 @@ import { renderChart } from '../lib/validate/charts/render';
 import { parseYaml, SourceDocument } from '../lib/validate/document';
 import { underImagePrefix } from '../lib/image';
 import { describeWithCharts } from './chart-cache';
+import { cnpgTree, OBJECT_STORE } from './cnpg-fixtures';
 import { DEFAULT_CONFIG_FILE, fixtureTree } from './helpers';
 
 const versions = loadVersions();
@@ -73,7 +74,8 @@ test("every image of the fixture's tree, boot manifests and host pins is pulled 
 
 test('the repositories, boot downloads, GitOps repository and ACME servers are listed with their client', () => {
   const config = loadConfig(DEFAULT_CONFIG_FILE);
-  const rules = platformEgress(config, versions, treeObjects(fixtureTree().dist));
+  // The fixture runs the StatefulSet engine; the CloudNativePG variant installs the operator and plugin charts.
+  const rules = platformEgress(config, versions, [...treeObjects(fixtureTree().dist), ...cnpgTree().objects]);
   const has = (from: string, host: string, port = 443) => rules.some((r) => r.from === from && r.host === host && r.port === port);
   expect(has('hosts', 'pkgs.k8s.io')).toBe(true);
   expect(has('hosts', 'prod-cdn.packages.k8s.io')).toBe(true);
@@ -128,4 +130,19 @@ describeWithCharts('chart images (the chart cache)', () => {
       expect([app.name, unrecorded]).toEqual([app.name, []]);
     }
   });
+});
+
+test("the Postgres object store's host and port are listed, for the namespaces that archive to it", () => {
+  const config = loadConfig(DEFAULT_CONFIG_FILE);
+  const rules = platformEgress(config, versions, cnpgTree().objects).filter((r) => r.from === 'postgres');
+  expect(rules).toEqual([
+    {
+      from: 'postgres',
+      host: new URL(OBJECT_STORE.endpoint).hostname,
+      port: 9000,
+      why: ['WAL archive and base backups: berkeleytime-production, berkeleytime-production-drill, berkeleytime-staging, berkeleytime-staging-drill'],
+    },
+  ]);
+  // The StatefulSet engine archives nothing.
+  expect(platformEgress(config, versions, treeObjects(fixtureTree().dist)).filter((r) => r.from === 'postgres')).toEqual([]);
 });

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { isCronSchedule } from '../../lib/cron';
 import { parseImage } from '../../lib/image';
 import { compareQuantities } from '../../lib/quantity';
+import { PostgresEngine } from '../../lib/contracts';
 import { absolutePath, argv, dnsLabel, envName, hostname, httpPathPrefix, integer, port, quantity, timeZone } from './primitives';
-import { COMPONENT_DEFAULTS, CRON_JOB_DEFAULTS, POSTGRES_BACKUP_DEFAULTS, REDIS_DEFAULTS } from '../../lib/tier-defaults';
+import { COMPONENT_DEFAULTS, CRON_JOB_DEFAULTS, POSTGRES_BACKUP_DEFAULTS, POSTGRES_CLUSTER_DEFAULTS, REDIS_DEFAULTS } from '../../lib/tier-defaults';
 
 /** An image reference; `latest`, untagged and registry-less references are refused. */
 export const image = () =>
@@ -137,34 +138,132 @@ const backups = z.strictObject({
    * Retention there is the bucket's lifecycle rule. Without it, backups share the cluster's storage with the database.
    */
   s3: s3Target.optional(),
-  /** Weekly proof that the newest dump restores: pg_restore into a throwaway server in the job's own pod. */
+  /**
+   * Weekly proof that the newest backup restores. statefulset engine: pg_restore of the newest dump into a
+   * throwaway server in the job's own pod; cloudnative-pg: a throw-away Cluster recovered from the object
+   * store in the scratch namespace `<namespace>-drill`, a check query, then deleted.
+   */
   restoreDrill: z
-    .strictObject({ enabled: z.boolean().default(false), schedule: cronSchedule().default(POSTGRES_BACKUP_DEFAULTS.restoreDrillSchedule) })
+    .strictObject({
+      enabled: z.boolean().default(false),
+      schedule: cronSchedule().default(POSTGRES_BACKUP_DEFAULTS.restoreDrillSchedule),
+      /** cloudnative-pg: SQL run in the restored app database; an error fails the drill. @default - fails when schema public has no table */
+      checkQuery: z.string().min(1).optional(),
+    })
     .prefault({}),
 });
 
-const postgres = z.strictObject({
-  /**
-   * Postgres major version. The image is the pin `postgres-<majorVersion>` in config/versions.yaml, whose tag must
-   * have this major. Changing it on an existing database needs pg_upgrade or a dump and restore (docs/restore.md):
-   * the new server refuses to start on the old data directory.
-   */
-  majorVersion: integer({ min: 13, max: 18 }),
-  database: dnsLabel(),
-  /** Size of the data volume. */
-  storage: quantity(),
-  /** StorageClass of the data volume; it must have reclaimPolicy Retain. @default - the platform's retained block class */
-  storageClass: z
-    .string({ error: 'expected a string' })
-    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-      error: 'expected a StorageClass name (lowercase letters, digits, "-" and ".")',
-    })
+/** Where a CloudNativePG cluster archives WAL and base backups: an S3-compatible bucket off the cluster. */
+const objectStore = z.strictObject({
+  endpoint: z.url({ protocol: /^https$/, error: 'expected an https:// URL such as "https://s3.example.org"' }),
+  bucket: z.string().regex(BUCKET, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, "." and "-")' }),
+  /** Prefix inside the bucket; each cluster writes below `<path>/<cluster>/`. @default - the namespace */
+  path: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'expected an object key prefix such as "berkeleytime/production"' })
     .optional(),
-  /** Secret (in each namespace that uses the database) with keys `username` and `password`. */
+  /** Secret (in the database's namespace and its restore drill's) with keys `accessKeyId` and `secretAccessKey`. */
   credentialsSecret: dnsLabel(),
-  resources: resources.optional(),
-  backups: backups.prefault({}),
+  /**
+   * The store's region, where it needs one (AWS; MinIO and Ceph RGW do not): the plugin reads it from a key of
+   * the credentials Secret (`s3Credentials.region`), e.g. `region`. @default - none: the client's default region
+   */
+  regionKey: z
+    .string()
+    .regex(/^[-._a-zA-Z0-9]+$/, { error: 'expected a Secret key such as "region"' })
+    .optional(),
 });
+
+const postgres = z
+  .strictObject({
+    /**
+     * `cloudnative-pg`: a CloudNativePG Cluster with continuous WAL archiving (the default); `statefulset`: one
+     * Postgres StatefulSet with nightly dumps, as platforms synthesized before CloudNativePG ran it.
+     */
+    engine: z.enum(PostgresEngine).default(PostgresEngine.CLOUDNATIVE_PG),
+    /**
+     * Postgres major version. The image is the pin `postgres-<majorVersion>` (statefulset) or `cnpg-postgres-<majorVersion>`
+     * (cloudnative-pg) in config/versions.yaml, whose tag must have this major. Changing it on an existing database needs an
+     * upgrade path (docs/restore.md): `majorUpgradeFrom` (cloudnative-pg), pg_upgrade or a dump and restore.
+     */
+    majorVersion: integer({ min: 13, max: 18 }),
+    database: dnsLabel(),
+    /** Size of the data volume (each instance's). */
+    storage: quantity(),
+    /** StorageClass of the data volume; it must have reclaimPolicy Retain. @default - the platform's retained block class */
+    storageClass: z
+      .string({ error: 'expected a string' })
+      .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        error: 'expected a StorageClass name (lowercase letters, digits, "-" and ".")',
+      })
+      .optional(),
+    /**
+     * Secret with keys `username` and `password`: the statefulset engine's database owner (in each namespace that uses
+     * the database), and what `importFromStatefulSet` logs in with. cloudnative-pg generates its own (`pg-app`).
+     */
+    credentialsSecret: dnsLabel().optional(),
+    resources: resources.optional(),
+    backups: backups.prefault({}),
+    /** cloudnative-pg: WAL archive and base backups (Barman Cloud plugin). Required unless `acceptNoObjectStore`. */
+    objectStore: objectStore.optional(),
+    /** cloudnative-pg without an object store: only the nightly dumps on the cluster's own storage (up to a day of writes lost). */
+    acceptNoObjectStore: z.boolean().default(false),
+    /** Recovery window the object store keeps: `30d`, `8w`, `6m` (plugin retentionPolicy). */
+    retentionPolicy: z
+      .string()
+      .regex(/^[1-9][0-9]*[dwm]$/, { error: 'expected a recovery window such as "30d", "8w" or "6m"' })
+      .default(POSTGRES_CLUSTER_DEFAULTS.retentionPolicy),
+    /** Postgres `archive_timeout`: a WAL segment is archived at least this often, bounding the writes a lost primary takes. */
+    archiveTimeout: z
+      .string()
+      .regex(/^[1-9][0-9]*(s|min|h)$/, { error: 'expected a duration such as "5min", "60s" or "1h"' })
+      .default(POSTGRES_CLUSTER_DEFAULTS.archiveTimeout),
+    /**
+     * cloudnative-pg, once: the new Cluster imports the StatefulSet engine's database (`bootstrap.initdb.import`, microservice)
+     * from its Service `postgres`, which stays running (and Prune=false) until a later change removes this key (docs/restore.md).
+     */
+    importFromStatefulSet: z
+      .strictObject({
+        /** The StatefulSet's superuser: the `username` of `credentialsSecret` (connection parameters take no Secret reference). */
+        user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, { error: 'expected a Postgres role name' }),
+      })
+      .optional(),
+    /**
+     * cloudnative-pg point-in-time recovery: a new Cluster `pg-pitr-<yyyymmdd>-<hhmm>` is created from `fromCluster`'s archive,
+     * replayed up to `targetTime`, and the app switches to it; the old Cluster is left running, unmanaged (docs/restore.md).
+     */
+    recovery: z
+      .strictObject({
+        targetTime: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 time such as "2026-12-01T17:55:00Z"' }),
+        fromCluster: dnsLabel().default(POSTGRES_CLUSTER_DEFAULTS.name),
+      })
+      .optional(),
+    /** cloudnative-pg: the major the data is on when `majorVersion` is raised; the operator runs pg_upgrade in place. */
+    majorUpgradeFrom: integer({ min: 13, max: 18 }).optional(),
+  })
+  .superRefine((pg, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (pg.engine === PostgresEngine.STATEFULSET) {
+      if (!pg.credentialsSecret)
+        issue(['credentialsSecret'], "expected a Secret name (the statefulset engine reads the owner's username and password from it), found nothing");
+      for (const key of ['objectStore', 'importFromStatefulSet', 'recovery', 'majorUpgradeFrom'] as const)
+        if (pg[key] !== undefined) issue([key], 'expected no such key with engine "statefulset" (it is a cloudnative-pg setting)');
+      return;
+    }
+    if (!pg.objectStore && !pg.acceptNoObjectStore) {
+      issue(
+        ['objectStore'],
+        'expected an object store for the WAL archive and base backups (engine cloudnative-pg), found nothing; without one, production keeps only nightly dumps on the cluster itself (up to a day of writes lost). Set objectStore, or acceptNoObjectStore: true to accept that',
+      );
+    }
+    if (pg.importFromStatefulSet && !pg.credentialsSecret)
+      issue(['credentialsSecret'], "expected the StatefulSet engine's Secret (importFromStatefulSet logs in with its password), found nothing");
+    if (pg.importFromStatefulSet && pg.recovery) issue(['recovery'], 'expected either importFromStatefulSet or recovery: a Cluster bootstraps once');
+    if (pg.recovery && !pg.objectStore) issue(['recovery'], 'expected an objectStore to recover from, found none');
+    if (pg.majorUpgradeFrom !== undefined && pg.majorUpgradeFrom >= pg.majorVersion)
+      issue(['majorUpgradeFrom'], `expected a major below majorVersion (${pg.majorVersion}), found ${pg.majorUpgradeFrom}`);
+    if (pg.backups.s3 && pg.objectStore) issue(['backups', 's3'], 'expected no dump copy when objectStore is set (the WAL archive replaces the nightly dumps)');
+  });
 
 const redis = z.strictObject({
   /** Cache size (`maxmemory`); the container's memory limit must leave room above it. */

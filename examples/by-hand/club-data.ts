@@ -4,7 +4,7 @@
  * `test/examples-by-hand.test.ts` synthesizes and validates it.
  */
 import { App } from 'cdk8s';
-import { DataTier, Namespaces } from '../../index';
+import { DataTier, Namespaces, PostgresEngine } from '../../index';
 
 export function clubData(): App {
   const app = new App();
@@ -14,7 +14,7 @@ export function clubData(): App {
     namespace: 'club',
     // Everything else defaults: Postgres 17 (the pinned image), 10Gi on ceph-block-retain, Secret
     // postgres-credentials, nightly dumps kept on the cluster; a 256mb LRU cache.
-    postgres: { database: 'club', backups: { restoreDrill: { enabled: true } } },
+    postgres: { engine: PostgresEngine.STATEFULSET, database: 'club', backups: { restoreDrill: { enabled: true } } },
     redis: {},
   });
   return app;

@@ -7,6 +7,7 @@
  */
 import { App } from 'cdk8s';
 import {
+  PostgresEngine,
   AppStack,
   ArgoCdBootstrap,
   BootstrapSecrets,
@@ -74,7 +75,7 @@ export function clubPlatform(secrets: BootstrapSecrets = generateBootstrapSecret
     app: 'club',
     namespace: 'club',
     storageClass: storage.storageClasses.retained,
-    postgres: { database: 'club', storage: '5Gi', backups: { restoreDrill: { enabled: true } } },
+    postgres: { engine: PostgresEngine.STATEFULSET, database: 'club', storage: '5Gi', backups: { restoreDrill: { enabled: true } } },
     redis: { maxMemory: '128mb' },
   });
   // The website at /, the API at /api on Postgres and Redis; migrations run before each release.

@@ -122,6 +122,16 @@ export const ADDON_CHART_PODS = new Map<string, (release: string, namespace: str
     ],
   ],
   [
+    // The CloudNativePG operator (chart cloudnative-pg 0.29.0 selector labels; webhook 9443, metrics 8080).
+    'cloudnative-pg',
+    (release, namespace) => [pod({ 'app.kubernetes.io/name': 'cloudnative-pg', 'app.kubernetes.io/instance': release }, [9443, 8080], namespace)],
+  ],
+  [
+    // The Barman Cloud plugin (chart plugin-barman-cloud 0.7.0 selector labels; gRPC 9090).
+    'plugin-barman-cloud',
+    (release, namespace) => [pod({ 'app.kubernetes.io/name': 'plugin-barman-cloud', 'app.kubernetes.io/instance': release }, [9090], namespace)],
+  ],
+  [
     'kube-prometheus-stack',
     (release, namespace) => [
       pod({ 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': release }, [8080], namespace),

@@ -15,6 +15,7 @@ import { checkWorkloadRules } from './workload-rules';
 import { checkAdmission } from './admission-check';
 import { checkNamespaceIsolation } from './network-isolation';
 import { loadSchemaStore, resolveSchemaLocation, withCrds } from './schema-store';
+import { embeddedDocuments } from './operator-objects';
 
 export type { DeclaredObjects, Finding, SourceDocument, ValidateOptions } from './document';
 
@@ -35,6 +36,8 @@ export function validateDocumentsWithReport(docs: readonly SourceDocument[], opt
   const findings = [
     ...docs.filter((doc) => !isMapping(doc)).map((doc) => finding(doc, '', 'a manifest must be a mapping (an object)')),
     ...checkSchemas(objects, store),
+    // Manifests a Job applies later (the restore drill's throw-away Cluster) must be valid when it does.
+    ...checkSchemas(objects.filter((d) => d.object.kind === 'ConfigMap').flatMap(embeddedDocuments), store),
     ...checkReferences(objects, opts.declared),
     ...checkPodSecurity(objects),
     ...checkSecrets(objects),

@@ -7,6 +7,7 @@
  * partial (ECK fills in the rest), so Pod Security is judged by the operator's namespace level.
  * @see https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/
  */
+import * as yaml from 'js-yaml';
 import { chartSource } from '../chart-source';
 import { namespaceOf, SourceDocument } from './document';
 import { isKind, PodTemplate } from './workloads';
@@ -217,8 +218,71 @@ const CERTIFICATE_JOBS: OperatorPods = {
   },
 };
 
+/**
+ * CloudNativePG's objects for a Cluster: its pods (instances and bootstrap Jobs, all labelled
+ * `cnpg.io/cluster`), the Services `-rw`, `-ro`, `-r`, and the Secrets it generates: the app owner's
+ * `-app` (username, password, host, uri …), and the certificates (cloudnative-pg docs/src at v1.30.0:
+ * labels_annotations.md, service_management.md, applications.md, certificates.md).
+ */
+const CLOUDNATIVE_PG_CLUSTER: OperatorPods = {
+  pods: (doc) => [
+    {
+      labels: { 'cnpg.io/cluster': doc.object.metadata?.name, 'cnpg.io/podRole': 'instance', 'cnpg.io/instanceRole': 'primary' },
+      spec: {
+        containers: [
+          {
+            name: 'postgres',
+            image: doc.object.spec?.imageName,
+            ports: [
+              { name: 'postgresql', containerPort: 5432 },
+              { name: 'status', containerPort: 8000 },
+              { name: 'metrics', containerPort: 9187 },
+            ],
+          },
+        ],
+      },
+      specPath: '',
+    },
+  ],
+  services: (name) => ['rw', 'ro', 'r'].map((suffix) => ({ name: `${name}-${suffix}`, ports: [5432] })),
+  secrets: (name) => [`${name}-app`, `${name}-ca`, `${name}-replication`, `${name}-server`],
+};
+
+/**
+ * A ConfigMap of manifests that a Job of ours applies later (annotation `platform.campus/embedded-manifests`,
+ * e.g. the restore drill's throw-away Cluster): what their operators will run counts as pods to come.
+ */
+const EMBEDDED_MANIFESTS: OperatorPods = {
+  pods: (doc) =>
+    embeddedDocuments(doc).flatMap((inner) =>
+      (operatorOf(inner)?.pods(inner) ?? []).map((p) => ({ ...p, namespace: p.namespace ?? namespaceOf(inner.object) })),
+    ),
+  services: () => [],
+};
+
+/** The objects inside a ConfigMap's annotated keys, as documents of the ConfigMap's file. */
+export function embeddedDocuments(doc: SourceDocument): SourceDocument[] {
+  const keys = String(doc.object.metadata?.annotations?.['platform.campus/embedded-manifests'] ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  return keys.flatMap((k) => {
+    let objects: unknown[];
+    try {
+      objects = yaml.loadAll(String(doc.object.data?.[k] ?? ''));
+    } catch {
+      return [];
+    }
+    return objects
+      .filter((o): o is Record<string, any> => typeof o === 'object' && o !== null)
+      .map((object) => ({ ...doc, object: { ...object, metadata: { namespace: namespaceOf(doc.object), ...object.metadata } } }));
+  });
+}
+
 const OPERATORS: Record<string, OperatorPods> = {
   ...ECK,
+  'postgresql.cnpg.io/Cluster': CLOUDNATIVE_PG_CLUSTER,
+  '/ConfigMap': EMBEDDED_MANIFESTS,
   ...PROMETHEUS_OPERATOR,
   'networking.k8s.io/Ingress': CERT_MANAGER_INGRESS,
   'argoproj.io/Application': ARGO_APPLICATION,

@@ -47,6 +47,8 @@ const CRD_FILES: ReadonlyArray<[urlPart: string, file: string]> = [
   ['prometheus-operator/prometheus-operator', 'prometheus-operator.yaml'],
   ['kubernetes-csi/external-snapshotter', 'volume-snapshots.yaml'],
   ['bitnami-labs/sealed-secrets', 'sealed-secrets.yaml'],
+  ['cloudnative-pg/cloudnative-pg', 'cloudnative-pg.yaml'],
+  ['cloudnative-pg/plugin-barman-cloud', 'barman-cloud-plugin.yaml'],
 ];
 
 /**

@@ -3,7 +3,8 @@
  * what a sync would break that a check of `after` alone cannot see:
  *
  * - updates the API server refuses because a field is immutable (Argo CD then stays OutOfSync with a failed sync), and
- * - objects that hold data and are gone from `after`, which Argo CD deletes when pruning is on.
+ * - objects that hold data and are gone from `after`, which Argo CD deletes when pruning is on, and
+ * - a Postgres that would start empty or change major without an upgrade path (postgres-engine-check.ts).
  *
  * Only what is in the manifests is compared: fields the server fills in (a Job's generated selector, defaulted
  * claim fields, status) are absent on both sides. Objects are matched by API group (not version), kind, namespace
@@ -11,6 +12,7 @@
  */
 import { childPath, compareFindings, Finding, finding, groupVersion, namespaceOf, SourceDocument } from './document';
 import { compareQuantities } from '../quantity';
+import { postgresEngineRisks } from './postgres-engine-check';
 
 export function checkUpgrade(before: readonly SourceDocument[], after: readonly SourceDocument[]): Finding[] {
   return upgradeRisks(before, after)
@@ -42,6 +44,7 @@ export function upgradeRisks(before: readonly SourceDocument[], after: readonly 
   }
   risks.push(...checkServedVersions(before, after));
   risks.push(...checkPrunedData(old, now));
+  risks.push(...postgresEngineRisks(before, after));
   return risks;
 }
 
