@@ -3,10 +3,8 @@
  * an object store off the cluster, the weekly restore drill, and the store's keys declared external.
  * Synthesized once per test file that asks for it.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import * as yaml from 'js-yaml';
-import { mutatedConfigText, synthesizeWithSecrets, tmpDir, writeConfig } from './helpers';
+import { mutatedConfigText, synthesizeWithSecrets, tmpDir, treeObjects, writeConfig } from './helpers';
 
 export const OBJECT_STORE = { endpoint: 'https://s3.backups.example.org:9000', bucket: 'berkeleytime-postgres', credentialsSecret: 'postgres-backup-s3' };
 
@@ -46,17 +44,4 @@ export function cnpgTree(): CnpgTree {
   const result = synthesizeWithSecrets({ configFile, outdir: dist });
   cached = { dist, configFile, objects: treeObjects(dist), externalSecrets: result.externalSecrets };
   return cached;
-}
-
-export function treeObjects(dist: string): any[] {
-  const out: any[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.yaml')) out.push(...(yaml.loadAll(fs.readFileSync(p, 'utf8')) as any[]).filter(Boolean));
-    }
-  };
-  walk(dist);
-  return out;
 }

@@ -6,7 +6,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as yaml from 'js-yaml';
 import { platformEgress } from '../app/egress';
 import { loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
@@ -17,22 +16,9 @@ import { parseYaml, SourceDocument } from '../lib/validate/document';
 import { underImagePrefix } from '../lib/image';
 import { describeWithCharts } from './chart-cache';
 import { cnpgTree, OBJECT_STORE } from './cnpg-fixtures';
-import { DEFAULT_CONFIG_FILE, fixtureTree } from './helpers';
+import { DEFAULT_CONFIG_FILE, fixtureTree, treeObjects } from './helpers';
 
 const versions = loadVersions();
-
-function treeObjects(dist: string): any[] {
-  const out: any[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.yaml')) out.push(...(yaml.loadAll(fs.readFileSync(p, 'utf8')) as any[]).filter(Boolean));
-    }
-  };
-  for (const sub of fs.readdirSync(dist, { withFileTypes: true })) if (sub.isDirectory() && sub.name !== 'hosts') walk(path.join(dist, sub.name));
-  return out;
-}
 
 function imagesIn(value: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(value)) value.forEach((v) => imagesIn(v, out));

@@ -208,3 +208,17 @@ export function fixtureSecretValues(): Record<string, Record<string, string>> {
     'monitoring/grafana-admin': { 'admin-user': 'admin', 'admin-password': value() },
   };
 }
+
+/** Every object of every YAML file under `dist` (the host boot files left out), in folder order. */
+export function treeObjects(dist: string): any[] {
+  const out: any[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.yaml')) out.push(...(yaml.loadAll(fs.readFileSync(p, 'utf8')) as any[]).filter(Boolean));
+    }
+  };
+  for (const sub of fs.readdirSync(dist, { withFileTypes: true })) if (sub.isDirectory() && sub.name !== 'hosts') walk(path.join(dist, sub.name));
+  return out;
+}

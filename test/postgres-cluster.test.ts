@@ -14,8 +14,8 @@ import { formatFinding, validateDocuments } from '../lib/validate';
 import { checkUpgrade } from '../lib/validate/upgrade-check';
 import { drainWarnings } from '../lib/warnings';
 import * as path from 'path';
-import { cnpgConfigText, cnpgTree, OBJECT_STORE, treeObjects } from './cnpg-fixtures';
-import { ROOT, synthesizeWithSecrets, tmpDir } from './helpers';
+import { cnpgConfigText, cnpgTree, OBJECT_STORE } from './cnpg-fixtures';
+import { ROOT, synthesizeWithSecrets, tmpDir, treeObjects } from './helpers';
 import { dataConfig, DELETE, find, NAMESPACE, RETAIN, synthDataTier, versions } from './data-tier-fixtures';
 import { postgresImage } from '../charts/postgres';
 
