@@ -15,7 +15,8 @@ import { platformPictures } from './pictures';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
 import { writeAtomically } from '../lib/atomic-write';
-import { CONSTRUCT_INDEX, render, SynthError, UnitSummary } from '../lib/synth-writer';
+import { CONSTRUCT_INDEX, render, SynthError, SynthUnit, UnitSummary } from '../lib/synth-writer';
+import { addonChartFiles, applySets, applySetsJson, kubectlPlacement } from './kubectl-tree';
 import { drainWarnings, warn, Warning } from '../lib/warnings';
 import { environments } from '../config/model';
 import { readSealedTree, SealedFileError, sealedDirFor, SealedTree } from '../lib/sealed-files';
@@ -69,7 +70,9 @@ export function synthesize(opts: SynthOptions): SynthResult {
     if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
     throw err;
   }
-  const { files, summaries, objects, index, byUnit } = render(build.units);
+  const kubectl = config.gitops.mode === 'kubectl';
+  const { files, summaries, objects, index, byUnit } = render(build.units, kubectl ? { place: kubectlPlacement } : {});
+  const modeFiles = kubectl ? kubectlAddons(build.units, config.cluster.kubernetesVersion, { files, summaries, index }) : [];
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
   const kinds = new Map(environments(config).flatMap((e) => e.apps.map((a) => [a.namespace, a.kind] as const)));
@@ -105,7 +108,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
     },
     outdir,
   );
-  writeAtomically(outdir, files, [...build.extraFiles, externals, constructs, egressFile, ...pictures]);
+  writeAtomically(outdir, files, [...build.extraFiles, externals, constructs, egressFile, ...pictures, ...modeFiles]);
   return {
     summaries,
     warnings: drainWarnings(),
@@ -119,6 +122,29 @@ export function synthesize(opts: SynthOptions): SynthResult {
       ? { deployKey: deployKeyPublicLine(secrets.gitopsRepository.sshPrivateKey, `argocd@${config.cluster.name}`) }
       : {}),
   };
+}
+
+/**
+ * kubectl mode: every add-on's chart rendered into the tree beside our own objects, and the ApplySet parents of
+ * the pruned folders (`dist/applysets.json`). Adds to the rendered files, summaries and construct index.
+ */
+function kubectlAddons(
+  units: readonly SynthUnit[],
+  kubeVersion: string,
+  into: { files: Map<string, string>; summaries: UnitSummary[]; index: Record<string, string> },
+): { path: string; content: string }[] {
+  const addons = addonChartFiles(units, kubeVersion, new Set(into.files.keys()));
+  for (const [file, content] of addons.files) into.files.set(file, content);
+  Object.assign(into.index, addons.index);
+  into.summaries.push(...addons.summaries);
+  return [
+    applySetsJson(
+      applySets(
+        into.files.keys(),
+        units.map((u) => u.dir),
+      ),
+    ),
+  ];
 }
 
 /**

@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { cacheRoot, writeFileAtomic } from '../../user-cache';
+import { cacheRoot, writeFileAtomic } from '../user-cache';
 import { ChartRef, locateChart } from './chart-archive';
 import { helmBinary, helmEnv, helmVersion, withHelmHome } from './helm-binary';
 
