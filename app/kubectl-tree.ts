@@ -14,7 +14,7 @@ import { ChartUnavailable } from '../lib/charts/chart-archive';
 import { ToolUnavailable } from '../lib/charts/helm-binary';
 import { renderChart, RenderResult } from '../lib/charts/render';
 import { Scopes } from '../lib/kube-scope';
-import { APPLYSETS_FILE, applySetParent, chartSource, placementFolder, prunes } from '../lib/kubectl-phases';
+import { APPLYSETS_FILE, applySetParent, chartSource, placementFolder, PRUNED } from '../lib/kubectl-phases';
 import { byOrdinal } from '../lib/order';
 import { objectFile, PlaceObject, SynthError, SynthUnit, UnitSummary } from '../lib/synth-writer';
 import { manifestYaml } from '../lib/yaml-emit';
@@ -164,26 +164,26 @@ function runsOnInstall(object: any): boolean {
 
 /** One pruned folder of the tree and the ApplySet parent that tracks it. */
 export interface ApplySetEntry {
-  /** `cluster/11-operators/rook-ceph`, relative to dist/. */
+  /** `cluster/11-operators/pruned/rook-ceph`, relative to dist/. */
   readonly folder: string;
   readonly applyset: string;
   readonly namespace: string;
   readonly id: string;
 }
 
-/** The ApplySet of every pruned `<unit>/<phase>/<namespace>` folder holding files, as `dist/applysets.json` lists them. */
+/** The ApplySet of every `<unit>/<phase>/pruned/<namespace>` folder holding files, as `dist/applysets.json` lists them. */
 export function applySets(files: Iterable<string>, unitDirs: readonly string[]): ApplySetEntry[] {
   const folders = new Set<string>();
   for (const file of files) {
     const unit = unitDirs.find((u) => file.startsWith(`${u}/`));
     if (!unit) continue;
-    const [phase, namespace] = file.slice(unit.length + 1).split('/');
-    if (phase && namespace && prunes(phase)) folders.add(`${unit}\0${phase}\0${namespace}`);
+    const [phase, pruning, namespace] = file.slice(unit.length + 1).split('/');
+    if (phase && namespace && pruning === PRUNED) folders.add(`${unit}\0${phase}\0${namespace}`);
   }
   return [...folders].sort(byOrdinal).map((key) => {
     const [unit, phase, namespace] = key.split('\0');
     const parent = applySetParent(unit, phase, namespace);
-    return { folder: `${unit}/${phase}/${namespace}`, applyset: parent.flag, namespace: parent.namespace, id: parent.id };
+    return { folder: `${unit}/${phase}/${PRUNED}/${namespace}`, applyset: parent.flag, namespace: parent.namespace, id: parent.id };
   });
 }
 

@@ -4,20 +4,20 @@
  * rules and `npm run plan -- --kubectl` reads it back by the same ones, so the two cannot disagree.
  *
  * A unit (`dist/cluster`, `dist/<environment>/<app>`) is laid out as
- *   `<phase>/<namespace | cluster-scoped>/<source>/<Kind>.<name>.k8s.yaml`
+ *   `<phase>/<kept | pruned>/<namespace | cluster-scoped>/<source>/<Kind>.<name>.k8s.yaml`
  * - `00-crds`: every CustomResourceDefinition, applied first and waited on until Established: a custom
  *   resource applied in the same `kubectl apply` as its CRD fails ("no matches for kind").
  * - `01-namespaces`: every Namespace, before anything is created inside one.
  * - one folder per Argo CD sync wave (`lib/argocd.ts` WAVE for the cluster, ENV_WAVE for an environment),
- *   named after it (`11-operators`), so the folders sort in apply order; a `-keep` sibling holds the objects
- *   of that wave that hold data.
+ *   named after it (`11-operators`), so the folders sort in apply order.
  * `<source>` is the construct chart that made the object (`20-storage`) or `chart-<release>` for the objects
- * of an add-on's pinned chart.
+ * of an add-on's pinned chart. Every folder sorts in apply order, `kept/` before `pruned/`.
  *
- * Pruning: each folder of a pruned phase, per namespace, is one ApplySet (KEP-3659) whose parent is a ConfigMap
- * (cluster-scoped objects: in kube-system). CRDs, Namespaces and the `-keep` folders are applied without
- * `--prune`: deleting a CRD deletes every custom resource of its kind, deleting a Namespace everything in it,
- * and the `-keep` objects are the data (see {@link holdsData}).
+ * Pruning: each `pruned/<namespace>` folder is one ApplySet (KEP-3659) whose parent is a ConfigMap (cluster-scoped
+ * objects: in kube-system). `kept/` is applied without `--prune`: CRDs (deleting one deletes every custom resource
+ * of its kind), Namespaces (deleting one deletes everything in it) and the objects that hold data ({@link holdsData}).
+ * It goes first, so an object that moves from `pruned/` to `kept/` leaves its ApplySet (the same field manager
+ * drops the ApplySet label) before that ApplySet prunes.
  * @see https://kubernetes.io/docs/tasks/manage-kubernetes-objects/declarative-config/#alternative-kubectl-apply-f-directory-prune
  */
 import { createHash } from 'crypto';
@@ -25,7 +25,8 @@ import { ARGO_ANNOTATION, ENV_WAVE, SYNC_OPTION, WAVE } from './argocd';
 
 export const CRD_PHASE = '00-crds';
 export const NAMESPACE_PHASE = '01-namespaces';
-export const KEEP_SUFFIX = '-keep';
+export const KEPT = 'kept';
+export const PRUNED = 'pruned';
 /** The folder of cluster-scoped objects inside a phase. */
 export const CLUSTER_SCOPED_FOLDER = 'cluster-scoped';
 /** Where the ApplySet parents of cluster-scoped folders live: a namespace every cluster has. */
@@ -95,7 +96,7 @@ export interface Placement {
   readonly keep?: boolean;
 }
 
-/** The phase folder of an object, or an Error naming the wave no phase exists for. */
+/** The phase folder of an object (`00-crds`, `13-platform`), or an Error naming the wave no phase exists for. */
 export function phaseOf(object: any, p: Placement): string {
   if (object?.kind === 'CustomResourceDefinition') return CRD_PHASE;
   if (object?.kind === 'Namespace' && groupOf(String(object.apiVersion)) === '') return NAMESPACE_PHASE;
@@ -106,12 +107,18 @@ export function phaseOf(object: any, p: Placement): string {
       `${object?.kind} ${object?.metadata?.name} in dist/${p.unitDir}: sync wave ${p.wave} is none of lib/argocd.ts ${p.unitDir === CLUSTER_UNIT ? 'WAVE' : 'ENV_WAVE'} (${[...folders.keys()].join(', ')}), so kubectl mode has no phase for it`,
     );
   }
-  return p.keep || holdsData(object) ? `${folder}${KEEP_SUFFIX}` : folder;
+  return folder;
 }
 
-/** The file of an object inside its unit: `<phase>/<namespace | cluster-scoped>/<source>/`. */
+/** `kept` (applied without --prune) or `pruned` (an ApplySet). */
+export function pruningOf(object: any, p: Pick<Placement, 'keep'>): typeof KEPT | typeof PRUNED {
+  const kind = object?.kind;
+  return p.keep || kind === 'CustomResourceDefinition' || kind === 'Namespace' || holdsData(object) ? KEPT : PRUNED;
+}
+
+/** The folder of an object inside its unit: `<phase>/<kept | pruned>/<namespace | cluster-scoped>/<source>`. */
 export function placementFolder(object: any, p: Placement): string {
-  return [phaseOf(object, p), p.namespace || CLUSTER_SCOPED_FOLDER, p.source].join('/');
+  return [phaseOf(object, p), pruningOf(object, p), p.namespace || CLUSTER_SCOPED_FOLDER, p.source].join('/');
 }
 
 /** `chart-<release>`: the folder of an add-on's rendered objects inside a phase. */
@@ -124,12 +131,7 @@ export function chartSource(release: string): string {
  * validator checks it as it checks the chart renders of argocd mode (the cluster's release, not our API level).
  */
 export function isChartOutput(file: string): boolean {
-  return /(^|[/\\])[0-9]{2}-[a-z0-9-]+[/\\][^/\\]+[/\\]chart-[^/\\]+[/\\][^/\\]+$/.test(file);
-}
-
-/** Whether a phase folder is applied with `--prune` (its objects are an ApplySet). */
-export function prunes(phase: string): boolean {
-  return phase !== CRD_PHASE && phase !== NAMESPACE_PHASE && !phase.endsWith(KEEP_SUFFIX);
+  return /(^|[/\\])[0-9]{2}-[a-z0-9-]+[/\\](kept|pruned)[/\\][^/\\]+[/\\]chart-[^/\\]+[/\\][^/\\]+$/.test(file);
 }
 
 export interface ApplySetParent {
@@ -141,10 +143,12 @@ export interface ApplySetParent {
   readonly id: string;
 }
 
-/** The parent ConfigMap of one pruned folder: named after unit and phase, in the folder's namespace (kube-system for cluster-scoped). */
+/** The parent ConfigMap of one `<phase>/pruned/<namespace>` folder: named after unit and phase, in the folder's namespace (kube-system for cluster-scoped). */
 export function applySetParent(unitDir: string, phase: string, namespaceFolder: string): ApplySetParent {
-  const name = `applyset-${unitDir.replace(/\//g, '-')}-${phase}`;
-  const namespace = namespaceFolder === CLUSTER_SCOPED_FOLDER ? CLUSTER_PARENT_NAMESPACE : namespaceFolder;
+  // The cluster-scoped folder's parent shares kube-system with that phase's kube-system folder: its own name.
+  const clusterScoped = namespaceFolder === CLUSTER_SCOPED_FOLDER;
+  const name = `applyset-${unitDir.replace(/\//g, '-')}-${phase}${clusterScoped ? `-${CLUSTER_SCOPED_FOLDER}` : ''}`;
+  const namespace = clusterScoped ? CLUSTER_PARENT_NAMESPACE : namespaceFolder;
   return { flag: `configmaps/${name}`, name, namespace, id: applySetId({ name, namespace, kind: 'ConfigMap', group: '' }) };
 }
 
