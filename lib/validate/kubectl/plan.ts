@@ -102,8 +102,9 @@ export function planKubectl(input: KubectlPlanInput): KubectlPlan {
   for (const l of located) keys.set(`${l.unit}\0${l.phase}`, { unit: l.unit, phase: l.phase });
   const order = stepOrder([...keys.values()]);
 
-  // One wave per step for the simulator; ignore-healthcheck objects in a wave after all, which nothing waits on.
-  const unwaited = order.length;
+  // One wave per step for the simulator; ignore-healthcheck objects in the last one, which nothing waits on (a wave
+  // after it would make the last step a waited one).
+  const unwaited = order.length - 1;
   const objectsOf = new Map<number, PlanObject[]>();
   const all: PlanObject[] = [];
   order.forEach(({ unit, phase }, i) => {
