@@ -147,8 +147,9 @@ function kubectlPlan(
     applySets: JSON.parse(fs.readFileSync(listFile, 'utf8')),
   });
   const text = formatKubectlPlan(plan);
+  // Standard output stays a script a person can run (`… | bash -e`); the findings go to standard error.
   console.log(text);
-  for (const f of plan.findings) console.log(formatFinding(f));
+  for (const f of plan.findings) console.error(formatFinding(f));
   if (readme) {
     const current = fs.readFileSync(readme, 'utf8');
     if (!current.includes(KUBECTL_START) || !current.includes(KUBECTL_END)) {

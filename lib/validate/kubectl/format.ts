@@ -11,9 +11,16 @@ import { KubectlPlan, shellLine } from './plan';
  */
 export const APPLYSET_ENV = 'KUBECTL_APPLYSET=true';
 
-/** The line every printed step's commands follow; a reader (or a test) takes the lines after it as commands. */
+/**
+ * The plan as a shell script: run from the repository root in one shell (`bash -e`), it applies the tree; every
+ * line that is not a command is a `#` comment.
+ */
 export function formatKubectlPlan(plan: KubectlPlan): string {
-  const lines: string[] = [`Apply plan for kubectl (${plan.steps.length} steps), from the repository root, in one shell:`, '', `export ${APPLYSET_ENV}`];
+  const lines: string[] = [
+    `# Apply plan for kubectl (${plan.steps.length} steps): run from the repository root, in one shell, stop at the first error`,
+    '',
+    `export ${APPLYSET_ENV}`,
+  ];
   for (const step of plan.steps) {
     const kinds = new Map<string, number>();
     for (const o of step.objects) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
@@ -21,7 +28,7 @@ export function formatKubectlPlan(plan: KubectlPlan): string {
     lines.push('', `# step ${step.index}: ${step.unit} ${step.phase} (${step.objects.length} objects: ${summary.join(', ')})`);
     for (const c of step.commands) lines.push(shellLine(c));
   }
-  lines.push('', plan.assembles ? 'The plan applies every step in order.' : 'The plan does NOT apply cleanly: see the findings below.');
+  lines.push('', plan.assembles ? '# The plan applies every step in order.' : '# The plan does NOT apply cleanly: see the findings below.');
   return lines.join('\n');
 }
 

@@ -169,6 +169,15 @@ function stepCommands(
   }
   // Batched `kubectl wait` per namespace, resource and condition; one `rollout status` per object.
   const batches = new Map<string, string[]>();
+  // A CRD is healthy to Argo CD at once, but kubectl refuses its custom resources until it is Established.
+  const crds = here.filter((l) => l.doc.object?.kind === 'CustomResourceDefinition').map((l) => String(l.doc.object.metadata?.name));
+  if (crds.length) {
+    const form = waitForm('apiextensions.k8s.io', 'CustomResourceDefinition')!;
+    batches.set(
+      JSON.stringify([`--for=${form.for}`, `--timeout=${form.timeout}`]),
+      crds.sort(byOrdinal).map((n) => `${form.resource}/${n}`),
+    );
+  }
   for (const o of waitsFor) {
     const form = waitForm(o.group, o.kind);
     if (!form) {
