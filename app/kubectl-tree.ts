@@ -35,6 +35,16 @@ export const kubectlPlacement: PlaceObject = (unitDir: string, chart: Chart, obj
   }
 };
 
+/** The Application of every AddonApplication in the units, as argocd mode would write it (kubectl mode does not). */
+export function addonApplications(units: readonly SynthUnit[]): any[] {
+  return units.flatMap((unit) =>
+    unit.app.node
+      .findAll()
+      .filter((c): c is AddonApplication => c instanceof AddonApplication)
+      .map((addon) => addon.application.toJson()),
+  );
+}
+
 export interface AddonFiles {
   readonly files: Map<string, string>;
   /** file → `<construct path> chart <template>`, for constructs.json. */

@@ -16,7 +16,7 @@ import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
 import { writeAtomically } from '../lib/atomic-write';
 import { CONSTRUCT_INDEX, render, SynthError, SynthUnit, UnitSummary } from '../lib/synth-writer';
-import { addonChartFiles, applySets, applySetsJson, kubectlPlacement } from './kubectl-tree';
+import { addonApplications, addonChartFiles, applySets, applySetsJson, kubectlPlacement } from './kubectl-tree';
 import { drainWarnings, warn, Warning } from '../lib/warnings';
 import { environments } from '../config/model';
 import { readSealedTree, SealedFileError, sealedDirFor, SealedTree } from '../lib/sealed-files';
@@ -91,12 +91,12 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const constructs = { path: CONSTRUCT_INDEX, content: `${JSON.stringify(sortedKeys(index), null, 2)}\n` };
   let egress;
   try {
-    egress = platformEgress(config, versions, objects);
+    egress = platformEgress(config, versions, objects, kubectl ? addonApplications(build.units) : []);
   } catch (err) {
     if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
     throw err;
   }
-  const egressFile = { path: EGRESS_FILE, content: egressMarkdown(egress) };
+  const egressFile = { path: EGRESS_FILE, content: egressMarkdown(egress, config.gitops.mode) };
   const outdir = opts.outdir ?? 'dist';
   const pictures = platformPictures(
     {

@@ -82,7 +82,8 @@ export interface EgressInputs {
   readonly images: ReadonlyMap<string, readonly string[]>;
   /** Chart repositories (https:// or oci://) Argo CD's repo server fetches from. */
   readonly chartRepositories: readonly string[];
-  readonly gitRepository: string;
+  /** Undefined in kubectl mode: no Argo CD in the cluster fetches it. */
+  readonly gitRepository?: string;
   /** The ACME directory URLs cert-manager's issuers use. */
   readonly acmeServers: readonly string[];
 }
@@ -110,7 +111,7 @@ export function egressRules(inputs: EgressInputs): EgressRule[] {
     // A GitHub Pages chart index (chart-releaser's layout) points at packages on GitHub Releases.
     if (host.endsWith('.github.io')) for (const h of GITHUB_RELEASE_HOSTS) add('argo-cd', h, 443, 'Helm charts (GitHub Releases)');
   }
-  const git = gitEndpoint(inputs.gitRepository);
+  const git = inputs.gitRepository === undefined ? undefined : gitEndpoint(inputs.gitRepository);
   if (git) add('argo-cd', git.host, git.port, 'the GitOps repository');
   for (const url of inputs.acmeServers) add('cert-manager', hostOf(url), 443, 'ACME (TLS certificates)');
   const order: EgressClient[] = ['hosts', 'argo-cd', 'cert-manager'];
