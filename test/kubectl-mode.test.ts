@@ -129,7 +129,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
       expect(egress).toMatch(/chart rook-ceph/);
     });
 
-        test('validates with 0 findings', () => {
+    test('validates with 0 findings', () => {
       const findings = validateTree(manifestFolders(outdir), { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
       expect(findings).toEqual([]);
     });
@@ -259,6 +259,13 @@ describeWithCharts('gitops.mode: kubectl', () => {
         expect(
           again.state.pruned.filter((k: string) => k.endsWith(`/${d.object.kind}/${d.object.metadata.namespace ?? ''}/${d.object.metadata.name}`)),
         ).toEqual([]);
+    });
+
+    test('of an argocd-mode tree: refused, saying how to get the kubectl tree', () => {
+      const argocd = printedPlan(fixtureTree().dist);
+      expect(argocd.code).toBe(2);
+      expect(argocd.text).toBe('');
+      expect(argocd.stderr).toMatch(/gitops.mode: kubectl.*--outdir.*npm run plan -- --kubectl/s);
     });
 
     test('the stand-in fails a plan out of order (CRDs not applied first)', () => {
