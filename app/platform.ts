@@ -66,6 +66,8 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
   const protectedServices: ProtectedService[] = [];
   // The hosts' addresses, for the add-on namespaces' policies to the API server and the hosts.
   const clusterAddresses = networkAddresses(config);
+  // kubectl mode: no Argo CD, so none of its objects (the add-ons' charts are rendered at synthesis, app/kubectl-tree.ts).
+  const argoCd = config.gitops.mode === 'argocd';
 
   // Cluster-wide: namespaces, GitOps, storage, the entry point, logging, monitoring.
   const cluster = new App();
@@ -173,13 +175,10 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
 
   // What the first control-plane host applies once Argo CD runs: its settings and the root Application.
   const bootstrap = new App();
-  const argocd = new ArgoCdBootstrap(bootstrap, '00-argocd', { repo: config.gitops });
+  const argocd = argoCd ? new ArgoCdBootstrap(bootstrap, '00-argocd', { repo: config.gitops }) : undefined;
 
   // Environments: each app's namespace, data tier (where it owns one) and stack.
-  const units: SynthUnit[] = [
-    { dir: 'bootstrap', app: bootstrap },
-    { dir: 'cluster', app: cluster },
-  ];
+  const units: SynthUnit[] = [...(argoCd ? [{ dir: 'bootstrap', app: bootstrap }] : []), { dir: 'cluster', app: cluster }];
   const dataTiers = new Map<string, DataTier>();
   const deployers = new Map<string, Set<string>>();
   const bounded: { app: App; namespaces: Namespaces; appEnv: AppEnvironment }[] = [];
@@ -240,7 +239,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     }
   }
   // Argo CD runs in its namespace from the images of its pinned install manifest (the bootstrap applies it).
-  allowImages(cluster, ARGOCD_NAMESPACE, (manifestPin(versions, 'argo-cd').images ?? []).map(imageRepository));
+  if (argoCd) allowImages(cluster, ARGOCD_NAMESPACE, (manifestPin(versions, 'argo-cd').images ?? []).map(imageRepository));
   // Images only from platform.allowedRegistries in the app namespaces (and what the platform itself runs
   // there: the ingress-nginx variant's ACME solvers), and from exactly their recorded repositories in the
   // platform's own namespaces; enforced by the API server.
@@ -249,29 +248,30 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
     allowedRegistries: [...new Set([...config.platform.allowedRegistries, ...envAllowlists.flatMap((a) => a.images)])],
     namespaces: imageAllowlistsOf(cluster),
   });
-  new GitOps(cluster, '10-gitops', {
-    repo: config.gitops,
-    projects: Object.keys(config.apps)
-      .sort()
-      .map((name) => ({
-        name,
-        // The previews as a pattern: one that leaves the config stays permitted while Argo CD deletes it.
-        namespaces: [
-          ...appEnvs
-            .filter((a) => a.app === name && a.kind !== 'preview')
-            .flatMap((a) => [a.namespace, ...(restoreDrillNamespace(a) ? [restoreDrillNamespace(a)!] : [])]),
-          ...(config.apps[name].environments.previews ? [previewNamespacePattern(name)] : []),
-        ],
-        deployerGroups: [...(deployers.get(name) ?? [])].sort(),
+  if (argoCd)
+    new GitOps(cluster, '10-gitops', {
+      repo: config.gitops,
+      projects: Object.keys(config.apps)
+        .sort()
+        .map((name) => ({
+          name,
+          // The previews as a pattern: one that leaves the config stays permitted while Argo CD deletes it.
+          namespaces: [
+            ...appEnvs
+              .filter((a) => a.app === name && a.kind !== 'preview')
+              .flatMap((a) => [a.namespace, ...(restoreDrillNamespace(a) ? [restoreDrillNamespace(a)!] : [])]),
+            ...(config.apps[name].environments.previews ? [previewNamespacePattern(name)] : []),
+          ],
+          deployerGroups: [...(deployers.get(name) ?? [])].sort(),
+        })),
+      applications: appEnvs.map((a) => ({
+        name: `${a.app}-${a.environment}`,
+        path: `dist/${appEnvironmentDir(a)}`,
+        project: a.app,
+        ephemeral: a.kind === 'preview',
       })),
-    applications: appEnvs.map((a) => ({
-      name: `${a.app}-${a.environment}`,
-      path: `dist/${appEnvironmentDir(a)}`,
-      project: a.app,
-      ephemeral: a.kind === 'preview',
-    })),
-    addons: addonsOf(cluster),
-  });
+      addons: addonsOf(cluster),
+    });
 
   // The quotas last, sized from the finished workloads: within synthesis's render session the
   // workloads are rendered once for this and for the writer (lib/render-once.ts).
@@ -286,7 +286,7 @@ export function buildPlatform(config: PlatformConfig, versions: Versions, opts: 
         cluster: config.cluster,
         kubernetesRelease: versions.kubernetes.release,
         edge: { nodePorts: config.edge.nodePorts, proxyProtocol: config.edge.proxyProtocol },
-        gitopsManifests: renderedTree(argocd), // the same objects dist/bootstrap/ holds, rendered once
+        ...(argocd ? { gitopsManifests: renderedTree(argocd) } : {}), // the same objects dist/bootstrap/ holds, rendered once
         repository: { repoURL: config.gitops.repoURL, sshKnownHosts: config.gitops.sshKnownHosts },
         pins: {
           etcdImage: imageVersion(versions, 'etcd'),

@@ -15,7 +15,8 @@ import { platformPictures } from './pictures';
 import { checkExposure } from '../lib/exposure';
 import { EXTERNALS_FILE, externalsJson } from '../lib/externals';
 import { writeAtomically } from '../lib/atomic-write';
-import { CONSTRUCT_INDEX, render, SynthError, UnitSummary } from '../lib/synth-writer';
+import { CONSTRUCT_INDEX, render, SynthError, SynthUnit, UnitSummary } from '../lib/synth-writer';
+import { addonApplications, addonChartFiles, applySets, applySetsJson, kubectlPlacement } from './kubectl-tree';
 import { withRenderSession } from '../lib/render-once';
 import { drainWarnings, warn, Warning } from '../lib/warnings';
 import { environments } from '../config/model';
@@ -62,6 +63,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const { secrets, hostFilesSkipped } = clusterSecrets(config.cluster.name, opts);
   const sealed = sealedTree(config.cluster.name, opts, secrets);
   // One render session for the last construction step and the writer: each object is rendered once (lib/render-once.ts).
+  const kubectl = config.gitops.mode === 'kubectl';
   const { build, rendered } = withRenderSession(() => {
     let build;
     try {
@@ -72,9 +74,10 @@ export function synthesize(opts: SynthOptions): SynthResult {
       if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
       throw err;
     }
-    return { build, rendered: render(build.units) };
+    return { build, rendered: render(build.units, kubectl ? { place: kubectlPlacement } : {}) };
   });
   const { files, summaries, objects, index, byUnit } = rendered;
+  const modeFiles = kubectl ? kubectlAddons(build.units, config.cluster.kubernetesVersion, { files, summaries, index }) : [];
   const exposure = checkExposure(objects, build.protectedServices);
   if (exposure.length) throw new SynthError(exposure);
   const kinds = new Map(environments(config).flatMap((e) => e.apps.map((a) => [a.namespace, a.kind] as const)));
@@ -93,12 +96,12 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const constructs = { path: CONSTRUCT_INDEX, content: `${JSON.stringify(sortedKeys(index), null, 2)}\n` };
   let egress;
   try {
-    egress = platformEgress(config, versions, objects);
+    egress = platformEgress(config, versions, objects, kubectl ? addonApplications(build.units) : []);
   } catch (err) {
     if (err instanceof Error && err.constructor === Error) throw new SynthError([err.message]);
     throw err;
   }
-  const egressFile = { path: EGRESS_FILE, content: egressMarkdown(egress) };
+  const egressFile = { path: EGRESS_FILE, content: egressMarkdown(egress, config.gitops.mode) };
   const outdir = opts.outdir ?? 'dist';
   const pictures = platformPictures(
     {
@@ -110,7 +113,7 @@ export function synthesize(opts: SynthOptions): SynthResult {
     },
     outdir,
   );
-  writeAtomically(outdir, files, [...build.extraFiles, externals, constructs, egressFile, ...pictures]);
+  writeAtomically(outdir, files, [...build.extraFiles, externals, constructs, egressFile, ...pictures, ...modeFiles]);
   return {
     summaries,
     warnings: drainWarnings(),
@@ -124,6 +127,29 @@ export function synthesize(opts: SynthOptions): SynthResult {
       ? { deployKey: deployKeyPublicLine(secrets.gitopsRepository.sshPrivateKey, `argocd@${config.cluster.name}`) }
       : {}),
   };
+}
+
+/**
+ * kubectl mode: every add-on's chart rendered into the tree beside our own objects, and the ApplySet parents of
+ * the pruned folders (`dist/applysets.json`). Adds to the rendered files, summaries and construct index.
+ */
+function kubectlAddons(
+  units: readonly SynthUnit[],
+  kubeVersion: string,
+  into: { files: Map<string, string>; summaries: UnitSummary[]; index: Record<string, string> },
+): { path: string; content: string }[] {
+  const addons = addonChartFiles(units, kubeVersion, new Set(into.files.keys()));
+  for (const [file, content] of addons.files) into.files.set(file, content);
+  Object.assign(into.index, addons.index);
+  into.summaries.push(...addons.summaries);
+  return [
+    applySetsJson(
+      applySets(
+        into.files.keys(),
+        units.map((u) => u.dir),
+      ),
+    ),
+  ];
 }
 
 /**

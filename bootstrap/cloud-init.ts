@@ -52,7 +52,8 @@ export interface UserDataInputs {
   readonly inventory: Inventory;
   readonly secrets: BootstrapSecrets;
   readonly edge: EdgeForwarding;
-  readonly gitopsManifests: readonly object[];
+  /** Argo CD's settings and root Application; undefined: no Argo CD (kubectl mode). */
+  readonly gitopsManifests?: readonly object[];
   readonly versions: HostVersions;
   readonly apiServerExtensions: readonly ApiServerExtension[];
   /** The GitOps repository, for Argo CD's credentials (from the secrets file) and the ssh host keys. */
@@ -128,12 +129,12 @@ export function hostCloudConfig(host: HostConfig, inputs: UserDataInputs): Cloud
   });
   const addons = {
     inventory: inv,
-    gitopsManifests: inputs.gitopsManifests,
+    ...(inputs.gitopsManifests ? { gitopsManifests: inputs.gitopsManifests } : {}),
     cniManifest: versions.cniManifest,
     argoCdManifest: versions.argoCdManifest,
     approverImage: versions.csrApproverImage,
     ...(secrets.sealingKey ? { sealingKey: secrets.sealingKey } : {}),
-    ...(inputs.repository && secrets.gitopsRepository
+    ...(inputs.gitopsManifests && inputs.repository && secrets.gitopsRepository
       ? { repository: { url: inputs.repository.repoURL, credentials: secrets.gitopsRepository, knownHosts: inputs.repository.sshKnownHosts ?? [] } }
       : {}),
   };

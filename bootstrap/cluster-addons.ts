@@ -108,8 +108,8 @@ export function csrApproverManifest(inv: Inventory, image: string): string {
 
 export interface AddonInputs {
   readonly inventory: Inventory;
-  /** Argo CD's settings and the root Application (`dist/bootstrap/`), applied once Argo CD runs. */
-  readonly gitopsManifests: readonly object[];
+  /** Argo CD's settings and the root Application (`dist/bootstrap/`), applied once Argo CD runs; undefined: no Argo CD (kubectl mode). */
+  readonly gitopsManifests?: readonly object[];
   readonly cniManifest: ManifestPin;
   readonly argoCdManifest: ManifestPin;
   readonly approverImage: string;
@@ -132,15 +132,19 @@ const file = (name: string, content: string): WriteFile => ({ path: `${BOOTSTRAP
 export function addonFiles(inputs: AddonInputs): WriteFile[] {
   return [
     file('kubelet-csr-approver.yaml', csrApproverManifest(inputs.inventory, inputs.approverImage)),
-    file(
-      'argocd-namespace.yaml',
-      toYaml({
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: 'argocd', annotations: { [ANNOTATION.networkPolicyException]: ARGOCD_NETWORK_POLICY_EXCEPTION } },
-      }),
-    ),
-    file('gitops.yaml', toYamlStream([...inputs.gitopsManifests])),
+    ...(inputs.gitopsManifests
+      ? [
+          file(
+            'argocd-namespace.yaml',
+            toYaml({
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: { name: 'argocd', annotations: { [ANNOTATION.networkPolicyException]: ARGOCD_NETWORK_POLICY_EXCEPTION } },
+            }),
+          ),
+          file('gitops.yaml', toYamlStream([...inputs.gitopsManifests])),
+        ]
+      : []),
     ...(inputs.repository ? [repositoryFile(BOOTSTRAP_DIR, inputs.repository.url, inputs.repository.credentials, inputs.repository.knownHosts)] : []),
     ...(inputs.sealingKey ? [file(SEALING_KEY_FILE, sealingKeyManifest(inputs.sealingKey))] : []),
   ];
@@ -173,18 +177,8 @@ export function addonSteps(inputs: AddonInputs): BootStep[] {
       actions: [{ run: kubectl('apply', '-f', `${BOOTSTRAP_DIR}/kubelet-csr-approver.yaml`) }],
       ...RETRY.network,
     },
-    {
-      name: 'argo-cd',
-      description: 'Argo CD from its pinned, verified manifest',
-      actions: [
-        { run: kubectl('apply', '-f', `${BOOTSTRAP_DIR}/argocd-namespace.yaml`) },
-        fetched('argo-cd', inputs.argoCdManifest),
-        // Argo CD's CRDs exceed the client-side apply annotation limit: server-side apply.
-        { run: kubectl('apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', `${DOWNLOAD_DIR}/argo-cd.yaml`) },
-        { run: kubectl('wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'), timeoutSeconds: 330 },
-      ],
-      ...RETRY.network,
-    },
+    // kubectl mode: no Argo CD; the tree is applied with the commands `npm run plan -- --kubectl` prints.
+    ...(inputs.gitopsManifests ? [ARGO_CD_STEP(inputs.argoCdManifest)] : []),
     ...(inputs.repository
       ? [
           {
@@ -205,15 +199,30 @@ export function addonSteps(inputs: AddonInputs): BootStep[] {
           } satisfies BootStep,
         ]
       : []),
-    {
-      name: 'root-application',
-      description: 'Argo CD settings and the root Application (dist/bootstrap/)',
-      // Server-side, like the install: argocd-cm already exists (the install made it) and takes our fields.
-      actions: [{ run: kubectl('apply', '--server-side', '--force-conflicts', '-f', `${BOOTSTRAP_DIR}/gitops.yaml`) }],
-      ...RETRY.network,
-    },
+    ...(inputs.gitopsManifests ? [ROOT_APPLICATION_STEP] : []),
   ];
 }
+
+const ARGO_CD_STEP = (manifest: ManifestPin): BootStep => ({
+  name: 'argo-cd',
+  description: 'Argo CD from its pinned, verified manifest',
+  actions: [
+    { run: kubectl('apply', '-f', `${BOOTSTRAP_DIR}/argocd-namespace.yaml`) },
+    fetched('argo-cd', manifest),
+    // Argo CD's CRDs exceed the client-side apply annotation limit: server-side apply.
+    { run: kubectl('apply', '--server-side', '--force-conflicts', '--namespace', 'argocd', '-f', `${DOWNLOAD_DIR}/argo-cd.yaml`) },
+    { run: kubectl('wait', '--for', 'condition=Established', '--timeout', '300s', 'crd/applications.argoproj.io'), timeoutSeconds: 330 },
+  ],
+  ...RETRY.network,
+});
+
+const ROOT_APPLICATION_STEP: BootStep = {
+  name: 'root-application',
+  description: 'Argo CD settings and the root Application (dist/bootstrap/)',
+  // Server-side, like the install: argocd-cm already exists (the install made it) and takes our fields.
+  actions: [{ run: kubectl('apply', '--server-side', '--force-conflicts', '-f', `${BOOTSTRAP_DIR}/gitops.yaml`) }],
+  ...RETRY.network,
+};
 
 const SEALING_KEY_FILE = 'sealing-key.yaml';
 

@@ -29,8 +29,13 @@ export interface ClusterBootstrapProps {
   readonly kubernetesRelease?: string;
   /** Edge NodePorts haproxy forwards 80/443 to, and whether it sends the PROXY protocol. */
   readonly edge: EdgeForwarding;
-  /** Applied by the first control-plane host once Argo CD runs: its settings and the root Application (`dist/bootstrap/`). */
-  readonly gitopsManifests: readonly object[];
+  /**
+   * Applied by the first control-plane host once Argo CD runs: its settings and the root Application (`dist/bootstrap/`).
+   * Without them the hosts install no Argo CD at all (`gitops.mode: kubectl`: the tree is applied with the
+   * commands `npm run plan -- --kubectl` prints).
+   * @default - no Argo CD
+   */
+  readonly gitopsManifests?: readonly object[];
   /**
    * The GitOps repository: with credentials in the secrets file (`gitopsRepository`), the first
    * control plane gives Argo CD read access before the root Application. An ssh URL needs a deploy key.
@@ -95,7 +100,7 @@ export class ClusterBootstrap extends Construct {
       inventory: this.inventory,
       secrets: props.secrets,
       edge: { nodePorts: props.edge.nodePorts, proxyProtocol: props.edge.proxyProtocol },
-      gitopsManifests: props.gitopsManifests,
+      ...(props.gitopsManifests ? { gitopsManifests: props.gitopsManifests } : {}),
       versions: hostVersions,
       apiServerExtensions: [auditLogging(), secretEncryption(props.secrets.encryptionKey), ...(props.apiServerExtensions ?? [])],
       elasticsearchSysctl: (props.elasticsearch ?? false) && cluster.hostsManaged,

@@ -22,3 +22,23 @@ export function chartSource(source: any): ChartSource | undefined {
   }
   return undefined;
 }
+
+/** What Argo CD's repo server renders for a chart Application: the one reading synthesis (kubectl mode) and the validator share. */
+export interface ApplicationRender {
+  readonly chart: ChartSource;
+  readonly releaseName: string;
+  readonly namespace: string;
+  /** `helm.values` (a YAML string) merged under `helm.valuesObject`, as Argo CD does. */
+  readonly values: Record<string, unknown>;
+}
+
+/** The render an Application's Helm source asks for, or undefined when its source is not a chart. */
+export function applicationRender(app: any, parseValues: (text: string) => unknown): ApplicationRender | undefined {
+  const source = app?.spec?.source;
+  const chart = chartSource(source);
+  if (!chart) return undefined;
+  const helm = source.helm ?? {};
+  const values = { ...(helm.values ? (parseValues(helm.values) as object) : {}), ...(helm.valuesObject ?? {}) };
+  const name = String(app.metadata?.name);
+  return { chart, releaseName: helm.releaseName ?? name, namespace: app.spec?.destination?.namespace ?? 'default', values };
+}

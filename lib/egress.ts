@@ -83,7 +83,8 @@ export interface EgressInputs {
   readonly images: ReadonlyMap<string, readonly string[]>;
   /** Chart repositories (https:// or oci://) Argo CD's repo server fetches from. */
   readonly chartRepositories: readonly string[];
-  readonly gitRepository: string;
+  /** Undefined in kubectl mode: no Argo CD in the cluster fetches it. */
+  readonly gitRepository?: string;
   /** The ACME directory URLs cert-manager's issuers use. */
   readonly acmeServers: readonly string[];
   /** S3 endpoints (`https://host[:port]`) the Postgres object stores name, with the namespaces that use each. @default - none */
@@ -113,7 +114,7 @@ export function egressRules(inputs: EgressInputs): EgressRule[] {
     // A GitHub Pages chart index (chart-releaser's layout) points at packages on GitHub Releases.
     if (host.endsWith('.github.io')) for (const h of GITHUB_RELEASE_HOSTS) add('argo-cd', h, 443, 'Helm charts (GitHub Releases)');
   }
-  const git = gitEndpoint(inputs.gitRepository);
+  const git = inputs.gitRepository === undefined ? undefined : gitEndpoint(inputs.gitRepository);
   if (git) add('argo-cd', git.host, git.port, 'the GitOps repository');
   for (const url of inputs.acmeServers) add('cert-manager', hostOf(url), 443, 'ACME (TLS certificates)');
   for (const [endpoint, namespaces] of inputs.objectStores ?? []) {

@@ -61,12 +61,23 @@ interface Rendered {
   readonly byUnit: Map<string, any[]>;
 }
 
-export function render(units: readonly SynthUnit[]): Rendered {
-  // Validations and the files share one rendering of each object.
-  return withRenderSession(() => renderUnits(units));
+/**
+ * Where an object goes inside its unit's folder (kubectl mode: its phase folder, lib/kubectl-phases.ts), or null
+ * to leave it out of the tree (kubectl mode: the Argo CD objects). The default is the chart's folder.
+ */
+export type PlaceObject = (unitDir: string, chart: Chart, object: any) => string | null;
+
+export interface RenderOptions {
+  /** @default - one folder per chart, a subfolder per namespace when the chart spans several */
+  readonly place?: PlaceObject;
 }
 
-function renderUnits(units: readonly SynthUnit[]): Rendered {
+export function render(units: readonly SynthUnit[], opts: RenderOptions = {}): Rendered {
+  // Validations and the files share one rendering of each object.
+  return withRenderSession(() => renderUnits(units, opts));
+}
+
+function renderUnits(units: readonly SynthUnit[], opts: RenderOptions): Rendered {
   const problems = units.flatMap((u) => validationErrors(u.app));
   if (problems.length) throw new SynthError(problems);
   const files = new Map<string, string>();
@@ -82,7 +93,8 @@ function renderUnits(units: readonly SynthUnit[]): Rendered {
     for (const chart of unit.app.charts as Chart[]) {
       if (!CHART_ID.test(chart.node.id)) throw new SynthError([`chart id "${chart.node.id}" must look like "20-app" so folders sort in apply order`]);
       const apiObjects = chartObjects(chart);
-      const objects = apiObjects.map(renderedJson);
+      const rendered = apiObjects.map(renderedJson);
+      const objects = opts.place ? rendered.filter((o) => opts.place!(unit.dir, chart, o) !== null) : rendered;
       all.push(...objects);
       unitObjects.push(...objects);
       // Which construct made each object: kind, namespace and name are unique within a chart's folder.
@@ -90,13 +102,13 @@ function renderUnits(units: readonly SynthUnit[]): Rendered {
       // A chart spanning several namespaces gets a subfolder per namespace, so equal names never collide.
       const spansNamespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean)).size > 1;
       for (const obj of objects) {
-        const folder = spansNamespaces && obj.metadata.namespace ? path.posix.join(chart.node.id, obj.metadata.namespace) : chart.node.id;
+        const folder = opts.place
+          ? opts.place(unit.dir, chart, obj)!
+          : spansNamespaces && obj.metadata.namespace
+            ? path.posix.join(chart.node.id, obj.metadata.namespace)
+            : chart.node.id;
         // Short and readable whatever the object's name: file systems refuse names over 255 bytes.
-        const file = path.posix.join(
-          unit.dir,
-          folder,
-          `${obj.kind}.${boundedName(obj.metadata.name, MAX_FILE_NAME_PART)}.k8s.yaml`.replace(/[^0-9a-zA-Z-_.]/g, ''),
-        );
+        const file = objectFile(path.posix.join(unit.dir, folder), obj);
         if (files.has(file)) {
           throw new SynthError([`two objects would be written to ${file} (${obj.kind} "${obj.metadata.name}"); give them distinct names or charts`]);
         }
@@ -110,4 +122,9 @@ function renderUnits(units: readonly SynthUnit[]): Rendered {
     summaries.push({ dir: unit.dir, files: count, kinds });
   }
   return { files, summaries, objects: all, index, byUnit };
+}
+
+/** The file name of an object inside its folder: `<Kind>.<name>.k8s.yaml`, short and safe whatever the name. */
+export function objectFile(folder: string, obj: any): string {
+  return path.posix.join(folder, `${obj.kind}.${boundedName(obj.metadata.name, MAX_FILE_NAME_PART)}.k8s.yaml`.replace(/[^0-9a-zA-Z-_.]/g, ''));
 }

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chartVersion, loadVersions } from '../config/versions';
-import { archiveName, locateChart } from '../lib/validate/charts/chart-archive';
+import { archiveName, locateChart } from '../lib/charts/chart-archive';
 import { repoRoot } from '../lib/repo-root';
 
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) => execFileSync(cmd, args, { cwd, env, stdio: 'inherit' });

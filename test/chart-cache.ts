@@ -4,8 +4,8 @@
  * machine that has never pulled them.
  */
 import { loadVersions } from '../config/versions';
-import { archiveName, chartFolders, ChartUnavailable, locateChart } from '../lib/validate/charts/chart-archive';
-import { helmBinary, ToolUnavailable } from '../lib/validate/charts/helm-binary';
+import { archiveName, chartFolders, ChartUnavailable, locateChart } from '../lib/charts/chart-archive';
+import { helmBinary, ToolUnavailable } from '../lib/charts/helm-binary';
 
 type ChartsAvailability = { ok: true } | { ok: false; reason: string };
 

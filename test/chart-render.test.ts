@@ -10,9 +10,9 @@ import * as path from 'path';
 import { chartVersion, loadVersions } from '../config/versions';
 import { repoRoot } from '../lib/repo-root';
 import { cacheRoot, writeFileAtomic } from '../lib/user-cache';
-import { archiveName, ChartRef, ChartUnavailable, locateChart, pullChart } from '../lib/validate/charts/chart-archive';
-import { bundledHelm, HELM_SHA256, HELM_VERSION, helmBinary, helmEnv, helmVersion, readZipEntry, ToolUnavailable } from '../lib/validate/charts/helm-binary';
-import { renderChart, RenderRequest } from '../lib/validate/charts/render';
+import { archiveName, ChartRef, ChartUnavailable, locateChart, pullChart } from '../lib/charts/chart-archive';
+import { bundledHelm, HELM_SHA256, HELM_VERSION, helmBinary, helmEnv, helmVersion, readZipEntry, ToolUnavailable } from '../lib/charts/helm-binary';
+import { renderChart, RenderRequest } from '../lib/charts/render';
 import { describeWithCharts } from './chart-cache';
 
 // Before anything reads cacheRoot(): extraction, pulls and renders of this file land in a fresh temp cache.

@@ -11,7 +11,7 @@ import { loadConfig } from '../config/load';
 import { loadVersions } from '../config/versions';
 import { egressRules, imageRegistry, registryHosts } from '../lib/egress';
 import { chartApplications } from '../lib/validate/charts/applications';
-import { renderChart } from '../lib/validate/charts/render';
+import { renderChart } from '../lib/charts/render';
 import { parseYaml, SourceDocument } from '../lib/validate/document';
 import { underImagePrefix } from '../lib/image';
 import { describeWithCharts } from './chart-cache';

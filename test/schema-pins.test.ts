@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { loadVersions, manifestPin } from '../config/versions';
-import { locateChart } from '../lib/validate/charts/chart-archive';
+import { locateChart } from '../lib/charts/chart-archive';
 import { archiveAppVersion, crdTags, SCHEMA_PIN_RULES, schemaPinProblems } from '../lib/validate/schema-pins';
 import { pinnedSources } from '../lib/validate/schema-store';
 import { describeWithCharts } from './chart-cache';

@@ -33,6 +33,15 @@ export const gitops = z
     repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|[A-Za-z0-9._-]+@[^:/]+:)/, { error: 'expected a git URL (https://, ssh:// or git@host:path)' }),
     revision: z.string().min(1).default('main'),
     /**
+     * How `dist/` reaches the cluster. `argocd`: Argo CD (installed by the first control plane) syncs the
+     * committed tree, add-ons as Applications of their pinned charts. `kubectl`: synthesis renders every
+     * add-on chart itself (`helm template` of the pin, with the values its Application would carry) into
+     * plain objects in phase folders, emits no Application or AppProject, and the hosts install no Argo CD;
+     * `npm run plan -- --kubectl` prints the commands that apply the tree.
+     * @default 'argocd'
+     */
+    mode: z.enum(['argocd', 'kubectl']).default('argocd'),
+    /**
      * The ssh server's host keys, as `ssh-keyscan <host>` prints them (`<host> <type> <key>`), for an
      * ssh repoURL on a host Argo CD does not know by default (its list: github.com, gitlab.com,
      * bitbucket.org, Azure DevOps). Given, they replace Argo CD's default list.

@@ -5,7 +5,7 @@
 import { finding, Finding, groupVersion, SourceDocument } from './document';
 import { chartApplications } from './charts/applications';
 import { deprecatedValues } from './charts/deprecated-values';
-import { renderChart } from './charts/render';
+import { renderChart } from '../charts/render';
 import { AssemblyPlan, planAssembly } from './assembly/simulate';
 import { Scopes } from './assembly/plan-object';
 import { buildSyncTree, RenderedApplication } from './assembly/syncs';

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compareFindings, finding, Finding, parseYaml, SourceDocument, ValidateOptions } from './document';
+import { isChartOutput } from '../kubectl-phases';
 import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
@@ -66,7 +67,8 @@ export function loadTree(paths: readonly string[]): LoadedTree {
   for (const file of files) {
     const parsed = parseYaml(file, fs.readFileSync(file, 'utf8'));
     if ('error' in parsed) parseErrors.push(parsed.error);
-    else docs.push(...parsed.docs);
+    // kubectl mode commits the add-on charts' output: checked like argocd mode's renders of the same charts.
+    else docs.push(...(isChartOutput(file) ? parsed.docs.map((d) => ({ ...d, clusterReleaseOnly: true })) : parsed.docs));
   }
   return { files, docs, parseErrors };
 }

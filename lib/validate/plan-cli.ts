@@ -2,6 +2,9 @@
  * `npm run plan [-- --env NAME ...] [DIR ...]`: how Argo CD would assemble a fresh
  * cluster from the synthesized tree, step by step (what each step applies, the CRDs it makes
  * available, what it waits for), and where it would stall. Exits 1 when it would.
+ * `npm run plan -- --kubectl [DIR]`: the apply plan of a kubectl-mode tree (`gitops.mode: kubectl`), the exact
+ * commands in order, checked the same way (lib/validate/kubectl/plan.ts). An argocd-mode tree has no such plan:
+ * it says so and how to synthesize the kubectl tree of the same config.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,23 +12,31 @@ import { EXTERNALS_FILE, findExternals } from '../externals';
 import { repoRoot } from '../repo-root';
 import { assemble } from './assemble';
 import { formatPlan } from './assembly/format';
-import { ChartUnavailable } from './charts/chart-archive';
-import { ToolUnavailable } from './charts/helm-binary';
+import { ChartUnavailable } from '../charts/chart-archive';
+import { ToolUnavailable } from '../charts/helm-binary';
 import { formatFinding, loadTree } from './index';
 import { SourceDocument } from './document';
-import { ensureSchemaLocation, loadSchemaStore } from './schema-store';
+import { ensureSchemaLocation, loadSchemaStore, SchemaStore } from './schema-store';
+import { APPLYSETS_FILE } from '../kubectl-phases';
+import { planKubectl } from './kubectl/plan';
+import { formatKubectlPlan } from './kubectl/format';
 
-const USAGE = 'usage: plan [--env NAME ...] [--update-readme FILE] [DIR ...]';
+const USAGE = 'usage: plan [--env NAME ...] [--kubectl] [--update-readme FILE] [DIR ...]';
 const START = '<!-- plan:start -->';
 const END = '<!-- plan:end -->';
+const KUBECTL_START = '<!-- kubectl-plan:start -->';
+const KUBECTL_END = '<!-- kubectl-plan:end -->';
 
 async function run(argv: string[]): Promise<number> {
   const envs: string[] = [];
   const dirs: string[] = [];
   let readme: string | undefined;
+  let kubectl = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--env' || arg === '--update-readme') {
+    if (arg === '--kubectl') {
+      kubectl = true;
+    } else if (arg === '--env' || arg === '--update-readme') {
       const value = argv[++i];
       if (value === undefined) return usage();
       if (arg === '--env') envs.push(value);
@@ -54,6 +65,10 @@ async function run(argv: string[]): Promise<number> {
   const facts = found.externals;
   const tree = loadTree(targets);
   const store = loadSchemaStore(await ensureSchemaLocation());
+  if (kubectl) {
+    if (envs.length) return usage();
+    return kubectlPlan(dirs.length ? dirs : [dist], tree.docs, store, facts, readme);
+  }
   let result;
   try {
     result = assemble(tree.docs, {
@@ -101,6 +116,54 @@ async function run(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+}
+
+/** `--kubectl`: the apply plan of the kubectl-mode tree in `dirs[0]` (its `applysets.json` marks the mode). */
+function kubectlPlan(
+  dirs: readonly string[],
+  docs: readonly SourceDocument[],
+  store: SchemaStore,
+  facts: { secrets: readonly string[]; storageClasses: readonly string[] },
+  readme: string | undefined,
+): number {
+  const distDir = path.resolve(dirs[0]);
+  const listFile = path.join(distDir, APPLYSETS_FILE);
+  if (dirs.length !== 1 || !fs.existsSync(listFile)) {
+    console.error(
+      `plan: --kubectl plans a kubectl-mode tree (gitops.mode: kubectl) and ${dirs.join(' ')} is not one (no ${APPLYSETS_FILE}). ` +
+        'Synthesize the kubectl tree of your config beside the committed one: copy the config with `gitops: { mode: kubectl }`, ' +
+        '`npm run synth -- --config <copy> --outdir <dir> --force`, then `npm run plan -- --kubectl <dir>` (the commands name it dist/)',
+    );
+    return 2;
+  }
+  const newest = [...store.kubernetes.values()].pop()!;
+  const builtin = new Set(Object.values(newest).flatMap((d: any) => (d['x-kubernetes-group-version-kind'] ?? []).map((g: any) => `${g.group}/${g.kind}`)));
+  const plan = planKubectl({
+    docs,
+    distDir,
+    isBuiltin: (group, kind) => builtin.has(`${group}/${kind}`),
+    declaredSecrets: facts.secrets,
+    declaredStorageClasses: facts.storageClasses,
+    applySets: JSON.parse(fs.readFileSync(listFile, 'utf8')),
+  });
+  const text = formatKubectlPlan(plan);
+  // Standard output stays a script a person can run (`… | bash -e`); the findings go to standard error.
+  console.log(text);
+  for (const f of plan.findings) console.error(formatFinding(f));
+  if (readme) {
+    const current = fs.readFileSync(readme, 'utf8');
+    if (!current.includes(KUBECTL_START) || !current.includes(KUBECTL_END)) {
+      console.error(`plan: ${readme} has no ${KUBECTL_START} … ${KUBECTL_END} block to replace`);
+      return 2;
+    }
+    fs.writeFileSync(readme, replaceBlock(current, KUBECTL_START, KUBECTL_END, `$ npm run plan -- --kubectl\n${text}`));
+  }
+  return plan.findings.length ? 1 : 0;
+}
+
+/** The README block between `start` and `end`, as the command printed it (never a hand-written copy). */
+function replaceBlock(current: string, start: string, end: string, text: string): string {
+  return current.slice(0, current.indexOf(start)) + `${start}\n\`\`\`\n${text}\n\`\`\`\n` + current.slice(current.indexOf(end));
 }
 
 /** Application name → the environment whose folder it syncs (`dist/<environment>/...`), for directory Applications outside dist/cluster. */

@@ -7,6 +7,9 @@
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/helm/#helm-hooks
  */
 import { groupVersion } from '../document';
+import { Scopes } from '../../kube-scope';
+
+export { Scopes };
 
 export type Phase = 'PreSync' | 'Sync' | 'PostSync';
 export const PHASES: readonly Phase[] = ['PreSync', 'Sync', 'PostSync'];
@@ -27,30 +30,6 @@ export interface PlanObject {
   readonly namespace: string;
   readonly name: string;
 }
-
-/** Cluster-scoped built-in kinds (`group/Kind`); CRDs say their own scope. */
-const CLUSTER_SCOPED = new Set([
-  '/Namespace',
-  '/Node',
-  '/PersistentVolume',
-  'rbac.authorization.k8s.io/ClusterRole',
-  'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-  'storage.k8s.io/StorageClass',
-  'storage.k8s.io/CSIDriver',
-  'storage.k8s.io/VolumeAttachment',
-  'scheduling.k8s.io/PriorityClass',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'apiregistration.k8s.io/APIService',
-  'networking.k8s.io/IngressClass',
-  'node.k8s.io/RuntimeClass',
-  'certificates.k8s.io/CertificateSigningRequest',
-  'flowcontrol.apiserver.k8s.io/FlowSchema',
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
-]);
 
 /** Kinds a `kubectl apply` or Argo CD creates first within one wave (gitops-engine `kindOrder`, from Helm's install order). */
 const KIND_ORDER = [
@@ -139,21 +118,6 @@ export function phaseAndWave(object: any): { phase: Phase; wave: number; hook: b
     return phases.length ? { phase: phases[0], wave, hook: true } : undefined;
   }
   return { phase: 'Sync', wave, hook: false };
-}
-
-/** Scope lookup: built-in list, then the CRDs the plan has seen. */
-export class Scopes {
-  private readonly crdScopes = new Map<string, string>();
-
-  addCrd(crd: any): void {
-    const { group, names, scope } = crd?.spec ?? {};
-    if (group && names?.kind) this.crdScopes.set(`${group}/${names.kind}`, scope ?? 'Namespaced');
-  }
-
-  isClusterScoped(group: string, kind: string): boolean {
-    const gk = `${group}/${kind}`;
-    return CLUSTER_SCOPED.has(gk) || this.crdScopes.get(gk) === 'Cluster';
-  }
 }
 
 export function planObject(object: any, file: string, sync: string, defaultNamespace: string, scopes: Scopes): PlanObject | undefined {

@@ -4,9 +4,9 @@
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/helm/
  */
 import * as yaml from 'js-yaml';
-import { chartSource } from '../../chart-source';
+import { applicationRender } from '../../chart-source';
 import { SourceDocument } from '../document';
-import type { RenderRequest } from './render';
+import type { RenderRequest } from '../../charts/render';
 
 export interface ChartApplication {
   readonly doc: SourceDocument;
@@ -22,17 +22,14 @@ export function chartApplications(docs: readonly SourceDocument[]): ChartApplica
   for (const doc of docs) {
     const app = doc.object;
     if (app?.kind !== 'Application' || !String(app.apiVersion).startsWith('argoproj.io/')) continue;
-    const source = app.spec?.source;
-    const chart = chartSource(source);
-    if (!chart) continue;
-    const helm = source.helm ?? {};
-    const values = { ...(helm.values ? (yaml.load(helm.values) as object) : {}), ...(helm.valuesObject ?? {}) };
-    const namespace = app.spec?.destination?.namespace ?? 'default';
+    const request = applicationRender(app, (text) => yaml.load(text));
+    if (!request) continue;
+    const { chart, namespace } = request;
     const name = String(app.metadata?.name);
     out.push({
       doc,
       name,
-      request: { chart, releaseName: helm.releaseName ?? name, namespace, values },
+      request,
       description: `chart ${chart.chart} ${chart.version} → ${namespace}`,
     });
   }

@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { repoRoot } from '../../repo-root';
-import { ChartRef, ChartUnavailable, locateChart, pullChart } from './chart-archive';
-import { helmBinary } from './helm-binary';
+import { ChartRef, ChartUnavailable, locateChart, pullChart } from '../../charts/chart-archive';
+import { helmBinary } from '../../charts/helm-binary';
 
 /** The pins as data (the validator reads files, never the config code that checks them). */
 function pinnedCharts(): Record<string, ChartRef> {

@@ -7,8 +7,8 @@ import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { repoRoot } from '../../repo-root';
-import { cacheRoot } from '../../user-cache';
+import { repoRoot } from '../repo-root';
+import { cacheRoot } from '../user-cache';
 import { helmEnv, withHelmHome } from './helm-binary';
 
 /** A chart pin, as in config/versions.yaml `charts:`. */

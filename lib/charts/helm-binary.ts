@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { repoRoot } from '../../repo-root';
-import { cacheRoot, writeFileAtomic } from '../../user-cache';
+import { repoRoot } from '../repo-root';
+import { cacheRoot, writeFileAtomic } from '../user-cache';
 
 /** The helm inside the pinned layer package (2.2.2); bump both together when the package is bumped. */
 export const HELM_VERSION = 'v4.1.4';
@@ -110,7 +110,7 @@ export function bundledHelm(options: BundledHelmOptions = {}): string {
     // Not ToolUnavailable: a binary that is not the pinned one must fail loudly, never be skipped past or run.
     throw new Error(
       `${zip}: ${LAYER_ENTRY} has sha256 ${digest}, expected ${expected} (helm ${HELM_VERSION}); refusing to run it. ` +
-        `Reinstall the pinned package with \`npm ci\`; if ${LAYER_PACKAGE} was bumped on purpose, update HELM_VERSION and HELM_SHA256 in lib/validate/charts/helm-binary.ts`,
+        `Reinstall the pinned package with \`npm ci\`; if ${LAYER_PACKAGE} was bumped on purpose, update HELM_VERSION and HELM_SHA256 in lib/charts/helm-binary.ts`,
     );
   }
   writeFileAtomic(target, binary, 0o755);

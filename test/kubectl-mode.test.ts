@@ -1,0 +1,299 @@
+/**
+ * `gitops.mode: kubectl` end to end on the fixture platform: the tree it synthesizes (no Argo CD objects, every
+ * add-on from its pinned chart, 0 validator findings, deterministic), and the apply plan `npm run plan -- --kubectl`
+ * prints, run as printed against a recording stand-in for kubectl (test/fake-kubectl/kubectl) that fails where a
+ * real API server would. Needs the chart cache (skipped with one warning without it: test/chart-cache.ts).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'js-yaml';
+import { describeWithCharts } from './chart-cache';
+import { fixtureTree, manifestFolders, mutatedConfigText, readManifests, readTree, ROOT, synthesizeWithSecrets, tmpDir, writeConfig } from './helpers';
+import { holdsData } from '../lib/kubectl-phases';
+import { renderChart } from '../lib/charts/render';
+import { applicationRender } from '../lib/chart-source';
+import { validateTree } from '../lib/validate';
+import * as chartArchive from '../lib/charts/chart-archive';
+import { SynthError } from '../lib/synth-writer';
+import { synthesize } from '../app/synth';
+
+const FAKE_KUBECTL = path.join(ROOT, 'test', 'fake-kubectl');
+const kubectlConfig = () =>
+  writeConfig(
+    mutatedConfigText((cfg) => {
+      cfg.gitops = { ...cfg.gitops, mode: 'kubectl' };
+    }),
+  );
+
+function synthKubectl(configFile: string) {
+  const outdir = path.join(tmpDir('platform-kubectl-'), 'dist');
+  const result = synthesizeWithSecrets({ configFile, outdir });
+  return { outdir, result };
+}
+
+/** The printed plan of a tree, as `npm run plan -- --kubectl DIR` prints it. */
+function printedPlan(dist: string): { code: number; text: string; stderr: string } {
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'run.js'), 'lib/validate/plan-cli.ts', '--kubectl', dist], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return { code: run.status ?? -1, text: run.stdout, stderr: run.stderr };
+}
+
+interface Recorded {
+  readonly argv: string[];
+  readonly applyset: string | null;
+}
+
+/** Runs a printed plan as a person would (one `bash -e`, from a folder whose dist/ is the tree) against the stand-in. */
+function runPlan(text: string, dist: string, state = path.join(tmpDir('fake-kubectl-'), 'state.json')) {
+  const root = tmpDir('kubectl-root-');
+  fs.symlinkSync(dist, path.join(root, 'dist'));
+  const log = path.join(root, 'log.jsonl');
+  const run = spawnSync('bash', ['-e', '-c', text], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${FAKE_KUBECTL}${path.delimiter}${process.env.PATH}`, FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_STATE: state },
+  });
+  const recorded: Recorded[] = fs.existsSync(log)
+    ? fs
+        .readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
+  return { code: run.status, stderr: run.stderr, recorded, state: JSON.parse(fs.readFileSync(state, 'utf8')), stateFile: state };
+}
+
+const folderOf = (r: Recorded) => r.argv[r.argv.indexOf('-f') + 1];
+const isApply = (r: Recorded) => r.argv[0] === 'apply';
+
+describeWithCharts('gitops.mode: kubectl', () => {
+  let outdir: string;
+  let result: ReturnType<typeof synthesizeWithSecrets>;
+  let plan: ReturnType<typeof printedPlan>;
+  let run: ReturnType<typeof runPlan>;
+
+  beforeAll(() => {
+    ({ outdir, result } = synthKubectl(kubectlConfig()));
+    plan = printedPlan(outdir);
+    run = runPlan(plan.text, outdir);
+  }, 300_000);
+
+  describe('the tree', () => {
+    test('holds no Argo CD object, and a CRD phase first', () => {
+      const objects = readManifests(outdir);
+      expect(objects.filter((o) => String(o.object.apiVersion).startsWith('argoproj.io/')).map((o) => o.file)).toEqual([]);
+      expect(objects.filter((o) => o.object.kind === 'CustomResourceDefinition').every((o) => o.file.split('/')[1] === '00-crds')).toBe(true);
+      expect(fs.existsSync(path.join(outdir, 'bootstrap'))).toBe(false);
+    });
+
+    test("every add-on's objects are its pinned chart's render with its Application's values", () => {
+      const argocd = readManifests(fixtureTree().dist).filter((o) => o.object.kind === 'Application');
+      const tree = readManifests(outdir);
+      const crds = tree.filter((o) => o.object.kind === 'CustomResourceDefinition').map((o) => o.object);
+      const apiVersions = crds.flatMap((c) =>
+        c.spec.versions
+          .filter((v: any) => v.served !== false)
+          .flatMap((v: any) => [`${c.spec.group}/${v.name}`, `${c.spec.group}/${v.name}/${c.spec.names.kind}`]),
+      );
+      let compared = 0;
+      for (const { object: app } of argocd) {
+        const request = applicationRender(app, (t) => yaml.load(t));
+        if (!request) continue;
+        const inTree = tree.filter((o) => o.file.split('/').includes(`chart-${request.releaseName}`));
+        expect(inTree.length).toBeGreaterThan(0);
+        const rendered = renderChart({ ...request, kubeVersion: String(parseKubeVersion(outdir)), apiVersions: [...new Set(apiVersions)].sort() })
+          .objects.map((r) => r.object)
+          .filter((o) => o && !/test/.test(String(o.metadata?.annotations?.['helm.sh/hook'] ?? '')));
+        const key = (o: any) => `${o.kind}/${o.metadata.name}`;
+        expect(inTree.map((o) => key(o.object)).sort()).toEqual(rendered.map(key).sort());
+        for (const { object } of inTree) {
+          const source = rendered.find((r) => key(r) === key(object));
+          // The tree adds only the namespace Argo CD would have applied it to.
+          expect({ ...object, metadata: { ...object.metadata, namespace: source.metadata.namespace ?? object.metadata.namespace } }).toEqual({
+            ...source,
+            metadata: { ...source.metadata, namespace: source.metadata.namespace ?? object.metadata.namespace },
+          });
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
+    });
+
+    test('dist/egress.md names no Argo CD connection, and still the registries of the charts it rendered', () => {
+      const egress = fs.readFileSync(path.join(outdir, 'egress.md'), 'utf8');
+      expect(egress).not.toMatch(/\| argo-cd \|/);
+      expect(egress).not.toMatch(/images: argo-cd/);
+      expect(egress).toMatch(/chart rook-ceph/);
+    });
+
+    test('validates with 0 findings', () => {
+      const findings = validateTree(manifestFolders(outdir), { declared: { secrets: result.externalSecrets, storageClasses: result.externalStorageClasses } });
+      expect(findings).toEqual([]);
+    });
+
+    test('is deterministic: a second synthesis is byte-identical', () => {
+      const again = synthKubectl(kubectlConfig()).outdir;
+      expect(readTree(again)).toEqual(readTree(outdir));
+    });
+
+    test('without the chart cache, fails naming what is missing and how to get it, and writes nothing', () => {
+      const spy = jest.spyOn(chartArchive, 'locateChart').mockImplementation((ref) => {
+        throw new chartArchive.ChartUnavailable(ref, [{ source: 'CHART_LOCATION', folder: '/nonexistent' }]);
+      });
+      const target = path.join(tmpDir('platform-kubectl-'), 'dist');
+      try {
+        expect(() => synthesizeWithSecrets({ configFile: kubectlConfig(), outdir: target })).toThrow(SynthError);
+        try {
+          synthesizeWithSecrets({ configFile: kubectlConfig(), outdir: target });
+        } catch (err) {
+          expect((err as Error).message).toMatch(/gitops.mode is kubectl.*charts:pull/s);
+        }
+      } finally {
+        spy.mockRestore();
+      }
+      expect(fs.existsSync(target)).toBe(false);
+    });
+  });
+
+  describe('the printed apply plan, run against a recording kubectl', () => {
+    test('is clean and runs to the end', () => {
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+      expect(plan.text).toMatch(/^export KUBECTL_APPLYSET=true$/m);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.recorded.length).toBeGreaterThan(20);
+    });
+
+    test('applies server-side with one field manager; CRDs first and waited Established; Namespaces before what is in them', () => {
+      const applies = run.recorded.filter(isApply);
+      expect(applies.every((r) => r.argv.includes('--server-side') && r.argv.includes('--field-manager=platform'))).toBe(true);
+      expect(folderOf(applies[0])).toBe('dist/cluster/00-crds/kept');
+      const crdWait = run.recorded[1];
+      expect(crdWait.argv.slice(0, 2)).toEqual(['wait', '--for=condition=Established']);
+      const crdNames = readManifests(outdir)
+        .filter((o) => o.object.kind === 'CustomResourceDefinition')
+        .map((o) => `customresourcedefinition/${o.object.metadata.name}`);
+      expect(crdWait.argv.filter((a) => a.startsWith('customresourcedefinition/')).sort()).toEqual(crdNames.sort());
+      expect(folderOf(applies[1])).toBe('dist/cluster/01-namespaces/kept');
+    });
+
+    test('operators are waited on before their custom resources are applied', () => {
+      // Not kube-prometheus-stack: its chart brings the operator and its Prometheus in one step, as in argocd mode.
+      const OPERATOR_OF: Record<string, string> = {
+        'ceph.rook.io': 'deployment/rook-ceph-operator',
+        'cert-manager.io': 'deployment/cert-manager-webhook',
+        'elasticsearch.k8s.elastic.co': 'statefulset/elastic-operator',
+        'bitnami.com': 'deployment/sealed-secrets-controller',
+      };
+      const objects = readManifests(outdir);
+      let checked = 0;
+      for (const [group, operator] of Object.entries(OPERATOR_OF)) {
+        const waited = run.recorded.findIndex((r) => !isApply(r) && r.argv.includes(operator));
+        expect(waited).toBeGreaterThan(-1);
+        const folders = new Set(
+          objects
+            .filter((o) => String(o.object.apiVersion).startsWith(`${group}/`) && o.object.kind !== 'PrometheusRule' && o.object.kind !== 'ServiceMonitor')
+            .map((o) => o.file),
+        );
+        const firstApply = run.recorded.findIndex((r) => isApply(r) && [...folders].some((f) => `dist/${f}`.startsWith(`${folderOf(r)}/`)));
+        if (firstApply < 0) continue;
+        expect(firstApply).toBeGreaterThan(waited);
+        checked++;
+      }
+      expect(checked).toBeGreaterThanOrEqual(3);
+    });
+
+    test('Ceph is waited healthy before the storage consumers', () => {
+      const ceph = run.recorded.findIndex((r) => r.argv.includes('--for=jsonpath={.status.ceph.health}=HEALTH_OK'));
+      const consumers = run.recorded.findIndex((r) => isApply(r) && folderOf(r).startsWith('dist/cluster/14-storage-consumers'));
+      expect(ceph).toBeGreaterThan(-1);
+      expect(consumers).toBeGreaterThan(ceph);
+    });
+
+    test('pruned folders are ApplySets with the parents dist/applysets.json names; kept folders are never pruned', () => {
+      const listed: { folder: string; applyset: string; namespace: string; id: string }[] = JSON.parse(
+        fs.readFileSync(path.join(outdir, 'applysets.json'), 'utf8'),
+      );
+      for (const r of run.recorded.filter(isApply)) {
+        const folder = folderOf(r);
+        if (folder.includes('/kept')) {
+          expect(r.argv).not.toContain('--prune');
+          expect(r.argv.some((a) => a.startsWith('--applyset'))).toBe(false);
+          continue;
+        }
+        const entry = listed.find((e) => `dist/${e.folder}` === folder)!;
+        expect(entry).toBeDefined();
+        expect(r.argv).toEqual(expect.arrayContaining(['--prune', `--applyset=${entry.applyset}`, '-n', entry.namespace]));
+        expect(r.applyset).toBe('true');
+        const parent = run.state.parents[`${entry.namespace}/${entry.applyset}`];
+        expect(parent.labels['applyset.kubernetes.io/id']).toBe(entry.id);
+        // Every member sits in the parent's namespace or is cluster-scoped: no additional-namespaces to track.
+        expect(parent.annotations['applyset.kubernetes.io/additional-namespaces']).toBeUndefined();
+      }
+      expect(
+        run.recorded
+          .filter(isApply)
+          .map(folderOf)
+          .filter((f) => f.includes('/pruned/')).length,
+      ).toBe(listed.length);
+    });
+
+    test('a second apply prunes what the tree no longer holds and never an object that holds data', () => {
+      const copy = path.join(tmpDir('platform-kubectl-next-'), 'dist');
+      fs.cpSync(outdir, copy, { recursive: true });
+      const victim = [...readTree(copy).keys()].find((f) => f.includes('/pruned/') && f.endsWith('.k8s.yaml') && f.includes('ConfigMap.'))!;
+      fs.rmSync(path.join(copy, victim));
+      const data = readManifests(outdir).filter((o) => holdsData(o.object));
+      // Also delete every data object from the next tree: kubectl must still not delete them.
+      for (const d of data) fs.rmSync(path.join(copy, d.file), { force: true });
+      const again = runPlan(printedPlan(copy).text, copy, run.stateFile);
+      expect(again.code).toBe(0);
+      const victimObject = yaml.load(fs.readFileSync(path.join(outdir, victim), 'utf8')) as any;
+      expect(again.state.pruned.some((k: string) => k.endsWith(`/ConfigMap/${victimObject.metadata.namespace}/${victimObject.metadata.name}`))).toBe(true);
+      expect(data.length).toBeGreaterThan(3);
+      for (const d of data)
+        expect(
+          again.state.pruned.filter((k: string) => k.endsWith(`/${d.object.kind}/${d.object.metadata.namespace ?? ''}/${d.object.metadata.name}`)),
+        ).toEqual([]);
+    });
+
+    test('of an argocd-mode tree: refused, saying how to get the kubectl tree', () => {
+      const argocd = printedPlan(fixtureTree().dist);
+      expect(argocd.code).toBe(2);
+      expect(argocd.text).toBe('');
+      expect(argocd.stderr).toMatch(/gitops.mode: kubectl.*--outdir.*npm run plan -- --kubectl/s);
+    });
+
+    test('the stand-in fails a plan out of order (CRDs not applied first)', () => {
+      const broken = plan.text
+        .split('\n')
+        .filter((l) => !l.includes('00-crds/kept') && !l.includes('--for=condition=Established'))
+        .join('\n');
+      const bad = runPlan(broken, outdir);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/ensure CRDs are installed first/);
+    });
+  });
+});
+
+function parseKubeVersion(dist: string): string {
+  return JSON.parse(fs.readFileSync(path.join(dist, 'externals.json'), 'utf8')).kubernetesRelease;
+}
+
+describeWithCharts("the README's kubectl path", () => {
+  test('is the plan printed for config/platform.yaml in kubectl mode (`npm run plan -- --kubectl DIR --update-readme README.md`)', () => {
+    const config = yaml.load(fs.readFileSync(path.join(ROOT, 'config', 'platform.yaml'), 'utf8')) as any;
+    config.gitops = { ...config.gitops, mode: 'kubectl' };
+    // As `npm run synth` reads it: the repository's sealed inputs and fingerprints, no secrets file (read only).
+    const outdir = path.join(tmpDir('platform-kubectl-readme-'), 'dist');
+    synthesize({ configFile: writeConfig(yaml.dump(config)), outdir, secretsDir: tmpDir('no-secrets-') });
+    const { text } = printedPlan(outdir);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf('<!-- kubectl-plan:start -->'), readme.indexOf('<!-- kubectl-plan:end -->'));
+    expect(block).toBe(`<!-- kubectl-plan:start -->\n\`\`\`\n$ npm run plan -- --kubectl\n${text.replace(/\n$/, '')}\n\`\`\`\n`);
+  }, 120_000);
+});
