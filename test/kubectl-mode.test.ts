@@ -261,6 +261,38 @@ describeWithCharts('gitops.mode: kubectl', () => {
         ).toEqual([]);
     });
 
+    test("a chart bump that changes a hook Job applies again: the plan deletes the chart's hook Jobs first, as Helm would", () => {
+      const copy = path.join(tmpDir('platform-kubectl-bump-'), 'dist');
+      fs.cpSync(outdir, copy, { recursive: true });
+      const hooks = readManifests(copy).filter((m) => m.object.kind === 'Job' && m.object.metadata?.annotations?.['helm.sh/hook']);
+      expect(hooks.length).toBeGreaterThan(0);
+      // What a new chart version does: another image or argument in the Job's pod template.
+      for (const h of hooks) {
+        h.object.spec.template.metadata = { ...h.object.spec.template.metadata, labels: { ...h.object.spec.template.metadata?.labels, bumped: 'true' } };
+        fs.writeFileSync(path.join(copy, h.file), yaml.dump(h.object));
+      }
+      const next = printedPlan(copy).text;
+      const state = path.join(tmpDir('fake-kubectl-bump-'), 'state.json');
+      // The cluster as the first apply left it, with no delete recorded yet.
+      const applied = () => fs.writeFileSync(state, JSON.stringify({ ...JSON.parse(fs.readFileSync(run.stateFile, 'utf8')), deleted: [] }));
+      applied();
+      const again = runPlan(next, copy, state);
+      expect(again.code).toBe(0);
+      expect([...again.state.deleted].sort()).toEqual(hooks.map((h) => `batch/Job/${h.object.metadata.namespace}/${h.object.metadata.name}`).sort());
+      // Without those deletes the API server refuses the changed Job.
+      applied();
+      const withoutDeletes = runPlan(
+        next
+          .split('\n')
+          .filter((l) => !l.includes(' delete job '))
+          .join('\n'),
+        copy,
+        state,
+      );
+      expect(withoutDeletes.code).not.toBe(0);
+      expect(withoutDeletes.stderr).toMatch(/field is immutable/);
+    });
+
     test('of an argocd-mode tree: refused, saying how to get the kubectl tree', () => {
       const argocd = printedPlan(fixtureTree().dist);
       expect(argocd.code).toBe(2);

@@ -159,6 +159,7 @@ function stepCommands(
   // Server-side everywhere: the CRDs reach 1.3 MB, far past the 256 KiB of client-side apply's annotation, and one
   // field manager across every folder is what lets an object change folders without a conflict.
   const apply = ['kubectl', 'apply', '--server-side', `--field-manager=${FIELD_MANAGER}`];
+  commands.push(...hookJobDeletes(here));
   if (here.some((l) => l.pruning === KEPT)) commands.push([...apply, '-R', '-f', rel(distDir, unit, phase, KEPT)]);
   const namespaceFolders = [...new Set(here.filter((l) => l.pruning === PRUNED).map((l) => l.namespaceFolder))].sort((a, b) =>
     a === CLUSTER_SCOPED_FOLDER ? -1 : b === CLUSTER_SCOPED_FOLDER ? 1 : byOrdinal(a, b),
@@ -201,6 +202,31 @@ function stepCommands(
     commands.push(['kubectl', ...(JSON.parse(key) as string[]).slice(0, -2), 'wait', ...(JSON.parse(key) as string[]).slice(-2), ...names]);
   return { commands, problems };
 }
+
+/**
+ * A chart's install/upgrade hook Jobs, rendered as plain Jobs, are deleted before each apply of their step: Helm
+ * deletes a hook's previous Job before it creates it again (`before-hook-creation`, also its default policy), and a
+ * Job's pod template is immutable, so a chart bump that changes one would otherwise fail the apply. The Job then
+ * runs again on every apply, as a `pre-upgrade` hook runs on every upgrade; these hooks (webhook certificates, an
+ * API check) are made to be re-run.
+ * @see https://helm.sh/docs/topics/charts_hooks/#hook-deletion-policies
+ */
+function hookJobDeletes(here: readonly Located[]): string[][] {
+  return here
+    .filter((l) => l.doc.object?.kind === 'Job' && l.doc.object?.metadata?.annotations?.[HELM_HOOK])
+    .map((l) => [
+      'kubectl',
+      '-n',
+      String(l.doc.object.metadata.namespace ?? l.namespaceFolder),
+      'delete',
+      'job',
+      String(l.doc.object.metadata.name),
+      '--ignore-not-found',
+    ])
+    .sort((a, b) => byOrdinal(a.join(' '), b.join(' ')));
+}
+
+const HELM_HOOK = 'helm.sh/hook';
 
 /** Objects in folders the layout does not allow: data in an ApplySet, a CRD or Namespace outside its phase. */
 function layoutFindings(l: Located, o: PlanObject, scopes: Scopes): Finding[] {
