@@ -7,7 +7,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, DEFAULT_CONFIG } from '../config/load';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load';
+import { ChartUnavailable } from '../lib/charts/chart-archive';
+import { ToolUnavailable } from '../lib/charts/helm-binary';
+import { withChartObjectsOfModeSwitch } from '../lib/diff/chart-objects';
+import { TreeDocument } from '../lib/diff/model';
 import { formatMarkdown } from '../lib/diff/format-markdown';
 import { formatTerminal } from '../lib/diff/format-terminal';
 import { diffTrees } from '../lib/diff/model';
@@ -81,7 +85,8 @@ export function main(argv: readonly string[], opts: DiffCommandOptions = {}): nu
     synthesize({ ...sealed, ...opts.synth, configFile, outdir });
     const after = treeOnDisk(outdir);
     for (const error of [...before.parseErrors, ...after.parseErrors]) console.error(`diff: left out ${error.file}: ${error.message}`);
-    const report = diffTrees(before.docs, after.docs);
+    const compared = modeSwitchCompared(before.docs, after.docs, loadConfig(configFile).cluster.kubernetesVersion);
+    const report = diffTrees(compared.before, compared.after);
     const against = base.description;
     const text = flags.format === 'markdown' ? formatMarkdown(report, { against }) : formatTerminal(report, { against });
     console.log(text.replace(/\n$/, ''));
@@ -100,5 +105,21 @@ export function main(argv: readonly string[], opts: DiffCommandOptions = {}): nu
     return 2;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Both trees, the Argo CD one completed with its charts' objects when the change switches gitops.mode (so the diff
+ * shows what the cluster gets, lib/diff/chart-objects.ts); without the chart cache, the trees as they are, said so.
+ */
+function modeSwitchCompared(before: readonly TreeDocument[], after: readonly TreeDocument[], kubeVersion: string) {
+  try {
+    return withChartObjectsOfModeSwitch(before, after, kubeVersion);
+  } catch (err) {
+    if (!(err instanceof ChartUnavailable || err instanceof ToolUnavailable)) throw err;
+    console.error(
+      `diff: gitops.mode changes, and the charts cannot be rendered to compare what they create (${err.message}); their objects are listed as added or removed`,
+    );
+    return { before, after };
   }
 }

@@ -12,8 +12,8 @@ import { ARGO_ANNOTATION, SYNC_OPTION } from '../lib/argocd';
 import { applicationRender } from '../lib/chart-source';
 import { ChartUnavailable } from '../lib/charts/chart-archive';
 import { ToolUnavailable } from '../lib/charts/helm-binary';
+import { renderAddonObjects } from '../lib/charts/addon-objects';
 import { renderChart, RenderResult } from '../lib/charts/render';
-import { Scopes } from '../lib/kube-scope';
 import { APPLYSETS_FILE, applySetParent, chartSource, placementFolder, PRUNED } from '../lib/kubectl-phases';
 import { byOrdinal } from '../lib/order';
 import { objectFile, PlaceObject, SynthError, SynthUnit, UnitSummary } from '../lib/synth-writer';
@@ -87,28 +87,11 @@ export function addonChartFiles(units: readonly SynthUnit[], kubeVersion: string
       throw err;
     }
   };
-  // The CRDs every chart brings (they render the same whatever the API versions), then the real renders.
-  const scopes = new Scopes();
-  const served = new Set<string>();
-  for (const a of addons) {
-    for (const { object } of render(a, []).objects) {
-      if (object?.kind !== 'CustomResourceDefinition') continue;
-      scopes.addCrd(object);
-      for (const v of object.spec?.versions ?? []) {
-        if (v.served === false) continue;
-        served.add(`${object.spec.group}/${v.name}`);
-        served.add(`${object.spec.group}/${v.name}/${object.spec.names.kind}`);
-      }
-    }
-  }
-  const apiVersions = [...served].sort(byOrdinal);
-
   const files = new Map<string, string>();
   const index: Record<string, string> = {};
   const kinds = new Map<string, Record<string, number>>();
   const problems: string[] = [];
-  for (const a of addons) {
-    const result = render(a, apiVersions);
+  for (const { item: a, result, objects } of renderAddonObjects(addons, render, (a) => a.request.namespace)) {
     const name = a.request.releaseName;
     if (!result.deterministic) {
       problems.push(
@@ -120,24 +103,18 @@ export function addonChartFiles(units: readonly SynthUnit[], kubeVersion: string
     const keep = String(a.application.metadata?.annotations?.[ARGO_ANNOTATION.syncOptions] ?? '')
       .split(',')
       .includes(SYNC_OPTION.noPrune);
-    for (const { object, template } of result.objects) {
-      if (!object || typeof object !== 'object' || typeof object.apiVersion !== 'string') continue;
-      if (!runsOnInstall(object)) continue;
+    for (const { object: placed, template } of objects) {
       // In kubectl mode the chart's output is committed: a Secret with values would put them in git.
       if (
-        object.kind === 'Secret' &&
-        groupOf(object.apiVersion) === '' &&
-        (Object.keys(object.data ?? {}).length || Object.keys(object.stringData ?? {}).length)
+        placed.kind === 'Secret' &&
+        groupOf(placed.apiVersion) === '' &&
+        (Object.keys(placed.data ?? {}).length || Object.keys(placed.stringData ?? {}).length)
       ) {
         problems.push(
-          `[${a.addon.node.path}] chart ${a.request.chart.chart} ${a.request.chart.version} renders Secret ${object.metadata?.name} with values (${template}): kubectl mode would commit them to git; set the chart values that make it reference an existing Secret instead`,
+          `[${a.addon.node.path}] chart ${a.request.chart.chart} ${a.request.chart.version} renders Secret ${placed.metadata?.name} with values (${template}): kubectl mode would commit them to git; set the chart values that make it reference an existing Secret instead`,
         );
         continue;
       }
-      const group = groupOf(object.apiVersion);
-      const placed = scopes.isClusterScoped(group, object.kind)
-        ? object
-        : { ...object, metadata: { ...object.metadata, namespace: object.metadata?.namespace ?? a.request.namespace } };
       const folder = placementFolder(placed, {
         unitDir: a.unitDir,
         wave: waveOf(a.application),
@@ -160,16 +137,6 @@ export function addonChartFiles(units: readonly SynthUnit[], kubeVersion: string
   if (problems.length) throw new SynthError(problems);
   const summaries = [...kinds].map(([dir, k]) => ({ dir: `${dir} (charts)`, files: Object.values(k).reduce((x, y) => x + y, 0), kinds: k }));
   return { files, index, summaries };
-}
-
-/**
- * Whether `kubectl apply` should create a rendered object: Helm's install hooks are ordinary objects to kubectl
- * (as Argo CD runs them in its sync); test, rollback and delete hooks never run on an install.
- */
-function runsOnInstall(object: any): boolean {
-  const hook: string | undefined = object.metadata?.annotations?.['helm.sh/hook'];
-  if (!hook) return true;
-  return hook.split(',').some((h) => ['pre-install', 'post-install'].includes(h.trim()));
 }
 
 /** One pruned folder of the tree and the ApplySet parent that tracks it. */

@@ -9,7 +9,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { describeWithCharts } from './chart-cache';
-import { fixtureTree, manifestFolders, mutatedConfigText, readManifests, readTree, ROOT, synthesizeWithSecrets, tmpDir, writeConfig } from './helpers';
+import {
+  DEFAULT_CONFIG_FILE,
+  fixtureTree,
+  manifestFolders,
+  mutatedConfigText,
+  readManifests,
+  readTree,
+  ROOT,
+  synthesizeWithSecrets,
+  tmpDir,
+  writeConfig,
+} from './helpers';
 import { holdsData } from '../lib/kubectl-phases';
 import { renderChart } from '../lib/charts/render';
 import { applicationRender } from '../lib/chart-source';
@@ -17,6 +28,10 @@ import { validateTree } from '../lib/validate';
 import * as chartArchive from '../lib/charts/chart-archive';
 import { SynthError } from '../lib/synth-writer';
 import { synthesize } from '../app/synth';
+import { loadConfig } from '../config/load';
+import { withChartObjectsOfModeSwitch } from '../lib/diff/chart-objects';
+import { diffTrees } from '../lib/diff/model';
+import { treeOnDisk } from '../lib/diff/trees';
 
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fake-kubectl');
 const kubectlConfig = () =>
@@ -291,6 +306,31 @@ describeWithCharts('gitops.mode: kubectl', () => {
       );
       expect(withoutDeletes.code).not.toBe(0);
       expect(withoutDeletes.stderr).toMatch(/field is immutable/);
+    });
+
+    test("switching modes, the diff shows only Argo CD's objects going: every chart object is what the Applications deployed", () => {
+      const argocd = treeOnDisk(fixtureTree().dist);
+      const kubectl = treeOnDisk(outdir);
+      const kubeVersion = loadConfig(DEFAULT_CONFIG_FILE).cluster.kubernetesVersion;
+      const compared = withChartObjectsOfModeSwitch(argocd.docs, kubectl.docs, kubeVersion);
+      expect(compared.expanded).toBeGreaterThan(5);
+      const report = diffTrees(compared.before, compared.after);
+      const changes = report.sections.flatMap((s) => s.objects);
+      expect(report.flags).toEqual([]);
+      expect(changes.filter((c) => c.status !== 'removed')).toEqual([]);
+      // What goes is Argo CD's: its kinds, its namespace, its image policy.
+      const notArgo = changes.filter((c) => !/^(Application|AppProject) /.test(c.label) && !/ argocd\//.test(c.label) && !/argocd/.test(c.label));
+      expect(notArgo.map((c) => c.label)).toEqual([]);
+      expect(report.unchanged).toBeGreaterThan(500);
+      // The same in the other direction (kubectl back to Argo CD).
+      const back = withChartObjectsOfModeSwitch(kubectl.docs, argocd.docs, kubeVersion);
+      expect(diffTrees(back.before, back.after).flags).toEqual([]);
+      // Without the completion the chart objects would be hundreds of added objects.
+      expect(
+        diffTrees(argocd.docs, kubectl.docs)
+          .sections.flatMap((s) => s.objects)
+          .filter((c) => c.status === 'added').length,
+      ).toBeGreaterThan(100);
     });
 
     test('of an argocd-mode tree: refused, saying how to get the kubectl tree', () => {
