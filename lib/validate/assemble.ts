@@ -10,7 +10,7 @@ import { AssemblyPlan, planAssembly } from './assembly/simulate';
 import { Scopes } from './assembly/plan-object';
 import { buildSyncTree, RenderedApplication } from './assembly/syncs';
 import { checkProjects } from './assembly/projects';
-import { SchemaStore } from './schema-store';
+import { isBuiltinKind, SchemaStore } from './schema-store';
 
 export interface AssemblyOptions {
   readonly store: SchemaStore;
@@ -60,12 +60,10 @@ export function assemble(docs: readonly SourceDocument[], opts: AssemblyOptions)
   }
   const tree = buildSyncTree({ docs: [...docs, ...rendered], repoRoot: opts.repoRoot, renders, scopes });
   if (!tree) return { rendered, findings };
-  const newest = [...opts.store.kubernetes.values()].pop()!;
-  const builtin = new Set(Object.values(newest).flatMap((d: any) => (d['x-kubernetes-group-version-kind'] ?? []).map((g: any) => `${g.group}/${g.kind}`)));
   const plan = planAssembly({
     root: tree.root,
     children: tree.children,
-    isBuiltin: (group, kind) => builtin.has(`${group}/${kind}`),
+    isBuiltin: isBuiltinKind(opts.store),
     declared: { ...tree.bootstrap, secrets: opts.declaredSecrets, storageClasses: opts.declaredStorageClasses },
   });
   return { rendered, findings: [...findings, ...checkProjects(docs, tree.children), ...plan.findings], plan };

@@ -16,7 +16,8 @@ import { ChartUnavailable } from '../charts/chart-archive';
 import { ToolUnavailable } from '../charts/helm-binary';
 import { formatFinding, loadTree } from './index';
 import { SourceDocument } from './document';
-import { ensureSchemaLocation, loadSchemaStore, SchemaStore } from './schema-store';
+import { ensureSchemaLocation, isBuiltinKind, loadSchemaStore, SchemaStore } from './schema-store';
+import { writeFileAtomic } from '../user-cache';
 import { APPLYSETS_FILE } from '../kubectl-phases';
 import { planKubectl } from './kubectl/plan';
 import { formatKubectlPlan } from './kubectl/format';
@@ -100,16 +101,8 @@ async function run(argv: string[]): Promise<number> {
   const text = formatPlan(result.plan, envs.length ? { syncs: syncs.filter((s) => envs.includes(envOf(s) ?? '')) } : {});
   console.log(text);
   for (const f of result.findings) console.log(formatFinding(f));
-  if (readme) {
-    // The README shows the plan as this command prints it, never a hand-written copy.
-    const current = fs.readFileSync(readme, 'utf8');
-    if (!current.includes(START) || !current.includes(END)) {
-      console.error(`plan: ${readme} has no ${START} … ${END} block to replace`);
-      return 2;
-    }
-    const block = `${START}\n\`\`\`\n$ npm run plan\n${text}\n\`\`\`\n`;
-    fs.writeFileSync(readme, current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END)));
-  }
+  // The README shows the plan as this command prints it, never a hand-written copy.
+  if (readme && !updateReadme(readme, START, END, `$ npm run plan\n${text}`)) return 2;
   return result.findings.length ? 1 : 0;
 
   function usage(): number {
@@ -136,12 +129,10 @@ function kubectlPlan(
     );
     return 2;
   }
-  const newest = [...store.kubernetes.values()].pop()!;
-  const builtin = new Set(Object.values(newest).flatMap((d: any) => (d['x-kubernetes-group-version-kind'] ?? []).map((g: any) => `${g.group}/${g.kind}`)));
   const plan = planKubectl({
     docs,
     distDir,
-    isBuiltin: (group, kind) => builtin.has(`${group}/${kind}`),
+    isBuiltin: isBuiltinKind(store),
     declaredSecrets: facts.secrets,
     declaredStorageClasses: facts.storageClasses,
     applySets: JSON.parse(fs.readFileSync(listFile, 'utf8')),
@@ -150,20 +141,23 @@ function kubectlPlan(
   // Standard output stays a script a person can run (`… | bash -e`); the findings go to standard error.
   console.log(text);
   for (const f of plan.findings) console.error(formatFinding(f));
-  if (readme) {
-    const current = fs.readFileSync(readme, 'utf8');
-    if (!current.includes(KUBECTL_START) || !current.includes(KUBECTL_END)) {
-      console.error(`plan: ${readme} has no ${KUBECTL_START} … ${KUBECTL_END} block to replace`);
-      return 2;
-    }
-    fs.writeFileSync(readme, replaceBlock(current, KUBECTL_START, KUBECTL_END, `$ npm run plan -- --kubectl\n${text}`));
-  }
+  if (readme && !updateReadme(readme, KUBECTL_START, KUBECTL_END, `$ npm run plan -- --kubectl\n${text}`)) return 2;
   return plan.findings.length ? 1 : 0;
 }
 
 /** The README block between `start` and `end`, as the command printed it (never a hand-written copy). */
-function replaceBlock(current: string, start: string, end: string, text: string): string {
-  return current.slice(0, current.indexOf(start)) + `${start}\n\`\`\`\n${text}\n\`\`\`\n` + current.slice(current.indexOf(end));
+/**
+ * Replaces the code block between `start` and `end` in `readme` with `text`, through a temp file and a rename so that
+ * a kill never leaves a cut README; false (said on stderr) when the markers are missing.
+ */
+function updateReadme(readme: string, start: string, end: string, text: string): boolean {
+  const current = fs.readFileSync(readme, 'utf8');
+  if (!current.includes(start) || !current.includes(end)) {
+    console.error(`plan: ${readme} has no ${start} … ${end} block to replace`);
+    return false;
+  }
+  writeFileAtomic(readme, current.slice(0, current.indexOf(start)) + `${start}\n\`\`\`\n${text}\n\`\`\`\n` + current.slice(current.indexOf(end)));
+  return true;
 }
 
 /** Application name → the environment whose folder it syncs (`dist/<environment>/...`), for directory Applications outside dist/cluster. */

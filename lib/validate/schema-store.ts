@@ -228,3 +228,10 @@ function servedVersions(doc: any): CrdVersion[] {
       schema: v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
     }));
 }
+
+/** Whether a group and kind are built into Kubernetes (the store's newest version), for the assembly planners. */
+export function isBuiltinKind(store: SchemaStore): (group: string, kind: string) => boolean {
+  const newest = [...store.kubernetes.values()].pop()!;
+  const builtin = new Set(Object.values(newest).flatMap((d: any) => (d['x-kubernetes-group-version-kind'] ?? []).map((g: any) => `${g.group}/${g.kind}`)));
+  return (group, kind) => builtin.has(`${group}/${kind}`);
+}

@@ -31,8 +31,3 @@ export function formatKubectlPlan(plan: KubectlPlan): string {
   lines.push('', plan.assembles ? '# The plan applies every step in order.' : '# The plan does NOT apply cleanly: see the findings below.');
   return lines.join('\n');
 }
-
-/** The commands of a printed plan, in order: every line that starts with `kubectl ` (what a person pastes). */
-export function printedCommands(text: string): string[] {
-  return text.split('\n').filter((l) => l.startsWith('kubectl '));
-}
