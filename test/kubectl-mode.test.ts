@@ -1,10 +1,10 @@
 /**
  * `gitops.mode: kubectl` end to end on the fixture platform: the tree it synthesizes (no Argo CD objects, every
  * add-on from its pinned chart, 0 validator findings, deterministic), and the apply plan `npm run plan -- --kubectl`
- * prints, run as printed against a recording stand-in for kubectl (test/fake-kubectl/kubectl) that fails where a
- * real API server would. Needs the chart cache (skipped with one warning without it: test/chart-cache.ts).
+ * prints, run as printed against a recording stand-in for kubectl (test/fake-kubectl/) that fails where a real API
+ * server would. Needs the chart cache (skipped with one warning without it: test/chart-cache.ts).
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
@@ -32,6 +32,8 @@ import { loadConfig } from '../config/load';
 import { withChartObjectsOfModeSwitch } from '../lib/diff/chart-objects';
 import { diffTrees } from '../lib/diff/model';
 import { treeOnDisk } from '../lib/diff/trees';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { serve } = require('./fake-kubectl/stand-in');
 
 const FAKE_KUBECTL = path.join(ROOT, 'test', 'fake-kubectl');
 const kubectlConfig = () =>
@@ -61,16 +63,30 @@ interface Recorded {
   readonly applyset: string | null;
 }
 
+/** The stand-in's port while this file's tests run (test/fake-kubectl/stand-in.js, served in this process). */
+let standIn: { port: number; close: () => Promise<void> };
+beforeAll(async () => {
+  standIn = await serve();
+});
+afterAll(() => standIn.close());
+
 /** Runs a printed plan as a person would (one `bash -e`, from a folder whose dist/ is the tree) against the stand-in. */
-function runPlan(text: string, dist: string, state = path.join(tmpDir('fake-kubectl-'), 'state.json')) {
+async function runPlan(text: string, dist: string, state = path.join(tmpDir('fake-kubectl-'), 'state.json')) {
   const root = tmpDir('kubectl-root-');
   fs.symlinkSync(dist, path.join(root, 'dist'));
   const log = path.join(root, 'log.jsonl');
-  const run = spawnSync('bash', ['-e', '-c', text], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, PATH: `${FAKE_KUBECTL}${path.delimiter}${process.env.PATH}`, FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_STATE: state },
-  });
+  const env = {
+    ...process.env,
+    PATH: `${FAKE_KUBECTL}${path.delimiter}${process.env.PATH}`,
+    FAKE_KUBECTL_PORT: String(standIn.port),
+    FAKE_KUBECTL_LOG: log,
+    FAKE_KUBECTL_STATE: state,
+  };
+  // Asynchronous: the stand-in answers from this process while bash runs.
+  const child = spawn('bash', ['-e', '-c', text], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const recorded: Recorded[] = fs.existsSync(log)
     ? fs
         .readFileSync(log, 'utf8')
@@ -78,7 +94,7 @@ function runPlan(text: string, dist: string, state = path.join(tmpDir('fake-kube
         .split('\n')
         .map((l) => JSON.parse(l))
     : [];
-  return { code: run.status, stderr: run.stderr, recorded, state: JSON.parse(fs.readFileSync(state, 'utf8')), stateFile: state };
+  return { code, stderr, recorded, state: JSON.parse(fs.readFileSync(state, 'utf8')), stateFile: state };
 }
 
 const folderOf = (r: Recorded) => r.argv[r.argv.indexOf('-f') + 1];
@@ -88,12 +104,12 @@ describeWithCharts('gitops.mode: kubectl', () => {
   let outdir: string;
   let result: ReturnType<typeof synthesizeWithSecrets>;
   let plan: ReturnType<typeof printedPlan>;
-  let run: ReturnType<typeof runPlan>;
+  let run: Awaited<ReturnType<typeof runPlan>>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     ({ outdir, result } = synthKubectl(kubectlConfig()));
     plan = printedPlan(outdir);
-    run = runPlan(plan.text, outdir);
+    run = await runPlan(plan.text, outdir);
   }, 300_000);
 
   describe('the tree', () => {
@@ -257,7 +273,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
       ).toBe(listed.length);
     });
 
-    test('a second apply prunes what the tree no longer holds and never an object that holds data', () => {
+    test('a second apply prunes what the tree no longer holds and never an object that holds data', async () => {
       const copy = path.join(tmpDir('platform-kubectl-next-'), 'dist');
       fs.cpSync(outdir, copy, { recursive: true });
       const victim = [...readTree(copy).keys()].find((f) => f.includes('/pruned/') && f.endsWith('.k8s.yaml') && f.includes('ConfigMap.'))!;
@@ -265,7 +281,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
       const data = readManifests(outdir).filter((o) => holdsData(o.object));
       // Also delete every data object from the next tree: kubectl must still not delete them.
       for (const d of data) fs.rmSync(path.join(copy, d.file), { force: true });
-      const again = runPlan(printedPlan(copy).text, copy, run.stateFile);
+      const again = await runPlan(printedPlan(copy).text, copy, run.stateFile);
       expect(again.code).toBe(0);
       const victimObject = yaml.load(fs.readFileSync(path.join(outdir, victim), 'utf8')) as any;
       expect(again.state.pruned.some((k: string) => k.endsWith(`/ConfigMap/${victimObject.metadata.namespace}/${victimObject.metadata.name}`))).toBe(true);
@@ -276,7 +292,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
         ).toEqual([]);
     });
 
-    test("a chart bump that changes a hook Job applies again: the plan deletes the chart's hook Jobs first, as Helm would", () => {
+    test("a chart bump that changes a hook Job applies again: the plan deletes the chart's hook Jobs first, as Helm would", async () => {
       const copy = path.join(tmpDir('platform-kubectl-bump-'), 'dist');
       fs.cpSync(outdir, copy, { recursive: true });
       const hooks = readManifests(copy).filter((m) => m.object.kind === 'Job' && m.object.metadata?.annotations?.['helm.sh/hook']);
@@ -291,12 +307,12 @@ describeWithCharts('gitops.mode: kubectl', () => {
       // The cluster as the first apply left it, with no delete recorded yet.
       const applied = () => fs.writeFileSync(state, JSON.stringify({ ...JSON.parse(fs.readFileSync(run.stateFile, 'utf8')), deleted: [] }));
       applied();
-      const again = runPlan(next, copy, state);
+      const again = await runPlan(next, copy, state);
       expect(again.code).toBe(0);
       expect([...again.state.deleted].sort()).toEqual(hooks.map((h) => `batch/Job/${h.object.metadata.namespace}/${h.object.metadata.name}`).sort());
       // Without those deletes the API server refuses the changed Job.
       applied();
-      const withoutDeletes = runPlan(
+      const withoutDeletes = await runPlan(
         next
           .split('\n')
           .filter((l) => !l.includes(' delete job '))
@@ -340,12 +356,12 @@ describeWithCharts('gitops.mode: kubectl', () => {
       expect(argocd.stderr).toMatch(/gitops.mode: kubectl.*--outdir.*npm run plan -- --kubectl/s);
     });
 
-    test('the stand-in fails a plan out of order (CRDs not applied first)', () => {
+    test('the stand-in fails a plan out of order (CRDs not applied first)', async () => {
       const broken = plan.text
         .split('\n')
         .filter((l) => !l.includes('00-crds/kept') && !l.includes('--for=condition=Established'))
         .join('\n');
-      const bad = runPlan(broken, outdir);
+      const bad = await runPlan(broken, outdir);
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/ensure CRDs are installed first/);
     });

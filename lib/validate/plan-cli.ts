@@ -145,7 +145,6 @@ function kubectlPlan(
   return plan.findings.length ? 1 : 0;
 }
 
-/** The README block between `start` and `end`, as the command printed it (never a hand-written copy). */
 /**
  * Replaces the code block between `start` and `end` in `readme` with `text`, through a temp file and a rename so that
  * a kill never leaves a cut README; false (said on stderr) when the markers are missing.
