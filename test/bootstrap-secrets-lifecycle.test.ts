@@ -23,6 +23,7 @@ function scratch() {
   const dirs = scratchDirs(root);
   return {
     ...dirs,
+    root,
     secretsFile: secretsFileFor(CLUSTER, dirs.secretsDir),
     fingerprintFile: fingerprintFileFor(CLUSTER, dirs.fingerprintsDir),
     // As the README has a team do it: after --init, seal the Secrets the workloads need, then synthesize.
@@ -45,6 +46,23 @@ function scratch() {
     ];
     return capture(() => secretsCommand(['--config', DEFAULT_CONFIG_FILE, ...files, ...args], () => input));
   }
+}
+
+let template: string | undefined;
+/**
+ * A scratch layout as `npm run secrets -- --init` leaves it: initialized once and copied, because each --init makes a
+ * 4096-bit sealing key (about a second). The test of --init itself runs it on its own scratch layout.
+ */
+function initialized() {
+  if (!template) {
+    const first = scratch();
+    const init = first.command('--init');
+    if (init.code !== 0) throw new Error(init.out);
+    template = first.root;
+  }
+  const s = scratch();
+  for (const dir of ['secrets', 'fingerprints', 'sealed']) fs.cpSync(path.join(template, dir), path.join(s.root, dir), { recursive: true });
+  return s;
 }
 
 /** Seals generated values once the scratch cluster has a sealing certificate and nothing is sealed yet. */
@@ -113,8 +131,7 @@ test('--init creates the secrets and their fingerprint once; then synthesis writ
 });
 
 test('a deleted secrets file of a fingerprinted cluster is never re-created: restore it', () => {
-  const s = scratch();
-  s.command('--init');
+  const s = initialized();
   fs.rmSync(s.secretsFile);
   expect(s.synth().hostFilesSkipped).toMatch(/restore its secrets file from your off-host backup; never create a new one/);
   expect(fs.existsSync(s.secretsFile)).toBe(false);
@@ -124,8 +141,7 @@ test('a deleted secrets file of a fingerprinted cluster is never re-created: res
 });
 
 test('a secrets file that is not the cluster’s own stops synthesis, and dist/ and secrets/ stay as they were', () => {
-  const s = scratch();
-  s.command('--init');
+  const s = initialized();
   s.synth();
   const before = readTree(s.outdir);
   const other = renderBootstrapSecrets(generateBootstrapSecrets());
@@ -164,8 +180,7 @@ describe('no message shows key material', () => {
 });
 
 test('--repo-token stores an https token read from standard input, and the first control plane hands it to Argo CD', () => {
-  const s = scratch();
-  expect(s.command('--init').code).toBe(0);
+  const s = initialized();
   expect(s.command('--repo-token').code).toBe(2);
   const none = s.commandWithInput('', '--repo-token', '--repo-username', 'argocd');
   expect(none.out).toContain('reads the token from standard input');
@@ -187,8 +202,7 @@ test('--repo-token stores an https token read from standard input, and the first
 });
 
 test('the sealing key: made by --init with its certificate beside the sealed inputs, rotated on request, printable only into a pipe', () => {
-  const s = scratch();
-  expect(s.command('--init').code).toBe(0);
+  const s = initialized();
   const certFile = path.join(s.sealedDir, CLUSTER, 'sealing-certificate.pem');
   const first = fs.readFileSync(certFile, 'utf8');
   expect(parseBootstrapSecrets(fs.readFileSync(s.secretsFile, 'utf8'), s.secretsFile).sealingKey?.cert).toBe(first);

@@ -105,6 +105,9 @@ describeWithCharts('gitops.mode: kubectl', () => {
   let result: ReturnType<typeof synthesizeWithSecrets>;
   let plan: ReturnType<typeof printedPlan>;
   let run: Awaited<ReturnType<typeof runPlan>>;
+  /** The tree's objects, parsed once (18 MB of YAML; read only). */
+  let parsed: ReturnType<typeof readManifests> | undefined;
+  const manifests = () => (parsed ??= readManifests(outdir));
 
   beforeAll(async () => {
     ({ outdir, result } = synthKubectl(kubectlConfig()));
@@ -114,7 +117,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
 
   describe('the tree', () => {
     test('holds no Argo CD object, and a CRD phase first', () => {
-      const objects = readManifests(outdir);
+      const objects = manifests();
       expect(objects.filter((o) => String(o.object.apiVersion).startsWith('argoproj.io/')).map((o) => o.file)).toEqual([]);
       expect(objects.filter((o) => o.object.kind === 'CustomResourceDefinition').every((o) => o.file.split('/')[1] === '00-crds')).toBe(true);
       expect(fs.existsSync(path.join(outdir, 'bootstrap'))).toBe(false);
@@ -122,7 +125,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
 
     test("every add-on's objects are its pinned chart's render with its Application's values", () => {
       const argocd = readManifests(fixtureTree().dist).filter((o) => o.object.kind === 'Application');
-      const tree = readManifests(outdir);
+      const tree = manifests();
       const crds = tree.filter((o) => o.object.kind === 'CustomResourceDefinition').map((o) => o.object);
       const apiVersions = crds.flatMap((c) =>
         c.spec.versions
@@ -205,7 +208,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
       expect(folderOf(applies[0])).toBe('dist/cluster/00-crds/kept');
       const crdWait = run.recorded[1];
       expect(crdWait.argv.slice(0, 2)).toEqual(['wait', '--for=condition=Established']);
-      const crdNames = readManifests(outdir)
+      const crdNames = manifests()
         .filter((o) => o.object.kind === 'CustomResourceDefinition')
         .map((o) => `customresourcedefinition/${o.object.metadata.name}`);
       expect(crdWait.argv.filter((a) => a.startsWith('customresourcedefinition/')).sort()).toEqual(crdNames.sort());
@@ -220,7 +223,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
         'elasticsearch.k8s.elastic.co': 'statefulset/elastic-operator',
         'bitnami.com': 'deployment/sealed-secrets-controller',
       };
-      const objects = readManifests(outdir);
+      const objects = manifests();
       let checked = 0;
       for (const [group, operator] of Object.entries(OPERATOR_OF)) {
         const waited = run.recorded.findIndex((r) => !isApply(r) && r.argv.includes(operator));
@@ -278,7 +281,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
       fs.cpSync(outdir, copy, { recursive: true });
       const victim = [...readTree(copy).keys()].find((f) => f.includes('/pruned/') && f.endsWith('.k8s.yaml') && f.includes('ConfigMap.'))!;
       fs.rmSync(path.join(copy, victim));
-      const data = readManifests(outdir).filter((o) => holdsData(o.object));
+      const data = manifests().filter((o) => holdsData(o.object));
       // Also delete every data object from the next tree: kubectl must still not delete them.
       for (const d of data) fs.rmSync(path.join(copy, d.file), { force: true });
       const again = await runPlan(printedPlan(copy).text, copy, run.stateFile);

@@ -26,6 +26,26 @@ function svgTexts(svg: string): string[] {
   );
 }
 
+/** The value a PNG scanline filter adds back, from the bytes left (a), above (b) and above-left (c). */
+function predictor(filter: number, a: number, b: number, c: number): number {
+  switch (filter) {
+    case 0:
+      return 0;
+    case 1:
+      return a;
+    case 2:
+      return b;
+    case 3:
+      return (a + b) >> 1;
+    case 4: {
+      const p = a + b - c;
+      return Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+    }
+    default:
+      throw new Error(`PNG scanline filter ${filter} is not one of 0-4`);
+  }
+}
+
 /** Decodes an 8-bit RGBA PNG (what resvg writes): its size and pixels, scanline filters undone (RFC 2083 §6). */
 function decodePng(png: Buffer): { width: number; height: number; pixels: Buffer } {
   expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
@@ -56,10 +76,7 @@ function decodePng(png: Buffer): { width: number; height: number; pixels: Buffer
       const a = x >= 4 ? pixels[y * stride + x - 4] : 0;
       const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
       const c = x >= 4 && y > 0 ? pixels[(y - 1) * stride + x - 4] : 0;
-      const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
-      const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
-      pixels[y * stride + x] = (v + predictor) & 0xff;
+      pixels[y * stride + x] = (v + predictor(filter, a, b, c)) & 0xff;
     }
   }
   return { width, height, pixels };
