@@ -48,20 +48,28 @@ function scratch() {
   }
 }
 
+/** What --init left in a scratch layout, kept for initialized(): secrets/, fingerprints/ and sealed/. */
 let template: string | undefined;
+const LAYOUT = ['secrets', 'fingerprints', 'sealed'];
+function keepAsTemplate(root: string): void {
+  const copy = tmpDir('secrets-lifecycle-template-');
+  for (const dir of LAYOUT) fs.cpSync(path.join(root, dir), path.join(copy, dir), { recursive: true });
+  template = copy;
+}
+
 /**
- * A scratch layout as `npm run secrets -- --init` leaves it: initialized once and copied, because each --init makes a
- * 4096-bit sealing key (about a second). The test of --init itself runs it on its own scratch layout.
+ * A scratch layout as `npm run secrets -- --init` leaves it, copied from the first --init of this file (the test of
+ * --init itself, or one made here): each --init makes a 4096-bit sealing key, one to two seconds.
  */
 function initialized() {
   if (!template) {
     const first = scratch();
     const init = first.command('--init');
     if (init.code !== 0) throw new Error(init.out);
-    template = first.root;
+    keepAsTemplate(first.root);
   }
   const s = scratch();
-  for (const dir of ['secrets', 'fingerprints', 'sealed']) fs.cpSync(path.join(template, dir), path.join(s.root, dir), { recursive: true });
+  for (const dir of LAYOUT) fs.cpSync(path.join(template!, dir), path.join(s.root, dir), { recursive: true });
   return s;
 }
 
@@ -115,6 +123,7 @@ test('--init creates the secrets and their fingerprint once; then synthesis writ
   const s = scratch();
   const init = s.command('--init');
   expect(init.code).toBe(0);
+  keepAsTemplate(s.root);
   expect(init.out).toContain(`Fingerprint written to ${s.fingerprintFile}`);
   const fingerprint = fs.readFileSync(s.fingerprintFile, 'utf8');
   expect(fingerprint).toMatch(new RegExp(`^cluster: ${CLUSTER}$`, 'm'));
