@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { format } from 'util';
 import * as yaml from 'js-yaml';
 import { describeWithCharts } from './chart-cache';
 import {
@@ -32,6 +33,7 @@ import { loadConfig } from '../config/load';
 import { withChartObjectsOfModeSwitch } from '../lib/diff/chart-objects';
 import { diffTrees } from '../lib/diff/model';
 import { treeOnDisk } from '../lib/diff/trees';
+import { main as planCommand } from '../lib/validate/plan-command';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { serve } = require('./fake-kubectl/stand-in');
 
@@ -49,13 +51,27 @@ function synthKubectl(configFile: string) {
   return { outdir, result };
 }
 
-/** The printed plan of a tree, as `npm run plan -- --kubectl DIR` prints it. */
-function printedPlan(dist: string): { code: number; text: string; stderr: string } {
+/** The printed plan of a tree: `npm run plan -- --kubectl DIR` run as a command. */
+function printedPlanOfCommand(dist: string): { code: number; text: string; stderr: string } {
   const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'run.js'), 'lib/validate/plan-cli.ts', '--kubectl', dist], {
     cwd: ROOT,
     encoding: 'utf8',
   });
   return { code: run.status ?? -1, text: run.stdout, stderr: run.stderr };
+}
+
+/** The same, run in this process (the command's own main; the first plan of the suite goes through the command). */
+async function printedPlan(dist: string): Promise<{ code: number; text: string; stderr: string }> {
+  let text = '';
+  let stderr = '';
+  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void (text += `${format(...parts)}\n`));
+  const error = jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void (stderr += `${format(...parts)}\n`));
+  try {
+    return { code: await planCommand(['--kubectl', dist]), text, stderr };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
 }
 
 interface Recorded {
@@ -103,7 +119,7 @@ const isApply = (r: Recorded) => r.argv[0] === 'apply';
 describeWithCharts('gitops.mode: kubectl', () => {
   let outdir: string;
   let result: ReturnType<typeof synthesizeWithSecrets>;
-  let plan: ReturnType<typeof printedPlan>;
+  let plan: ReturnType<typeof printedPlanOfCommand>;
   let run: Awaited<ReturnType<typeof runPlan>>;
   /** The tree's objects, parsed once (18 MB of YAML; read only). */
   let parsed: ReturnType<typeof readManifests> | undefined;
@@ -111,7 +127,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
 
   beforeAll(async () => {
     ({ outdir, result } = synthKubectl(kubectlConfig()));
-    plan = printedPlan(outdir);
+    plan = printedPlanOfCommand(outdir);
     run = await runPlan(plan.text, outdir);
   }, 300_000);
 
@@ -284,7 +300,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
       const data = manifests().filter((o) => holdsData(o.object));
       // Also delete every data object from the next tree: kubectl must still not delete them.
       for (const d of data) fs.rmSync(path.join(copy, d.file), { force: true });
-      const again = await runPlan(printedPlan(copy).text, copy, run.stateFile);
+      const again = await runPlan((await printedPlan(copy)).text, copy, run.stateFile);
       expect(again.code).toBe(0);
       const victimObject = yaml.load(fs.readFileSync(path.join(outdir, victim), 'utf8')) as any;
       expect(again.state.pruned.some((k: string) => k.endsWith(`/ConfigMap/${victimObject.metadata.namespace}/${victimObject.metadata.name}`))).toBe(true);
@@ -305,7 +321,7 @@ describeWithCharts('gitops.mode: kubectl', () => {
         h.object.spec.template.metadata = { ...h.object.spec.template.metadata, labels: { ...h.object.spec.template.metadata?.labels, bumped: 'true' } };
         fs.writeFileSync(path.join(copy, h.file), yaml.dump(h.object));
       }
-      const next = printedPlan(copy).text;
+      const next = (await printedPlan(copy)).text;
       const state = path.join(tmpDir('fake-kubectl-bump-'), 'state.json');
       // The cluster as the first apply left it, with no delete recorded yet.
       const applied = () => fs.writeFileSync(state, JSON.stringify({ ...JSON.parse(fs.readFileSync(run.stateFile, 'utf8')), deleted: [] }));
@@ -352,8 +368,8 @@ describeWithCharts('gitops.mode: kubectl', () => {
       ).toBeGreaterThan(100);
     });
 
-    test('of an argocd-mode tree: refused, saying how to get the kubectl tree', () => {
-      const argocd = printedPlan(fixtureTree().dist);
+    test('of an argocd-mode tree: refused, saying how to get the kubectl tree', async () => {
+      const argocd = await printedPlan(fixtureTree().dist);
       expect(argocd.code).toBe(2);
       expect(argocd.text).toBe('');
       expect(argocd.stderr).toMatch(/gitops.mode: kubectl.*--outdir.*npm run plan -- --kubectl/s);
@@ -376,13 +392,13 @@ function parseKubeVersion(dist: string): string {
 }
 
 describeWithCharts("the README's kubectl path", () => {
-  test('is the plan printed for config/platform.yaml in kubectl mode (`npm run plan -- --kubectl DIR --update-readme README.md`)', () => {
+  test('is the plan printed for config/platform.yaml in kubectl mode (`npm run plan -- --kubectl DIR --update-readme README.md`)', async () => {
     const config = yaml.load(fs.readFileSync(path.join(ROOT, 'config', 'platform.yaml'), 'utf8')) as any;
     config.gitops = { ...config.gitops, mode: 'kubectl' };
     // As `npm run synth` reads it: the repository's sealed inputs and fingerprints, no secrets file (read only).
     const outdir = path.join(tmpDir('platform-kubectl-readme-'), 'dist');
     synthesize({ configFile: writeConfig(yaml.dump(config)), outdir, secretsDir: tmpDir('no-secrets-') });
-    const { text } = printedPlan(outdir);
+    const { text } = await printedPlan(outdir);
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const block = readme.slice(readme.indexOf('<!-- kubectl-plan:start -->'), readme.indexOf('<!-- kubectl-plan:end -->'));
     expect(block).toBe(`<!-- kubectl-plan:start -->\n\`\`\`\n$ npm run plan -- --kubectl\n${text.replace(/\n$/, '')}\n\`\`\`\n`);
