@@ -39,6 +39,28 @@ describe('scripts/run.js', () => {
     expect(caches()).toHaveLength(1);
   });
 
+  test('dependencies compile through a code cache of their own, kept while their source is unchanged; a damaged entry is made again', () => {
+    const dir = tmpDir();
+    const entry = path.join(dir, 'entry.ts');
+    // A CommonJS dependency (cached) and an ES module one (require of ESM: Node's own path, not cached).
+    fs.writeFileSync(
+      entry,
+      "import * as yaml from 'js-yaml';\nimport { evaluate } from '@marcbachmann/cel-js';\nconsole.log(yaml.dump({ sum: String(evaluate('1 + 2')) }).trim());\n",
+    );
+    const run = () => node(['scripts/run.js', entry]).stdout;
+    expect(run()).toBe("sum: '3'\n");
+    // Named by the module's path and source, in the runner's folder for this V8.
+    const file = require.resolve('js-yaml', { paths: [ROOT] });
+    const key = createHash('sha256').update(file).update('\0').update(fs.readFileSync(file, 'utf8')).digest('hex').slice(0, 32);
+    const cached = path.join(ROOT, '.build', `node_modules.v8-${process.versions.v8}`, key);
+    const written = fs.statSync(cached).mtimeMs;
+    expect(run()).toBe("sum: '3'\n");
+    expect(fs.statSync(cached).mtimeMs).toBe(written); // accepted by V8, so not written again
+    fs.writeFileSync(cached, 'not a code cache');
+    expect(run()).toBe("sum: '3'\n");
+    expect(fs.readFileSync(cached, 'utf8')).not.toBe('not a code cache');
+  });
+
   test('a changed input rebuilds the bundle', () => {
     const dir = tmpDir();
     const entry = path.join(dir, 'entry.ts');
