@@ -69,7 +69,17 @@ if (!upToDate()) {
   writeAtomically(inputsFile, JSON.stringify({ entry: absolute, bundle: stamp(path.relative(root, outfile)), inputs }));
 }
 process.argv = [process.argv[0], outfile, ...args];
-cacheDependencyCompiles(path.join(root, '.build', `node_modules.v8-${process.versions.v8}`));
+/**
+ * What a V8 code cache was made under: V8 rejects a cache made by another version or under other flags (node's
+ * options, NODE_OPTIONS: the tests run with a larger young generation), so each keeps caches of its own instead of
+ * replacing the other's on every switch. lib/validate/validator-cache.ts names its caches the same way.
+ */
+const V8_TAG = `${process.versions.v8}-${require('crypto')
+  .createHash('sha256')
+  .update(JSON.stringify([process.execArgv, process.env.NODE_OPTIONS ?? '']))
+  .digest('hex')
+  .slice(0, 8)}`;
+cacheDependencyCompiles(path.join(root, '.build', `node_modules.v8-${V8_TAG}`));
 runWithCodeCache(outfile);
 
 /**
@@ -125,7 +135,7 @@ function cacheDependencyCompiles(dir) {
 }
 
 /**
- * Runs the bundle as a CommonJS module compiled through V8's code cache (`<bundle>.v8-<version>-<digest>`,
+ * Runs the bundle as a CommonJS module compiled through V8's code cache (`<bundle>.v8-<V8_TAG>-<digest>`,
  * beside it in .build/): compiling the 1.6 MB bundle from source is a large part of a short run.
  * V8 rejects a cache made from other source, which is then made again; it is written at exit, after
  * the run compiled the functions it needed, so it holds them too.
@@ -137,14 +147,14 @@ function runWithCodeCache(file) {
   // Keyed by the bundle's content: V8 checks only a cache's source length, so a rebuilt bundle of
   // the same length would run stale code from a cache named after the file alone.
   const digest = require('crypto').createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const cacheFile = `${file}.v8-${process.versions.v8}-${digest}`;
+  const cacheFile = `${file}.v8-${V8_TAG}-${digest}`;
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
   } catch {
     cachedData = undefined;
     // Caches of earlier bundles of this entry are never read again.
-    const prefix = `${path.basename(file)}.v8-`;
+    const prefix = `${path.basename(file)}.v8-${V8_TAG}-`;
     for (const old of fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(prefix))) fs.rmSync(path.join(path.dirname(file), old), { force: true });
   }
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });

@@ -49,10 +49,15 @@ describe('scripts/run.js', () => {
     );
     const run = () => node(['scripts/run.js', entry]).stdout;
     expect(run()).toBe("sum: '3'\n");
-    // Named by the module's path and source, in the runner's folder for this V8.
+    // Named by the module's path and source.
     const file = require.resolve('js-yaml', { paths: [ROOT] });
     const key = createHash('sha256').update(file).update('\0').update(fs.readFileSync(file, 'utf8')).digest('hex').slice(0, 32);
-    const cached = path.join(ROOT, '.build', `node_modules.v8-${process.versions.v8}`, key);
+    // The folder of this V8 and these flags: the child runs with no node options and this NODE_OPTIONS.
+    const flags = createHash('sha256')
+      .update(JSON.stringify([[], process.env.NODE_OPTIONS ?? '']))
+      .digest('hex')
+      .slice(0, 8);
+    const cached = path.join(ROOT, '.build', `node_modules.v8-${process.versions.v8}-${flags}`, key);
     const written = fs.statSync(cached).mtimeMs;
     expect(run()).toBe("sum: '3'\n");
     expect(fs.statSync(cached).mtimeMs).toBe(written); // accepted by V8, so not written again

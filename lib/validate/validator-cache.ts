@@ -55,7 +55,19 @@ export function cachedValidator(ajv: () => Ajv, optionsTag: string, key: string,
 }
 
 /**
- * Loads a cached validator through V8's code cache (`<key>.js` beside `<key>.v8-<version>`):
+ * The V8 version and a digest of the flags a code cache is made under: V8 rejects a cache of another version or other
+ * flags (node's options, NODE_OPTIONS: the tests run with a larger young generation), so each keeps its own rather
+ * than replacing the other's on every switch. scripts/run.js names its caches the same way.
+ */
+function v8Tag(): string {
+  const flags = createHash('sha256')
+    .update(JSON.stringify([process.execArgv, process.env.NODE_OPTIONS ?? '']))
+    .digest('hex');
+  return `${process.versions.v8}-${flags.slice(0, 8)}`;
+}
+
+/**
+ * Loads a cached validator through V8's code cache (`<key>.js` beside `<key>.v8-<version>-<flags>`, see v8Tag):
  * evaluating the generated code from source costs about five times as much as from the cache.
  */
 function load(file: string): ValidateFunction | undefined {
@@ -66,7 +78,7 @@ function load(file: string): ValidateFunction | undefined {
     return undefined;
   }
   if (!code.endsWith(COMPLETE)) return undefined;
-  const codeCache = `${file.replace(/\.js$/, '')}.v8-${process.versions.v8}`;
+  const codeCache = `${file.replace(/\.js$/, '')}.v8-${v8Tag()}`;
   let cachedData: Buffer | undefined;
   try {
     cachedData = fs.readFileSync(codeCache);
