@@ -14,18 +14,17 @@ import { main as sealCommand } from '../app/seal-command';
 import { synthesize } from '../app/synth';
 import { ArgoCdBootstrap } from '../charts/gitops';
 import { ClusterBootstrap } from '../bootstrap/cluster-bootstrap';
-import { createSealingKey } from '../bootstrap/pki';
 import { generateBootstrapSecrets, secretsFileFor, writeBootstrapSecrets } from '../bootstrap/secrets';
 import { loadConfig } from '../config/load';
 import { SynthError } from '../lib/synth-writer';
 import { repoRoot } from '../lib/repo-root';
 import { DEFAULT_CONFIG_FILE, fixtureSecretValues, readTree, tmpDir, TEST_FINGERPRINTS, synthesizeWithSecrets } from './helpers';
+import { testSealingKey } from './sealing-keys';
 
 const CLUSTER = loadConfig(DEFAULT_CONFIG_FILE).cluster.name;
-const key = createSealingKey();
-/** Another cluster's sealing key (a 4096-bit key takes about a second to make: one serves every test that needs one). */
-let otherKey: ReturnType<typeof createSealingKey> | undefined;
-const anotherSealingKey = () => (otherKey ??= createSealingKey());
+const key = testSealingKey('own');
+/** Another cluster's sealing key. */
+const anotherSealingKey = () => testSealingKey('other');
 /** The cluster's secrets file, holding this sealing key (as `npm run secrets -- --init` makes it). */
 const SECRETS_DIR = tmpDir('sealed-secrets-');
 writeBootstrapSecrets(secretsFileFor(CLUSTER, SECRETS_DIR), { ...generateBootstrapSecrets(), sealingKey: key });
