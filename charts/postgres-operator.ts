@@ -10,7 +10,8 @@
  * environments' wave.
  */
 import { Construct } from 'constructs';
-import { addSyncOptions, SYNC_OPTION, WAVE } from '../lib/argocd';
+import { SYNC_OPTION, WAVE } from '../lib/argocd';
+import { addSyncOptions } from '../lib/argocd-constructs';
 import { allowFromApiServer, allowToApiServer, ClusterAddresses } from '../lib/cluster-peers';
 import { ChartPin } from '../lib/contracts';
 import { LABEL } from '../lib/labels';

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ChartPin } from '../lib/contracts';
 import { pinnedChart } from '../lib/pins';
-import { addSyncOptions, SYNC_OPTION, WAVE } from '../lib/argocd';
+import { SYNC_OPTION, WAVE } from '../lib/argocd';
+import { addSyncOptions } from '../lib/argocd-constructs';
 import { AddonApplication } from './addon-application';
 
 /** The operator's namespace: Rook prefixes the CSI driver names with it. */

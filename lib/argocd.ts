@@ -8,9 +8,9 @@
  * the sync, and an automated sync retries a few times and then gives up for that revision. Only the
  * last wave is not waited on. So the order is: what brings CRDs, what needs those CRDs, what needs
  * healthy storage, and last whatever can fail for reasons outside the cluster (DNS, Let's Encrypt).
+ * Plain data, so the validator and the planners read it without loading cdk8s; lib/argocd-constructs.ts puts it
+ * on constructs.
  */
-import { ApiObject } from 'cdk8s';
-import { IConstruct } from 'constructs';
 
 /** Waves of the root Application, which syncs `dist/cluster/`. */
 export const WAVE = {
@@ -89,19 +89,3 @@ export function routeAnnotations(wave?: number): Record<string, string> {
 
 /** Objects that hold data: never pruned or deleted by Argo CD. */
 export const PRUNE_PROTECTION = syncAnnotations(undefined, SYNC_OPTION.noPrune, SYNC_OPTION.noDelete);
-
-/** Adds sync options to an object, keeping the ones it has. */
-export function addSyncOptions(object: ApiObject, ...options: string[]): void {
-  const existing = object.metadata.toJson().annotations?.[ARGO_ANNOTATION.syncOptions];
-  const all = [...(existing ? existing.split(',') : []), ...options];
-  object.metadata.addAnnotation(ARGO_ANNOTATION.syncOptions, [...new Set(all)].join(','));
-}
-
-/** Puts every object below `scope` that has no wave yet (and, with `kinds`, only those kinds) into `wave`. */
-export function assignSyncWave(scope: IConstruct, wave: number, kinds?: readonly string[]): void {
-  for (const child of scope.node.findAll()) {
-    if (!(child instanceof ApiObject)) continue;
-    if (kinds && !kinds.includes(child.kind)) continue;
-    if (child.metadata.toJson().annotations?.[ARGO_ANNOTATION.syncWave] === undefined) child.metadata.addAnnotation(ARGO_ANNOTATION.syncWave, String(wave));
-  }
-}
