@@ -102,7 +102,7 @@ test('killed at random moments, the writer always leaves one complete tree and n
     spawn(process.execPath, ['-e', WRITER, out, String(count)], { env: { ...process.env, ATOMIC_WRITE: bundle }, stdio: ['ignore', stdout, 'inherit'] });
   const child = start('pipe');
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-  const kills = 25;
+  const kills = 15;
   let writer = child;
   for (let k = 0; k < kills; k++) {
     await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 40)));
