@@ -230,7 +230,7 @@ describeWithCharts('rendering pinned charts as Argo CD does', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(fs.readdirSync(path.join(cacheRoot(), 'renders')).filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(2);
+    expect(fs.readdirSync(path.join(cacheRoot(), 'renders')).filter((f) => f.endsWith('.v8')).length).toBeGreaterThanOrEqual(2);
   });
 
   test('--include-crds brings the CustomResourceDefinitions of the chart (and its subcharts) crds/ folders', () => {

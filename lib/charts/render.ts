@@ -7,6 +7,7 @@ import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as v8 from 'v8';
 import * as yaml from 'js-yaml';
 import { CACHE_BOUNDS, cacheRoot, touchCacheEntry, trimCacheAtExit, writeFileAtomic } from '../user-cache';
 import { ChartRef, locateChart } from './chart-archive';
@@ -46,7 +47,7 @@ export interface RenderResult {
 }
 
 /** Bump when the stored shape or the way objects are derived changes, so old cache entries are not reused. */
-const RENDER_FORMAT = 1;
+const RENDER_FORMAT = 2;
 /** Big charts (kube-prometheus-stack) render to several MB; leave ample room. */
 const MAX_OUTPUT = 512 * 1024 * 1024;
 /** What helm accepts as a release name (a DNS subdomain of at most 53 characters); never read as a flag. */
@@ -70,7 +71,7 @@ export function renderChart(req: RenderRequest): RenderResult {
   }
   const chart = locateChart(req.chart);
   const helm = helmBinary();
-  const file = path.join(cacheRoot(), 'renders', `${renderKey(chart.sha256, helmVersion(helm), req)}.json`);
+  const file = path.join(cacheRoot(), 'renders', `${renderKey(chart.sha256, helmVersion(helm), req)}.v8`);
   // Within one process a render is parsed once and shared (callers treat it as read-only), so the
   // validator compiles the schemas of a chart's CRDs once however often the tree is checked.
   const seen = inProcess.get(file);
@@ -94,11 +95,13 @@ export function renderChart(req: RenderRequest): RenderResult {
     unstableTemplates,
     chartSha256: chart.sha256,
   };
-  const text = JSON.stringify(stored);
-  writeFileAtomic(file, text);
+  // Stored in V8's serialization of its JSON form: read back about twice as fast as JSON text (renders with CRDs are
+  // megabytes, read on every validation), with the same values JSON would give (dates as strings, no undefined).
+  const bytes = v8.serialize(JSON.parse(JSON.stringify(stored)));
+  writeFileAtomic(file, bytes);
   trimCacheAtExit(path.dirname(file), CACHE_BOUNDS.renders);
-  // Returned from the stored text, so a fresh render and a cached one are equal to the last value.
-  const { format: _format, ...result } = JSON.parse(text) as StoredRender;
+  // Returned from the stored bytes, so a fresh render and a cached one are equal to the last value.
+  const { format: _format, ...result } = v8.deserialize(bytes) as StoredRender;
   return { ...result, cached: false };
 }
 
@@ -126,7 +129,7 @@ function canonicalJson(value: unknown): string {
 function readCachedRender(file: string): StoredRender | undefined {
   let stored: StoredRender;
   try {
-    stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+    stored = v8.deserialize(fs.readFileSync(file));
   } catch {
     return undefined;
   }

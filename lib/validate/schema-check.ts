@@ -3,7 +3,8 @@
  * apiVersion and kind to a Kubernetes definition (checked against every Kubernetes version in the store) or to a
  * served CRD version, and unknown fields, wrong types, bad quantities and invalid names are findings.
  */
-import Ajv, { _, ErrorObject, ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { childPath, finding, Finding, groupVersion, SourceDocument } from './document';
 import { SchemaStore } from './schema-store';
 import { reachableSchema, SchemaDefinitions } from './schema-shape';
@@ -128,9 +129,12 @@ class Validators {
     const tag = version ?? '';
     let ajv = this.ajvs.get(tag);
     if (!ajv) {
+      // Loaded only to compile: a run whose validators all come from the cache never loads ajv's compiler (65 modules).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { default: AjvClass, _ } = require('ajv') as typeof import('ajv');
       // `source` keeps the generated code for the disk cache; formats come from the runtime module by name.
       const code = { ...AJV_CODE_OPTIONS, regExp: goRegExp, formats: _`require(${RUNTIME_MODULE}).FORMATS` };
-      ajv = new Ajv({ ...AJV_OPTIONS, formats: FORMATS, code });
+      ajv = new AjvClass({ ...AJV_OPTIONS, formats: FORMATS, code });
       if (version) ajv.addSchema({ $id: version, definitions: strictDefinitions(this.store.kubernetes.get(version)!) });
       this.ajvs.set(tag, ajv);
     }

@@ -14,8 +14,8 @@ import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
-import Ajv, { ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
+import type Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { CACHE_BOUNDS, cacheRoot, touchCacheEntry, trimCacheAtExit, writeFileAtomic } from '../user-cache';
 import { FORMATS, goRegExp } from './schema-transform';
 
@@ -48,6 +48,9 @@ export function cachedValidator(ajv: () => Ajv, optionsTag: string, key: string,
   if (cached) return cached;
   const instance = ajv();
   const validate = compile(instance);
+  // Only on a miss: warm runs never load the code generator.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const standaloneCode = (require('ajv/dist/standalone') as typeof import('ajv/dist/standalone')).default;
   // Not flushed (see writeFileAtomic): a copy cut short by a crash lacks the last line and is compiled again.
   writeFileAtomic(file, standaloneCode(instance, validate) + COMPLETE, 0o644, { durable: false });
   trimCacheAtExit(dir, CACHE_BOUNDS.validators);
