@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Regenerates the typed CRD classes in imports/ with `cdk8s import`, keeping only the
-// kinds our constructs use (some upstream CRD files are several MB of generated code).
+// kinds our constructs use (some upstream CRD files are several MB of generated code) and,
+// for the kinds in crd-kinds.json's `classes`, only the spec fields the constructs set.
 // Reads the CRD files from SCHEMA_LOCATION (default ../shared/schemas) when present,
 // otherwise downloads the pinned upstream URLs listed in cdk8s.yaml.
 'use strict';
@@ -18,6 +19,34 @@ const SCHEMAS = process.env.SCHEMA_LOCATION ?? path.resolve(ROOT, '../shared/sch
  * generated here, and the CRD schemas `npm run schemas` bundles for the validator.
  */
 const SOURCES = require('./crd-kinds.json').generate;
+/** Kind → the spec paths its class gets typed fields for (crd-kinds.json `classes`); other kinds keep every field. */
+const CLASSES = require('./crd-kinds.json').classes;
+
+/**
+ * The spec schema with only the listed paths ("a.b.c"): a listed path keeps its whole subtree, each parent keeps only
+ * the children that lead to one. A path that names no field is an error, so a typo never silently drops a field.
+ */
+function keepPaths(schema, paths, kind, prefix = 'spec') {
+  const children = new Map();
+  for (const p of paths) {
+    const [head, ...rest] = p.split('.');
+    if (!children.has(head)) children.set(head, []);
+    if (rest.length) children.get(head).push(rest.join('.'));
+    else children.get(head).whole = true;
+  }
+  for (const name of children.keys()) {
+    if (!schema.properties?.[name]) throw new Error(`${kind}: crd-kinds.json classes names ${prefix}.${name}, which the CRD does not have`);
+  }
+  // In the schema's order: the generated toJson writes fields in it, so the manifests stay byte-identical.
+  const properties = {};
+  for (const [name, sub] of Object.entries(schema.properties)) {
+    const rest = children.get(name);
+    if (rest) properties[name] = rest.whole ? sub : keepPaths(sub, rest, kind, `${prefix}.${name}`);
+  }
+  const { required, ...rest } = schema;
+  const kept = (required ?? []).filter((r) => r in properties);
+  return { ...rest, properties, ...(kept.length ? { required: kept } : {}) };
+}
 
 /** Upstream URLs by CRD file, from cdk8s.yaml's `imports` (a file may have several). */
 function upstreamUrls(file) {
@@ -78,6 +107,15 @@ async function generate(out, tmp) {
     const wanted = docs.filter((d) => kinds.includes(d.spec.names.kind));
     const missing = kinds.filter((k) => !wanted.some((d) => d.spec.names.kind === k));
     if (missing.length) throw new Error(`${file}: no CRD for ${missing.join(', ')}`);
+    for (const d of wanted) {
+      const paths = CLASSES[d.spec.names.kind];
+      if (!paths) continue;
+      for (const v of d.spec.versions) {
+        const root = v.schema.openAPIV3Schema;
+        root.properties.spec = keepPaths(root.properties.spec, paths, d.spec.names.kind);
+        delete root.properties.status;
+      }
+    }
     const filtered = path.join(tmp, file);
     fs.writeFileSync(filtered, wanted.map((d) => yaml.dump(d, { noRefs: true, lineWidth: -1 })).join('---\n'));
     execFileSync(path.join(ROOT, 'node_modules/.bin/cdk8s'), ['import', filtered, '--no-check-upgrade', '--language', 'typescript', '--output', out], {
