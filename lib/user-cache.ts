@@ -47,7 +47,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
  * and none is ever reused once its input is gone, so without a bound a working copy's cache only grows (70 MB of
  * validators after a day of edits). One platform's whole set is a fraction of each bound.
  */
-export const CACHE_BOUNDS = { validators: 128 * 2 ** 20, renders: 256 * 2 ** 20, pictures: 32 * 2 ** 20 } as const;
+export const CACHE_BOUNDS = { validators: 128 * 2 ** 20, renders: 256 * 2 ** 20, pictures: 32 * 2 ** 20, parsed: 64 * 2 ** 20 } as const;
 
 /** Marks a cache entry as just used, so {@link trimCache} removes it after every entry used less recently. */
 export function touchCacheEntry(file: string): void {

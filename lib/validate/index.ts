@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { compareFindings, finding, Finding, parseYaml, SourceDocument, ValidateOptions } from './document';
 import { isChartOutput } from '../kubectl-phases';
+import { parsedFiles } from './parse-cache';
 import { checkPodSecurity } from './pod-security';
 import { checkReferences } from './reference-check';
 import { checkSchemas } from './schema-check';
@@ -62,14 +63,19 @@ export interface LoadedTree {
 /** Reads every `*.yaml`/`*.yml` under the given folders (or the given files), in sorted order. */
 export function loadTree(paths: readonly string[]): LoadedTree {
   const files = paths.flatMap(yamlFiles).sort();
+  const texts = files.map((file) => fs.readFileSync(file, 'utf8'));
   const docs: SourceDocument[] = [];
   const parseErrors: Finding[] = [];
-  for (const file of files) {
-    const parsed = parseYaml(file, fs.readFileSync(file, 'utf8'));
+  const results = parsedFiles(files, texts, (i) => {
+    const parsed = parseYaml(files[i], texts[i]);
+    return 'error' in parsed ? parsed : { docs: parsed.docs.map(({ index, object }) => ({ index, object })) };
+  });
+  results.forEach((parsed, i) => {
+    const file = files[i];
     if ('error' in parsed) parseErrors.push(parsed.error);
     // kubectl mode commits the add-on charts' output: checked like argocd mode's renders of the same charts.
-    else docs.push(...(isChartOutput(file) ? parsed.docs.map((d) => ({ ...d, clusterReleaseOnly: true })) : parsed.docs));
-  }
+    else docs.push(...parsed.docs.map(({ index, object }) => ({ file, index, object, ...(isChartOutput(file) ? { clusterReleaseOnly: true } : {}) })));
+  });
   return { files, docs, parseErrors };
 }
 
