@@ -34,6 +34,8 @@ test('an unchanged tree is read back from one entry, equal to a fresh parse (val
   const dir = tree({ 'a.yaml': CONFIG_MAP, 'b.yml': 'kind: Namespace\n' });
   const first = loadTree([dir]);
   expect(entries()).toHaveLength(1);
+  const mode = fs.statSync(path.join(process.env.XDG_CACHE_HOME!, 'campus-platform', 'parsed', entries()[0])).mode & 0o777;
+  expect(mode).toBe(0o600); // only its owner reads what the tree held
   const fresh = (() => {
     process.env.VALIDATOR_CACHE = 'off';
     try {

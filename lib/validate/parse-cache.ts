@@ -38,7 +38,8 @@ export function parsedFiles(files: readonly string[], texts: readonly string[], 
   }
   const parsed = files.map((_, i) => parse(i));
   try {
-    writeFileAtomic(entry, v8.serialize(parsed), 0o644, { durable: false });
+    // 0600: a tree may hold what a team wrote beside it, a plaintext Secret the validator is about to flag included.
+    writeFileAtomic(entry, v8.serialize(parsed), 0o600, { durable: false });
     trimCacheAtExit(dir, CACHE_BOUNDS.parsed);
   } catch {
     // a cache that cannot be written only costs time on the next run
