@@ -18,9 +18,8 @@ const SCHEMAS = process.env.SCHEMA_LOCATION ?? path.resolve(ROOT, '../shared/sch
  * The kinds our constructs emit, by CRD file (the file names of shared/schemas/crds): the classes
  * generated here, and the CRD schemas `npm run schemas` bundles for the validator.
  */
-const SOURCES = require('./crd-kinds.json').generate;
-/** Kind → the spec paths its class gets typed fields for (crd-kinds.json `classes`); other kinds keep every field. */
-const CLASSES = require('./crd-kinds.json').classes;
+/** And `classes`: kind → the spec paths its class gets typed fields for; other kinds keep every field. */
+const { generate: SOURCES, classes: CLASSES } = require('./crd-kinds.json');
 
 /**
  * The spec schema with only the listed paths ("a.b.c"): a listed path keeps its whole subtree, each parent keeps only

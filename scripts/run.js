@@ -79,6 +79,19 @@ const V8_TAG = `${process.versions.v8}-${require('crypto')
   .update(JSON.stringify([process.execArgv, process.env.NODE_OPTIONS ?? '']))
   .digest('hex')
   .slice(0, 8)}`;
+const Module = require('module');
+const vm = require('vm');
+/** Code caches to write at exit (compileCached). */
+const pendingCaches = [];
+process.once('exit', () => {
+  for (const { script, cacheFile } of pendingCaches) {
+    try {
+      writeAtomically(cacheFile, script.createCachedData());
+    } catch {
+      // a cache that cannot be written only costs time on the next run
+    }
+  }
+});
 cacheDependencyCompiles(path.join(root, '.build', `node_modules.v8-${V8_TAG}`));
 runWithCodeCache(outfile);
 
@@ -90,30 +103,19 @@ runWithCodeCache(outfile);
  * under node_modules/ only, with the same wrapper and arguments Node gives a module.
  */
 function cacheDependencyCompiles(dir) {
-  const Module = require('module');
-  const vm = require('vm');
-  const crypto = require('crypto');
   const compile = Module.prototype._compile;
-  const pending = [];
   Module.prototype._compile = function (content, filename, format) {
     // ES modules (require of ESM, Node 20.19+) and anything else keep Node's own path.
     if (format === 'module' || !filename.includes(`${path.sep}node_modules${path.sep}`)) return compile.apply(this, arguments);
-    const cacheFile = path.join(dir, crypto.createHash('sha256').update(filename).update('\0').update(content).digest('hex').slice(0, 32));
-    let cachedData;
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch {
-      cachedData = undefined;
-    }
+    const key = require('crypto').createHash('sha256').update(filename).update('\0').update(content).digest('hex').slice(0, 32);
     let script;
     try {
-      script = new vm.Script(Module.wrap(content), { filename, cachedData });
+      script = compileCached(content, filename, path.join(dir, key));
     } catch (err) {
       // ESM syntax in a .js file Node detects as a module: its loader decides, and reports real syntax errors.
       if (err instanceof SyntaxError) return compile.apply(this, arguments);
       throw err;
     }
-    if (!cachedData || script.cachedDataRejected) pending.push({ script, cacheFile });
     const localRequire = (id) => this.require(id);
     localRequire.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
     localRequire.resolve.paths = (request) => Module._resolveLookupPaths(request, this);
@@ -122,55 +124,45 @@ function cacheDependencyCompiles(dir) {
     localRequire.cache = Module._cache;
     return script.runInThisContext({ displayErrors: true }).call(this.exports, this.exports, localRequire, this, filename, path.dirname(filename));
   };
-  // Written at exit, after the run compiled the functions it called, so the cache holds them as well.
-  process.once('exit', () => {
-    if (!pending.length) return;
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      for (const { script, cacheFile } of pending) writeAtomically(cacheFile, script.createCachedData());
-    } catch {
-      // a cache that cannot be written only costs time on the next run
-    }
-  });
 }
 
 /**
  * Runs the bundle as a CommonJS module compiled through V8's code cache (`<bundle>.v8-<V8_TAG>-<digest>`,
- * beside it in .build/): compiling the 1.6 MB bundle from source is a large part of a short run.
- * V8 rejects a cache made from other source, which is then made again; it is written at exit, after
- * the run compiled the functions it needed, so it holds them too.
+ * beside it in .build/; see compileCached): compiling the 1.6 MB bundle from source is a large part of a short run.
  */
 function runWithCodeCache(file) {
-  const Module = require('module');
-  const vm = require('vm');
   const source = fs.readFileSync(file, 'utf8');
   // Keyed by the bundle's content: V8 checks only a cache's source length, so a rebuilt bundle of
   // the same length would run stale code from a cache named after the file alone.
   const digest = require('crypto').createHash('sha256').update(source).digest('hex').slice(0, 16);
   const cacheFile = `${file}.v8-${V8_TAG}-${digest}`;
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
+  if (!fs.existsSync(cacheFile)) {
     // Caches of earlier bundles of this entry are never read again.
     const prefix = `${path.basename(file)}.v8-${V8_TAG}-`;
     for (const old of fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(prefix))) fs.rmSync(path.join(path.dirname(file), old), { force: true });
   }
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  if (!cachedData || script.cachedDataRejected) {
-    process.once('exit', () => {
-      try {
-        writeAtomically(cacheFile, script.createCachedData());
-      } catch {
-        // a cache that cannot be written only costs time on the next run
-      }
-    });
-  }
+  const script = compileCached(source, file, cacheFile);
   const module = new Module(file, null);
   module.filename = file;
   module.paths = Module._nodeModulePaths(path.dirname(file));
   module.loaded = true;
   require.cache[file] = module;
   script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file));
+}
+
+/**
+ * CommonJS `source`, wrapped as Node wraps a module, compiled with V8's code cache in `cacheFile`. A missing cache, or
+ * one V8 rejects (made from other source or under other flags), is made again at exit, after the run compiled the
+ * functions it called, so it holds them too.
+ */
+function compileCached(source, filename, cacheFile) {
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename, cachedData });
+  if (!cachedData || script.cachedDataRejected) pendingCaches.push({ script, cacheFile });
+  return script;
 }

@@ -50,11 +50,12 @@ function scratch() {
 
 /** What --init left in a scratch layout, kept for initialized(): secrets/, fingerprints/ and sealed/. */
 let template: string | undefined;
-const LAYOUT = ['secrets', 'fingerprints', 'sealed'];
+const copyLayout = (from: string, to: string) => {
+  for (const dir of ['secrets', 'fingerprints', 'sealed']) fs.cpSync(path.join(from, dir), path.join(to, dir), { recursive: true });
+};
 function keepAsTemplate(root: string): void {
-  const copy = tmpDir('secrets-lifecycle-template-');
-  for (const dir of LAYOUT) fs.cpSync(path.join(root, dir), path.join(copy, dir), { recursive: true });
-  template = copy;
+  template = tmpDir('secrets-lifecycle-template-');
+  copyLayout(root, template);
 }
 
 /**
@@ -69,7 +70,7 @@ function initialized() {
     keepAsTemplate(first.root);
   }
   const s = scratch();
-  for (const dir of LAYOUT) fs.cpSync(path.join(template!, dir), path.join(s.root, dir), { recursive: true });
+  copyLayout(template!, s.root);
   return s;
 }
 

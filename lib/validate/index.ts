@@ -66,15 +66,10 @@ export function loadTree(paths: readonly string[]): LoadedTree {
   const texts = files.map((file) => fs.readFileSync(file, 'utf8'));
   const docs: SourceDocument[] = [];
   const parseErrors: Finding[] = [];
-  const results = parsedFiles(files, texts, (i) => {
-    const parsed = parseYaml(files[i], texts[i]);
-    return 'error' in parsed ? parsed : { docs: parsed.docs.map(({ index, object }) => ({ index, object })) };
-  });
-  results.forEach((parsed, i) => {
-    const file = files[i];
+  parsedFiles(files, texts, (i) => parseYaml(files[i], texts[i])).forEach((parsed, i) => {
     if ('error' in parsed) parseErrors.push(parsed.error);
     // kubectl mode commits the add-on charts' output: checked like argocd mode's renders of the same charts.
-    else docs.push(...parsed.docs.map(({ index, object }) => ({ file, index, object, ...(isChartOutput(file) ? { clusterReleaseOnly: true } : {}) })));
+    else docs.push(...(isChartOutput(files[i]) ? parsed.docs.map((d) => ({ ...d, clusterReleaseOnly: true })) : parsed.docs));
   });
   return { files, docs, parseErrors };
 }

@@ -11,13 +11,14 @@ import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { Finding } from './document';
+import { parseYaml } from './document';
 import { CACHE_BOUNDS, cacheRoot, touchCacheEntry, trimCacheAtExit, writeFileAtomic } from '../user-cache';
 
-/** One file's parse: its documents' positions and objects, or why it is not YAML. */
-export type ParsedFile = { readonly docs: readonly { readonly index: number; readonly object: unknown }[] } | { readonly error: Finding };
+/** One file's parse, as parseYaml gives it: its documents, or why it is not YAML. */
+export type ParsedFile = ReturnType<typeof parseYaml>;
 
-const FORMAT = 1;
+/** Bump when what is stored changes, so entries of another shape are never read. */
+const FORMAT = 2;
 const YAML_VERSION: string = createRequire(__filename)('js-yaml/package.json').version;
 
 /** `parse(i)` for each of `files` (with their `texts`), or all of them at once from the cache. */
